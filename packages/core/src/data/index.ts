@@ -1,0 +1,2 @@
+export type { ImageDataset } from './types.js';
+export { loadMnistDigits } from './mnist.js';

