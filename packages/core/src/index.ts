@@ -2,4 +2,13 @@
  * @tensorfleet/core — the lecture's training toolkit for TensorFlow.js, usable on its own inside plain tfjs.
  * Each area's folder has an index.ts that is its whole public face; this file re-exports them.
  */
+export * from './backend/index.js';
 export * from './data/index.js';
+export * from './init/index.js';
+export * from './layers/index.js';
+export * from './losses/index.js';
+export * from './models/index.js';
+export * from './optim/index.js';
+export * from './regularizers/index.js';
+export * from './schedulers/index.js';
+export * from './train/index.js';

@@ -1,0 +1,2 @@
+// Public face of core/backend: filled in by its owner.
+export {};

@@ -1,0 +1,2 @@
+// Public face of core/init: filled in by its owner.
+export {};

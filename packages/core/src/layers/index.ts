@@ -1,0 +1,2 @@
+// Public face of core/layers: filled in by its owner.
+export {};

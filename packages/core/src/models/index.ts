@@ -1,0 +1,2 @@
+// Public face of core/models: filled in by its owner.
+export {};

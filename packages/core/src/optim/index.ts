@@ -1,0 +1,2 @@
+// Public face of core/optim: filled in by its owner.
+export {};

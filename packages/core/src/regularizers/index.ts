@@ -1,0 +1,2 @@
+// Public face of core/regularizers: filled in by its owner.
+export {};

@@ -1,0 +1,2 @@
+// Public face of core/schedulers: filled in by its owner.
+export {};

@@ -1,0 +1,2 @@
+// Public face of core/train: filled in by its owner.
+export {};
