@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+/**
+ * The training job a user describes, in YAML or JSON. Every field has a default, so an empty file (or none) is the
+ * README's default run: mnist-small-cnn on the 10k MNIST digits, 2 workers, SGD momentum 0.9, lr 0.01, L2 5e-4,
+ * dropout 0.5, BN, label smoothing 0.1, ReduceLROnPlateau on val loss.
+ */
+export const trainConfigSchema = z
+  .object({
+    model: z
+      .object({
+        preset: z.enum(['mlp', 'mnist-small-cnn', 'seed-convnet']).default('mnist-small-cnn'),
+        bn: z.boolean().default(true),
+        dropoutFc: z.number().min(0).lt(1).default(0.5),
+        dropoutConv: z.number().min(0).lt(1).default(0),
+      })
+      .strict()
+      .prefault({}),
+    data: z
+      .object({
+        source: z.literal('mnist-digits').default('mnist-digits'),
+        split: z.array(z.number().positive()).length(3).default([0.8, 0.1, 0.1]),
+        normalize: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
+    workers: z.number().int().min(1).max(64).default(2),
+    epochs: z.number().int().min(1).default(4),
+    batchSize: z.number().int().min(1).default(32).describe('per worker'),
+    optimizer: z
+      .object({
+        name: z.enum(['sgd', 'adam', 'adamw', 'rmsprop', 'adagrad']).default('sgd'),
+        lr: z.number().positive().default(0.01),
+        momentum: z.number().min(0).default(0.9),
+        weightDecay: z.number().min(0).default(0),
+      })
+      .strict()
+      .prefault({}),
+    scheduler: z
+      .object({
+        name: z.enum(['reduceLROnPlateau', 'none']).default('reduceLROnPlateau'),
+        factor: z.number().positive().lt(1).default(0.1),
+        patience: z.number().int().min(0).default(2),
+      })
+      .strict()
+      .prefault({}),
+    l2: z.number().min(0).default(5e-4),
+    l1: z.number().min(0).default(0),
+    labelSmoothing: z.number().min(0).lt(1).default(0.1),
+    backend: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+    seed: z.number().int().default(1),
+    out: z.string().default('runs/latest'),
+    checkpointEvery: z.number().int().min(0).default(0).describe('steps; 0 = only at epoch ends'),
+    accuracyTargets: z.array(z.number().gt(0).lte(1)).default([0.9, 0.95, 0.97]),
+  })
+  .strict();
+
+export type TrainConfig = z.infer<typeof trainConfigSchema>;
+export type TrainConfigInput = z.input<typeof trainConfigSchema>;
