@@ -1,2 +1,8 @@
-// Public face of core/losses: filled in by its owner.
-export {};
+// Public face of core/losses.
+export {
+  labelSmoothingCrossEntropy,
+  PROBABILITY_CLIP,
+  type LabelSmoothingOptions,
+  type LossFunction,
+  type SmoothingFormula,
+} from './label-smoothing.js';
