@@ -105,3 +105,16 @@ test('ReduceLROnPlateau rejects bad options and inputs with named errors, state 
   assert.deepEqual(s.stateDict(), before);
   assert.deepEqual(opt.paramGroups.map((g) => g.lr), [0.1, 0.2]);
 });
+
+test('ReduceLROnPlateau state before any step survives JSON (best ±Infinity ↔ null)', () => {
+  for (const mode of ['min', 'max'] as const) {
+    const a = new ReduceLROnPlateau(fakeOptimizer([0.1]), { mode, patience: 0 });
+    const saved = JSON.parse(JSON.stringify(a.stateDict()));
+    assert.equal(saved.best, null);
+    const b = new ReduceLROnPlateau(fakeOptimizer([0.1]), {});
+    b.loadStateDict(saved);
+    assert.equal(b.best, mode === 'min' ? Infinity : -Infinity);
+    b.step(5); b.step(5);
+    assertClose(b.getLastLr(), [0.01], { label: `${mode}: second equal metric is a bad epoch` });
+  }
+});
