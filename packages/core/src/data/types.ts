@@ -1,3 +1,11 @@
+/** The augmentations the pipeline knows, by their option names in {@link AugmentConfig}. */
+export type TransformName =
+  | 'randomShift'
+  | 'randomHorizontalFlip'
+  | 'randomVerticalFlip'
+  | 'randomBrightness'
+  | 'randomErasing';
+
 /**
  * A set of labelled images held as one flat NHWC Float32Array (row-major: sample, row, column, channel) and integer
  * class labels. Every loader and transform in core speaks this shape.
@@ -14,4 +22,11 @@ export interface ImageDataset {
   numClasses: number;
   /** A short name for logs and error messages. */
   name: string;
+  /**
+   * The transforms that keep this dataset's labels true (the augmentation guard refuses the others unless forced).
+   * Absent: looked up by `name` for known datasets, otherwise every transform is allowed.
+   */
+  allowedTransforms?: readonly TransformName[];
+  /** Class names by label, when the source had them (e.g. string labels of a CSV file). */
+  classNames?: readonly string[];
 }

@@ -1,0 +1,70 @@
+import { DataFormatError } from './errors.js';
+import { readMaybeGzip } from './read-file.js';
+import { knownAllowedTransforms } from './label-guard.js';
+import type { ImageDataset } from './types.js';
+
+const SIDE = 32;
+const PLANE = SIDE * SIDE;
+const RECORD = 1 + 3 * PLANE;
+
+/** CIFAR-10's class names by label. */
+export const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'] as const;
+
+/**
+ * Loads CIFAR-10 binary batches (data_batch_1.bin ... test_batch.bin; raw or gzipped), each a run of 3,073-byte
+ * records: one label byte, then the 32×32 red, green and blue planes. Pixels become NHWC floats in [0, 1]. Several
+ * files are concatenated in the order given. A truncated record or a label above 9 throws a {@link DataFormatError}.
+ *
+ * @example
+ * const train = loadCifar10(['data_batch_1.bin', 'data_batch_2.bin']);
+ */
+export function loadCifar10(files: readonly string[]): ImageDataset {
+  if (!Array.isArray(files) || files.length === 0 || files.some((f) => typeof f !== 'string')) {
+    throw new Error(`loadCifar10: expected a non-empty array of file paths, got ${JSON.stringify(files)}`);
+  }
+  const contents = files.map((file) => {
+    const bytes = readMaybeGzip(file);
+    if (bytes.length === 0) throw new DataFormatError(file, { offset: 0 }, `${RECORD}-byte records`, 'an empty file');
+    if (bytes.length % RECORD !== 0) {
+      const lastStart = bytes.length - (bytes.length % RECORD);
+      throw new DataFormatError(
+        file,
+        { offset: bytes.length },
+        `a complete ${RECORD}-byte record (1 label byte + 3×32×32 pixels) starting at byte ${lastStart}`,
+        `end of file after ${bytes.length % RECORD} bytes of it`,
+      );
+    }
+    for (let r = 0; r < bytes.length; r += RECORD) {
+      if (bytes[r]! > 9) throw new DataFormatError(file, { offset: r }, 'a label byte in 0..9', String(bytes[r]));
+    }
+    return bytes;
+  });
+  const count = contents.reduce((n, b) => n + b.length / RECORD, 0);
+  const images = new Float32Array(count * 3 * PLANE);
+  const labels = new Int32Array(count);
+  let sample = 0;
+  for (const bytes of contents) {
+    for (let r = 0; r < bytes.length; r += RECORD, sample++) {
+      labels[sample] = bytes[r]!;
+      const out = sample * 3 * PLANE;
+      // planar CHW on disk -> interleaved HWC in memory
+      for (let p = 0; p < PLANE; p++) {
+        images[out + 3 * p] = bytes[r + 1 + p]! / 255;
+        images[out + 3 * p + 1] = bytes[r + 1 + PLANE + p]! / 255;
+        images[out + 3 * p + 2] = bytes[r + 1 + 2 * PLANE + p]! / 255;
+      }
+    }
+  }
+  return {
+    images,
+    labels,
+    count,
+    height: SIDE,
+    width: SIDE,
+    channels: 3,
+    numClasses: 10,
+    name: 'cifar10',
+    allowedTransforms: knownAllowedTransforms('cifar10')!,
+    classNames: CIFAR10_CLASSES,
+  };
+}
