@@ -1,2 +1,4 @@
-// Public face of core/backend: filled in by its owner.
-export {};
+// Public face of core/backend: which tfjs backend runs, and the wasm kernels that let it train.
+export { selectBackend, backendPreferences } from './select-backend.js';
+export type { BackendChoice, BackendPreference, SelectBackendOptions } from './select-backend.js';
+export { registerWasmTrainingKernels, addedKernelNames, replacedKernelNames } from './wasm-kernels/register.js';

@@ -1,0 +1,89 @@
+// dx of max pooling (tfjs kernel MaxPoolGrad). wasm's own is a C loop costing ~50× its forward pass. The
+// obvious composite, MaxPoolWithArgmax + ScatterNd, is wrong in tfjs 4.22 (its argmax is 0 for windows whose
+// maximum is negative, and it picks the last of tied maxima), and one from per-tap strided slices is slower
+// still (wasm's strided StridedSlice is ~70 ms on a 64×28×28×16 map). So this one is a single pass over the
+// wasm heap: pure data movement (a compare and an add per element), which the JIT runs at a few ms per step.
+import * as tf from '@tensorflow/tfjs';
+import { assertShape } from './conv-geometry.js';
+import type { KernelFunc, TensorInfo } from './kernel-calls.js';
+
+const NAME = 'MaxPoolGrad';
+
+/** The slice of BackendWasm we use: raw views of tensors on its heap. */
+interface HeapBackend extends tf.KernelBackend {
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): Float32Array;
+}
+
+/**
+ * dx = dy added at each window's first maximum in scan order (row by row, strict >, so NaN and −∞ never win;
+ * overlapping windows add up), exactly tfjs's cpu kernel and PyTorch. Falls back to `original` for dilated
+ * pools and a dimRoundingMode.
+ */
+export function makeMaxPoolGrad(original: KernelFunc | undefined) {
+  return function maxPoolGrad(args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap }): TensorInfo {
+    const { inputs, attrs = {} } = args;
+    const backend = args.backend as HeapBackend;
+    const dy = inputs['dy']!;
+    const x = inputs['input']!;
+    const p = tf.backend_util.computePool2DInfo(
+      x.shape as [number, number, number, number],
+      attrs['filterSize'] as [number, number] | number,
+      attrs['strides'] as [number, number] | number,
+      1,
+      attrs['pad'] as 'valid' | 'same' | number,
+      attrs['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined,
+    );
+    if ((p.dilationHeight !== 1 || p.dilationWidth !== 1 || attrs['dimRoundingMode'] != null) && original !== undefined) {
+      return original(args as Parameters<KernelFunc>[0]) as TensorInfo;
+    }
+    assertShape(NAME, 'dy', dy.shape, p.outShape);
+    if (x.dtype !== 'float32' || dy.dtype !== 'float32') throw new Error(`${NAME} on wasm: float32 tensors expected, got ${x.dtype}/${dy.dtype}`);
+    // Allocate first: a heap growth would detach views taken earlier.
+    const out = backend.makeOutput(x.shape, 'float32');
+    const dx = backend.typedArrayFromHeap(out);
+    const xv = backend.typedArrayFromHeap(x);
+    const dyv = backend.typedArrayFromHeap(dy);
+    dx.fill(0);
+    scatterToFirstMax(xv, dyv, dx, p);
+    return out;
+  };
+}
+
+function scatterToFirstMax(xv: Float32Array, dyv: Float32Array, dx: Float32Array, p: ReturnType<typeof tf.backend_util.computePool2DInfo>): void {
+  const { batchSize, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = p;
+  const { strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = p;
+  const pt = p.padInfo.top;
+  const pl = p.padInfo.left;
+  const best = new Float32Array(c);
+  const at = new Int32Array(c);
+  let dyIndex = 0;
+  for (let b = 0; b < batchSize; b++) {
+    for (let r = 0; r < oh; r++) {
+      const r0 = Math.max(0, r * sh - pt);
+      const r1 = Math.min(h, r * sh - pt + fh);
+      for (let q = 0; q < ow; q++) {
+        const q0 = Math.max(0, q * sw - pl);
+        const q1 = Math.min(w, q * sw - pl + fw);
+        best.fill(-Infinity);
+        at.fill(-1);
+        for (let y = r0; y < r1; y++) {
+          for (let x = q0; x < q1; x++) {
+            const base = ((b * h + y) * w + x) * c;
+            for (let k = 0; k < c; k++) {
+              const v = xv[base + k]!;
+              if (v > best[k]!) {
+                best[k] = v;
+                at[k] = base + k;
+              }
+            }
+          }
+        }
+        for (let k = 0; k < c; k++, dyIndex++) {
+          const i = at[k]!;
+          if (i >= 0) dx[i] = dx[i]! + dyv[dyIndex]!;
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,72 @@
+// Registers our training kernels for the 'wasm' backend.
+import * as tf from '@tensorflow/tfjs';
+import { conv2dBackpropFilter } from './conv2d-backprop-filter.js';
+import { conv2dBackpropInput } from './conv2d-backprop-input.js';
+import { depthwiseBackpropFilter, depthwiseBackpropInput } from './depthwise-backprop.js';
+import { type KernelFunc, originalWasmKernels } from './kernel-calls.js';
+import { makeMaxPoolGrad } from './max-pool-grad.js';
+
+/** Kernels tfjs-backend-wasm 4.22 lacks, without which a convnet cannot train on wasm. */
+export const addedKernelNames = [
+  'Conv2DBackpropFilter',
+  'DepthwiseConv2dNativeBackpropFilter',
+  'DepthwiseConv2dNativeBackpropInput',
+] as const;
+
+/** wasm kernels that exist but are plain C loops an order of magnitude slower than what we build from XNNPACK. */
+export const replacedKernelNames = ['Conv2DBackpropInput', 'MaxPoolGrad'] as const;
+
+const OURS = Symbol.for('tensorfleet.wasmTrainingKernel');
+
+function isOurs(name: string): boolean {
+  const config = tf.getKernel(name, 'wasm');
+  return config !== undefined && (config.kernelFunc as { [OURS]?: boolean })[OURS] === true;
+}
+
+function register(name: string, kernelFunc: KernelFunc): void {
+  const existing = tf.getKernel(name, 'wasm');
+  if (existing !== undefined) {
+    if (!originalWasmKernels.has(name)) originalWasmKernels.set(name, existing.kernelFunc as KernelFunc);
+    tf.unregisterKernel(name, 'wasm');
+  }
+  (kernelFunc as { [OURS]?: boolean })[OURS] = true;
+  tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: kernelFunc as tf.KernelFunc });
+}
+
+/**
+ * Registers, for tfjs's 'wasm' backend, the training kernels tfjs-backend-wasm 4.22 lacks
+ * (Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput) and faster
+ * replacements for two slow ones (Conv2DBackpropInput, MaxPoolGrad), all built from wasm's XNNPACK kernels.
+ * Idempotent. Call it after `@tensorflow/tfjs-backend-wasm` is imported (importing that package registers its own
+ * kernels, which would overwrite ours) and before or after `tf.setBackend('wasm')`; it throws a clear error when
+ * the package is not loaded. `selectBackend` does all of this for you.
+ *
+ * @example
+ * ```ts
+ * import '@tensorflow/tfjs-backend-wasm';
+ * registerWasmTrainingKernels();
+ * await tf.setBackend('wasm');
+ * const { grads } = tf.variableGrads(() => loss(model.apply(x, { training: true })));
+ * ```
+ */
+export function registerWasmTrainingKernels(): void {
+  if (tf.getKernel('Conv2D', 'wasm') === undefined) {
+    throw new Error(
+      "registerWasmTrainingKernels: the wasm backend's kernels are not registered; import '@tensorflow/tfjs-backend-wasm' " +
+        "first (or call selectBackend({ preferred: 'wasm' }), which does)",
+    );
+  }
+  const kernels: Record<string, KernelFunc> = {
+    Conv2DBackpropFilter: conv2dBackpropFilter as KernelFunc,
+    Conv2DBackpropInput: conv2dBackpropInput as KernelFunc,
+    DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilter as KernelFunc,
+    DepthwiseConv2dNativeBackpropInput: depthwiseBackpropInput as KernelFunc,
+  };
+  for (const [name, kernelFunc] of Object.entries(kernels)) {
+    if (!isOurs(name)) register(name, kernelFunc);
+  }
+  if (!isOurs('MaxPoolGrad')) {
+    const original = originalWasmKernels.get('MaxPoolGrad') ?? (tf.getKernel('MaxPoolGrad', 'wasm')?.kernelFunc as KernelFunc | undefined);
+    register('MaxPoolGrad', makeMaxPoolGrad(original) as KernelFunc);
+  }
+}
