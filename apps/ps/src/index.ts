@@ -1,0 +1,2 @@
+// Public face of @tensorfleet/ps: being written (issue 5).
+export {};

@@ -1,0 +1,2 @@
+// Public face of @tensorfleet/worker: being written (issue 5).
+export {};

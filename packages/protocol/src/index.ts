@@ -1,0 +1,12 @@
+/**
+ * @tensorfleet/protocol — the wire between parameter server and workers: message vocabulary, validation,
+ * frames (msgpackr control map + raw Float32 tensors viewed in place), HMAC token auth, ws server and client.
+ */
+export * from './messages.js';
+export { ProtocolError, type ProtocolErrorCode } from './errors.js';
+export { encodeFrame, decodeFrame, FRAME_MAGIC, FRAME_VERSION, FRAME_HEADER_BYTES, type FrameObject } from './frame.js';
+export { validateMessage, type ValidationContext } from './validate.js';
+export { encodeMessage, decodeMessage, maxPayloadFor } from './codec.js';
+export { makeNonce, serverProof, clientResponse, macEquals, NONCE_BYTES } from './auth.js';
+export { createProtocolServer, ProtocolServer, Peer, CLOSE_POLICY, CLOSE_TOO_LARGE, type ProtocolServerOptions } from './server.js';
+export { connectProtocolClient, ProtocolClient, backoffDelay, type ProtocolClientOptions, type ReconnectOptions } from './client.js';

@@ -1,0 +1,154 @@
+/**
+ * The message vocabulary (kept small, ps-lite style). Every message carries `type` and the protocol version `v`.
+ * Tensor-valued fields (Float32Array[]) travel as raw little-endian bytes after the control map, see frame.ts.
+ */
+
+/** Version of the message vocabulary; a peer speaking another version is refused with `bad-version`. */
+export const PROTOCOL_VERSION = 1;
+
+/** Worker → server: opens the handshake with a fresh nonce for the server to prove it knows the token. */
+export interface HelloMessage {
+  type: 'hello';
+  v: number;
+  role: 'worker';
+  clientNonce: Uint8Array;
+  /** Rank held before a reconnect, so the server can give the same one back; -1 when new. */
+  rank: number;
+  /** Run id known before a reconnect ('' when new): a worker of another run is refused. */
+  runId: string;
+  name: string;
+}
+
+/** Server → worker: the server's nonce and its proof of the token (HMAC over both nonces). */
+export interface ChallengeMessage {
+  type: 'challenge';
+  v: number;
+  nonce: Uint8Array;
+  proof: Uint8Array;
+}
+
+/** Worker → server: HMAC response to the challenge. The token itself never travels. */
+export interface AuthMessage {
+  type: 'auth';
+  v: number;
+  response: Uint8Array;
+}
+
+/** Server → worker: authentication succeeded. */
+export interface WelcomeMessage {
+  type: 'welcome';
+  v: number;
+  sessionId: string;
+}
+
+/**
+ * Server → worker: what to train. `spec` is the job description (model spec, dataset spec, hyper-parameters): the
+ * application validates its content; the protocol only checks that it is a map.
+ */
+export interface JobMessage {
+  type: 'job';
+  v: number;
+  runId: string;
+  rank: number;
+  worldSize: number;
+  seed: number;
+  step: number;
+  epoch: number;
+  stepsPerEpoch: number;
+  parameterShapes: number[][];
+  stateShapes: number[][];
+  spec: Record<string, unknown>;
+}
+
+/** Worker → server: send me the current parameters. */
+export interface PullMessage {
+  type: 'pull';
+  v: number;
+}
+
+/** Worker → server: gradients of step `step` (one per parameter), this worker's BN moving stats, its batch's loss. */
+export interface PushMessage {
+  type: 'push';
+  v: number;
+  step: number;
+  loss: number;
+  count: number;
+  computeMs: number;
+  grads: Float32Array[];
+  states: Float32Array[];
+}
+
+/** Server → worker: the parameters (and averaged BN stats) in force from step `step` on. */
+export interface ParamsMessage {
+  type: 'params';
+  v: number;
+  step: number;
+  epoch: number;
+  lr: number;
+  params: Float32Array[];
+  states: Float32Array[];
+}
+
+/** What a worker does next at a barrier. */
+export type BarrierAction = 'train' | 'validate' | 'test' | 'stop';
+
+/** Server → worker: the step barrier between phases (train an epoch, evaluate val/test, stop). */
+export interface BarrierMessage {
+  type: 'barrier';
+  v: number;
+  step: number;
+  epoch: number;
+  action: BarrierAction;
+}
+
+/** Worker → server: evaluation (or training) metrics over `count` samples; means over those samples. */
+export interface MetricsMessage {
+  type: 'metrics';
+  v: number;
+  step: number;
+  epoch: number;
+  split: 'train' | 'val' | 'test';
+  loss: number;
+  top1: number;
+  top5: number;
+  count: number;
+}
+
+/** Either way: liveness; the receiver of a worker's heartbeat answers with one. */
+export interface HeartbeatMessage {
+  type: 'heartbeat';
+  v: number;
+  time: number;
+}
+
+/** Either way: a refusal naming the problem; the sender closes the connection after it. */
+export interface ErrorMessage {
+  type: 'error';
+  v: number;
+  code: string;
+  message: string;
+}
+
+/** Either way: orderly goodbye. */
+export interface ByeMessage {
+  type: 'bye';
+  v: number;
+  reason: string;
+}
+
+export type WorkerMessage = HelloMessage | AuthMessage | PullMessage | PushMessage | MetricsMessage | HeartbeatMessage | ErrorMessage | ByeMessage;
+export type ServerMessage = ChallengeMessage | WelcomeMessage | JobMessage | ParamsMessage | BarrierMessage | HeartbeatMessage | ErrorMessage | ByeMessage;
+export type Message = WorkerMessage | ServerMessage;
+export type MessageType = Message['type'];
+
+/** Sends without `v`: the endpoints stamp the version. */
+export type Outgoing<M extends Message> = M extends Message ? Omit<M, 'v'> & { v?: number } : never;
+
+/** Which fields of each message type are tensor lists (carried in the frame's payload, not in the control map). */
+export const TENSOR_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  push: ['grads', 'states'],
+  params: ['params', 'states'],
+};
+
+export const WORKER_MESSAGE_TYPES: readonly string[] = ['hello', 'auth', 'pull', 'push', 'metrics', 'heartbeat', 'error', 'bye'];
+export const SERVER_MESSAGE_TYPES: readonly string[] = ['challenge', 'welcome', 'job', 'params', 'barrier', 'heartbeat', 'error', 'bye'];

@@ -1,0 +1,86 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeFrame, encodeFrame } from './frame.js';
+import { ProtocolError } from './errors.js';
+import { validateMessage, type ValidationContext } from './validate.js';
+
+const shapes = { parameterShapes: [[2, 3], [3]], stateShapes: [[3]] };
+const ctx: ValidationContext = { from: 'worker', ...shapes };
+const good = () => ({
+  type: 'push', v: 1, step: 3, loss: 0.7, count: 8, computeMs: 2,
+  grads: [new Float32Array(6).fill(0.5), new Float32Array(3)], states: [new Float32Array(3)],
+});
+
+function rejection(raw: Record<string, unknown>, context = ctx): ProtocolError {
+  try {
+    validateMessage(decodeFrame(encodeFrame(raw as never)), context);
+  } catch (e) {
+    assert.ok(e instanceof ProtocolError);
+    return e;
+  }
+  assert.fail('accepted');
+}
+
+test('a well-formed push passes and comes back with only known fields', () => {
+  const msg = validateMessage(decodeFrame(encodeFrame({ ...good(), smuggled: 1 })), ctx);
+  assert.equal(msg.type, 'push');
+  assert.equal('smuggled' in msg, false);
+});
+
+test('unknown type, wrong direction and wrong version are named', () => {
+  assert.equal(rejection({ type: 'launch-missiles', v: 1 }).code, 'unknown-type');
+  const e = rejection({ type: 'params', v: 1, step: 0, epoch: 0, lr: 0.1, params: [], states: [] });
+  assert.equal(e.code, 'unexpected-message');
+  assert.match(e.message, /worker may not send "params"/);
+  assert.equal(rejection({ ...good(), v: 2 }).code, 'bad-version');
+});
+
+test('wrong tensor count and wrong tensor size are bad-shape, naming the field and index', () => {
+  const few = rejection({ ...good(), grads: [new Float32Array(6)] });
+  assert.equal(few.code, 'bad-shape');
+  assert.match(few.message, /grads: 1 tensors, the model has 2/);
+  const wrong = rejection({ ...good(), grads: [new Float32Array(6), new Float32Array(4)] });
+  assert.match(wrong.message, /grads\[1\]: 4 values, expected shape \[3\] = 3 values/);
+  assert.equal(rejection({ ...good(), states: [] }).code, 'bad-shape');
+});
+
+test('NaN or infinite gradients and losses are non-finite, naming the position', () => {
+  const g = good();
+  g.grads[1]![2] = NaN;
+  const e = rejection(g);
+  assert.equal(e.code, 'non-finite');
+  assert.match(e.message, /grads\[1\]\[2\] is NaN/);
+  const h = good();
+  h.states[0]![0] = Infinity;
+  assert.equal(rejection(h).code, 'non-finite');
+  assert.equal(rejection({ ...good(), loss: NaN }).code, 'non-finite');
+});
+
+test('bad scalar fields are named with expectation and value', () => {
+  const e = rejection({ ...good(), step: -1 });
+  assert.equal(e.code, 'bad-field');
+  assert.match(e.message, /"push".step: expected an integer in \[0, \d+\], got number -1/);
+  assert.equal(rejection({ ...good(), count: 'many' }).code, 'bad-field');
+  assert.equal(rejection({ type: 'hello', v: 1, role: 'worker', clientNonce: new Uint8Array(3), rank: -1, runId: '', name: '' }).code, 'bad-field');
+  assert.equal(rejection({ type: 'metrics', v: 1, step: 0, epoch: 0, split: 'bogus', loss: 1, top1: 0, top5: 0, count: 1 }).code, 'bad-field');
+  const job = { type: 'job', v: 1, runId: 'r', rank: 2, worldSize: 2, seed: 1, step: 0, epoch: 0, stepsPerEpoch: 1, parameterShapes: [], stateShapes: [], spec: {} };
+  assert.match(rejection(job, { from: 'server' }).message, /"job".rank: expected an integer in \[0, 1\]/);
+  assert.equal(validateMessage({ ...job, rank: 1 }, { from: 'server' }).type, 'job');
+});
+
+test('tensors in the payload under a field that is not a tensor field of the type are refused', () => {
+  // encodeFrame only moves declared tensor fields to the payload; forge a frame whose descriptor names another field.
+  const push = encodeFrame(good());
+  const forged = decodeFrame(push);
+  const raw = { type: 'bye', v: 1, reason: 'x', loss: forged.grads };
+  const e = (() => {
+    try {
+      validateMessage(raw, ctx);
+    } catch (err) {
+      return err as ProtocolError;
+    }
+    return assert.fail('accepted');
+  })();
+  assert.equal(e.code, 'bad-field');
+  assert.match(e.message, /"bye".loss carries tensors/);
+});

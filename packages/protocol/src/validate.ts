@@ -1,0 +1,179 @@
+import { ProtocolError } from './errors.js';
+import {
+  PROTOCOL_VERSION,
+  SERVER_MESSAGE_TYPES,
+  TENSOR_FIELDS,
+  WORKER_MESSAGE_TYPES,
+  type Message,
+} from './messages.js';
+
+/** What the receiver knows that a message must agree with. */
+export interface ValidationContext {
+  /** Who sent the message: decides which types are allowed. */
+  from: 'worker' | 'server';
+  /** Shapes of the model's trainable parameters: `push.grads` and `params.params` must match them exactly. */
+  parameterShapes?: number[][];
+  /** Shapes of the model's non-trainable states (BN moving stats): `push.states`/`params.states` must match. */
+  stateShapes?: number[][];
+}
+
+type Raw = Record<string, unknown>;
+
+const NONCE_BYTES = 32;
+const HMAC_BYTES = 32;
+const MAX_STRING = 4096;
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `array(${value.length})`;
+  if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${value.byteLength} bytes)`;
+  if (typeof value === 'string') return `"${value.length > 40 ? value.slice(0, 40) + '…' : value}"`;
+  return `${typeof value} ${String(value)}`;
+}
+
+function fail(type: string, field: string, expected: string, got: unknown): never {
+  throw new ProtocolError('bad-field', `"${type}".${field}: expected ${expected}, got ${describe(got)}`);
+}
+
+function int(m: Raw, field: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const x = m[field];
+  if (typeof x !== 'number' || !Number.isInteger(x) || x < min || x > max) {
+    fail(String(m.type), field, `an integer in [${min}, ${max}]`, x);
+  }
+  return x;
+}
+
+function finite(m: Raw, field: string, min = -Infinity): number {
+  const x = m[field];
+  if (typeof x !== 'number') fail(String(m.type), field, 'a number', x);
+  if (!Number.isFinite(x)) throw new ProtocolError('non-finite', `"${m.type}".${field} is ${x}, expected a finite number`);
+  if (x < min) fail(String(m.type), field, `a number ≥ ${min}`, x);
+  return x;
+}
+
+function str(m: Raw, field: string, allowed?: readonly string[]): string {
+  const x = m[field];
+  if (typeof x !== 'string' || x.length > MAX_STRING) fail(String(m.type), field, `a string of at most ${MAX_STRING} chars`, x);
+  if (allowed && !allowed.includes(x)) fail(String(m.type), field, `one of ${allowed.join('|')}`, x);
+  return x;
+}
+
+function bytes(m: Raw, field: string, length: number): Uint8Array {
+  const x = m[field];
+  if (!(x instanceof Uint8Array) || x.length !== length) fail(String(m.type), field, `${length} bytes (msgpack bin)`, x);
+  return new Uint8Array(x);
+}
+
+function shapeList(m: Raw, field: string): number[][] {
+  const x = m[field];
+  const ok = Array.isArray(x) && x.every((s) => Array.isArray(s) && s.every((d) => Number.isInteger(d) && d >= 0));
+  if (!ok) fail(String(m.type), field, 'an array of shapes (arrays of non-negative integers)', x);
+  return (x as number[][]).map((s) => [...s]);
+}
+
+function plainMap(m: Raw, field: string): Record<string, unknown> {
+  const x = m[field];
+  if (x === null || typeof x !== 'object' || Array.isArray(x) || ArrayBuffer.isView(x)) fail(String(m.type), field, 'a map', x);
+  return x as Record<string, unknown>;
+}
+
+/** Checks a tensor list against expected shapes (when known) and, if asked, that every value is finite. */
+function tensors(m: Raw, field: string, shapes: number[][] | undefined, requireFinite: boolean): Float32Array[] {
+  const x = m[field] ?? [];
+  if (!Array.isArray(x) || !x.every((t) => t instanceof Float32Array)) {
+    fail(String(m.type), field, 'a tensor list in the frame payload', x);
+  }
+  const list = x as Float32Array[];
+  if (shapes) {
+    if (list.length !== shapes.length) {
+      throw new ProtocolError('bad-shape', `"${m.type}".${field}: ${list.length} tensors, the model has ${shapes.length}`);
+    }
+    list.forEach((t, i) => {
+      const size = shapes[i]!.reduce((a, b) => a * b, 1);
+      if (t.length !== size) {
+        throw new ProtocolError(
+          'bad-shape',
+          `"${m.type}".${field}[${i}]: ${t.length} values, expected shape [${shapes[i]!.join(',')}] = ${size} values`,
+        );
+      }
+    });
+  }
+  if (requireFinite) {
+    list.forEach((t, i) => {
+      for (let j = 0; j < t.length; j++) {
+        if (!Number.isFinite(t[j]!)) {
+          throw new ProtocolError('non-finite', `"${m.type}".${field}[${i}][${j}] is ${t[j]}, expected a finite number`);
+        }
+      }
+    });
+  }
+  return list;
+}
+
+type Validator = (m: Raw, ctx: ValidationContext) => Message;
+
+const validators: Record<string, Validator> = {
+  hello: (m) => ({
+    type: 'hello', v: PROTOCOL_VERSION, role: str(m, 'role', ['worker']) as 'worker', clientNonce: bytes(m, 'clientNonce', NONCE_BYTES),
+    rank: int(m, 'rank', -1, 1 << 20), runId: str(m, 'runId'), name: str(m, 'name'),
+  }),
+  challenge: (m) => ({ type: 'challenge', v: PROTOCOL_VERSION, nonce: bytes(m, 'nonce', NONCE_BYTES), proof: bytes(m, 'proof', HMAC_BYTES) }),
+  auth: (m) => ({ type: 'auth', v: PROTOCOL_VERSION, response: bytes(m, 'response', HMAC_BYTES) }),
+  welcome: (m) => ({ type: 'welcome', v: PROTOCOL_VERSION, sessionId: str(m, 'sessionId') }),
+  job: (m) => {
+    const worldSize = int(m, 'worldSize', 1, 1 << 20);
+    return {
+      type: 'job', v: PROTOCOL_VERSION, runId: str(m, 'runId'), rank: int(m, 'rank', 0, worldSize - 1), worldSize,
+      seed: int(m, 'seed', 0, 2 ** 32 - 1), step: int(m, 'step'), epoch: int(m, 'epoch'), stepsPerEpoch: int(m, 'stepsPerEpoch', 1),
+      parameterShapes: shapeList(m, 'parameterShapes'), stateShapes: shapeList(m, 'stateShapes'), spec: plainMap(m, 'spec'),
+    };
+  },
+  pull: () => ({ type: 'pull', v: PROTOCOL_VERSION }),
+  push: (m, ctx) => ({
+    type: 'push', v: PROTOCOL_VERSION, step: int(m, 'step'), loss: finite(m, 'loss'), count: int(m, 'count', 1),
+    computeMs: finite(m, 'computeMs', 0),
+    grads: tensors(m, 'grads', ctx.parameterShapes, true), states: tensors(m, 'states', ctx.stateShapes, true),
+  }),
+  params: (m, ctx) => ({
+    type: 'params', v: PROTOCOL_VERSION, step: int(m, 'step'), epoch: int(m, 'epoch'), lr: finite(m, 'lr', 0),
+    params: tensors(m, 'params', ctx.parameterShapes, true), states: tensors(m, 'states', ctx.stateShapes, true),
+  }),
+  barrier: (m) => ({
+    type: 'barrier', v: PROTOCOL_VERSION, step: int(m, 'step'), epoch: int(m, 'epoch'),
+    action: str(m, 'action', ['train', 'validate', 'test', 'stop']) as 'train',
+  }),
+  metrics: (m) => ({
+    type: 'metrics', v: PROTOCOL_VERSION, step: int(m, 'step'), epoch: int(m, 'epoch'),
+    split: str(m, 'split', ['train', 'val', 'test']) as 'val', loss: finite(m, 'loss'), top1: finite(m, 'top1', 0),
+    top5: finite(m, 'top5', 0), count: int(m, 'count'),
+  }),
+  heartbeat: (m) => ({ type: 'heartbeat', v: PROTOCOL_VERSION, time: finite(m, 'time') }),
+  error: (m) => ({ type: 'error', v: PROTOCOL_VERSION, code: str(m, 'code'), message: str(m, 'message') }),
+  bye: (m) => ({ type: 'bye', v: PROTOCOL_VERSION, reason: str(m, 'reason') }),
+};
+
+/**
+ * Validates a decoded frame before it may touch any state: known type allowed from this sender, protocol version,
+ * every field's type and range, tensor counts and sizes against the model's shapes, finite values where the semantics
+ * need them. Returns a fresh object with only the known fields; throws ProtocolError naming the problem.
+ * @example
+ * const msg = validateMessage(decodeFrame(buf), { from: 'worker', parameterShapes, stateShapes });
+ */
+export function validateMessage(raw: Raw, ctx: ValidationContext): Message {
+  const type = raw.type;
+  const validator = typeof type === 'string' ? validators[type] : undefined;
+  if (!validator) throw new ProtocolError('unknown-type', `message type ${describe(type)} is not part of protocol v${PROTOCOL_VERSION}`);
+  const allowed = ctx.from === 'worker' ? WORKER_MESSAGE_TYPES : SERVER_MESSAGE_TYPES;
+  if (!allowed.includes(type as string)) {
+    throw new ProtocolError('unexpected-message', `a ${ctx.from} may not send "${type}" messages`);
+  }
+  if (raw.v !== PROTOCOL_VERSION) {
+    throw new ProtocolError('bad-version', `"${type}" message has v=${describe(raw.v)}, this peer speaks v${PROTOCOL_VERSION}`);
+  }
+  for (const field of Object.keys(raw)) {
+    if (!(TENSOR_FIELDS[type as string] ?? []).includes(field) && Array.isArray(raw[field]) && (raw[field] as unknown[]).some((x) => x instanceof Float32Array)) {
+      throw new ProtocolError('bad-field', `"${type}".${field} carries tensors but is not a tensor field`);
+    }
+  }
+  return validator(raw, ctx);
+}
