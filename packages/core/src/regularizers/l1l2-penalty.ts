@@ -52,7 +52,8 @@ export class L1L2Penalty extends RegularizerBase {
 tf.serialization.registerClass(L1L2Penalty);
 
 /**
- * L1 weight regularizer λ·Σ|w| (gradient λ·sign(w)); same as Keras `l1(λ)`.
+ * L1 weight regularizer λ·Σ|w| (gradient λ·sign(w)); same as Keras `l1(λ)`. It penalizes weights, unlike the
+ * lecture's "L1" code, which is `nn.L1Loss` on |input − target| (a loss on outputs).
  * @example
  * ```ts
  * tf.layers.dense({ units: 10, kernelRegularizer: l1(1e-5) });
