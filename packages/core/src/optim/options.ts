@@ -11,7 +11,12 @@ export type OptionRule =
 
 export type OptionRules = Record<string, OptionRule>;
 
-/** Bad optimizer input: an option, a gradient list, or a state dict. The message names what and where. */
+/**
+ * Bad optimizer input: an option, a gradient list, or a state dict. The message names what and where; the optimizer
+ * is left exactly as it was.
+ * @example
+ * try { opt.step(grads); } catch (e) { if (e instanceof OptimizerError) reply({ error: e.message }); else throw e; }
+ */
 export class OptimizerError extends Error {
   override name = 'OptimizerError';
 }
