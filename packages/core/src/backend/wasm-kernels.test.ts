@@ -168,3 +168,27 @@ describe('wasm MaxPoolGrad (ours, replacing the C loop) matches cpu', () => {
     });
   }
 });
+
+describe('wasm BatchMatMul (ours materializes transposes for the XNNPACK path) matches cpu', () => {
+  const shapes: Array<[number[], number[]]> = [
+    [[7, 5], [5, 3]],
+    [[2, 4, 6], [2, 6, 3]],
+    [[3, 4, 6], [1, 6, 5]], // broadcast batch
+  ];
+  for (const [i, [sa, sb]] of shapes.entries()) {
+    for (const transposeA of [false, true]) {
+      for (const transposeB of [false, true]) {
+        it(`a=[${sa}] b=[${sb}] transposeA=${transposeA} transposeB=${transposeB}`, async () => {
+          const r = rng(500 + i);
+          const swap = (s: number[], t: boolean) => (t ? [...s.slice(0, -2), s[s.length - 1]!, s[s.length - 2]!] : s);
+          const a = { values: randomValues(r, sa), shape: swap(sa, transposeA) };
+          const b = { values: randomValues(r, sb), shape: swap(sb, transposeB) };
+          const ours = await runKernelOn('wasm', 'BatchMatMul', { a, b }, { transposeA, transposeB });
+          const ref = await runKernelOn('cpu', 'BatchMatMul', { a, b }, { transposeA, transposeB });
+          assert.deepEqual(ours.shape, ref.shape);
+          assertRelClose(ours.values, ref.values, 'a·b');
+        });
+      }
+    }
+  }
+});

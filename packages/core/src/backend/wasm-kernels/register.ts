@@ -1,5 +1,6 @@
 // Registers our training kernels for the 'wasm' backend.
 import * as tf from '@tensorflow/tfjs';
+import { batchMatMul } from './batch-mat-mul.js';
 import { conv2dBackpropFilter } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInput } from './conv2d-backprop-input.js';
 import { depthwiseBackpropFilter, depthwiseBackpropInput } from './depthwise-backprop.js';
@@ -13,8 +14,8 @@ export const addedKernelNames = [
   'DepthwiseConv2dNativeBackpropInput',
 ] as const;
 
-/** wasm kernels that exist but are plain C loops an order of magnitude slower than what we build from XNNPACK. */
-export const replacedKernelNames = ['Conv2DBackpropInput', 'MaxPoolGrad'] as const;
+/** wasm kernels that exist but take plain loops an order of magnitude slower than what we build from XNNPACK. */
+export const replacedKernelNames = ['BatchMatMul', 'Conv2DBackpropInput', 'MaxPoolGrad'] as const;
 
 const OURS = Symbol.for('tensorfleet.wasmTrainingKernel');
 
@@ -30,13 +31,16 @@ function register(name: string, kernelFunc: KernelFunc): void {
     tf.unregisterKernel(name, 'wasm');
   }
   (kernelFunc as { [OURS]?: boolean })[OURS] = true;
-  tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: kernelFunc as tf.KernelFunc });
+  // The replaced kernel's setupFunc (binding its C function) must still run when the backend initializes after
+  // this call: ours delegate to it.
+  const setupFunc = existing?.setupFunc;
+  tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: kernelFunc as tf.KernelFunc, ...(setupFunc ? { setupFunc } : {}) });
 }
 
 /**
  * Registers, for tfjs's 'wasm' backend, the training kernels tfjs-backend-wasm 4.22 lacks
  * (Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput) and faster
- * replacements for two slow ones (Conv2DBackpropInput, MaxPoolGrad), all built from wasm's XNNPACK kernels.
+ * replacements for slow ones (BatchMatMul with a transposed operand, Conv2DBackpropInput, MaxPoolGrad), all built from wasm's XNNPACK kernels.
  * Idempotent. Call it after `@tensorflow/tfjs-backend-wasm` is imported (importing that package registers its own
  * kernels, which would overwrite ours) and before or after `tf.setBackend('wasm')`; it throws a clear error when
  * the package is not loaded. `selectBackend` does all of this for you.
@@ -57,6 +61,7 @@ export function registerWasmTrainingKernels(): void {
     );
   }
   const kernels: Record<string, KernelFunc> = {
+    BatchMatMul: batchMatMul as KernelFunc,
     Conv2DBackpropFilter: conv2dBackpropFilter as KernelFunc,
     Conv2DBackpropInput: conv2dBackpropInput as KernelFunc,
     DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilter as KernelFunc,
