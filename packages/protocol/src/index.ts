@@ -10,3 +10,4 @@ export { encodeMessage, decodeMessage, maxPayloadFor } from './codec.js';
 export { makeNonce, serverProof, clientResponse, macEquals, NONCE_BYTES } from './auth.js';
 export { createProtocolServer, ProtocolServer, Peer, CLOSE_POLICY, CLOSE_TOO_LARGE, type ProtocolServerOptions } from './server.js';
 export { connectProtocolClient, ProtocolClient, backoffDelay, type ProtocolClientOptions, type ReconnectOptions } from './client.js';
+export { validateTrainJobSpec, type TrainJobSpec } from './job.js';

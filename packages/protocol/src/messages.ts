@@ -73,7 +73,10 @@ export interface PushMessage {
   step: number;
   loss: number;
   count: number;
+  /** This step's forward/backward time. */
   computeMs: number;
+  /** The previous step's wait from push to new parameters (0 on the first). */
+  commMs: number;
   grads: Float32Array[];
   states: Float32Array[];
 }

@@ -7,7 +7,7 @@ import { validateMessage, type ValidationContext } from './validate.js';
 const shapes = { parameterShapes: [[2, 3], [3]], stateShapes: [[3]] };
 const ctx: ValidationContext = { from: 'worker', ...shapes };
 const good = () => ({
-  type: 'push', v: 1, step: 3, loss: 0.7, count: 8, computeMs: 2,
+  type: 'push', v: 1, step: 3, loss: 0.7, count: 8, computeMs: 2, commMs: 0,
   grads: [new Float32Array(6).fill(0.5), new Float32Array(3)], states: [new Float32Array(3)],
 });
 
