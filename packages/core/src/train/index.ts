@@ -1,2 +1,4 @@
-// Public face of core/train: filled in by its owner.
-export {};
+// Public face of core/train: the one-batch training step a worker calls.
+export { createTrainer } from './trainer.js';
+export type { EvaluationResult, Trainer, TrainerOptions } from './trainer.js';
+export { countTopK } from './accuracy.js';

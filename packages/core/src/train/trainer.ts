@@ -1,0 +1,205 @@
+import * as tf from '@tensorflow/tfjs';
+import { labelSmoothingCrossEntropy } from '../losses/index.js';
+import { regularizationPenalty } from '../regularizers/index.js';
+import { countTopK } from './accuracy.js';
+
+/** Options of {@link createTrainer}. */
+export interface TrainerOptions {
+  /** Label-smoothing ε of the cross-entropy (default 0: plain cross-entropy). */
+  labelSmoothing?: number;
+  /** 'uniform' (torch/Keras: ε/K everywhere) or 'seed' (the lecture: ε/(K−1) off target). Default 'uniform'. */
+  smoothingFormula?: 'uniform' | 'seed';
+  /**
+   * Extra weight penalty on every kernel (weights named `.../kernel`), added to the model's own kernel regularizers:
+   * l1 = λ·Σ|w|, l2 = (λ/2)·Σw².
+   */
+  regularizer?: { l1?: number; l2?: number };
+}
+
+/** Loss, top-1 and top-5 accuracy (fractions), each the mean over `count` samples. */
+export interface EvaluationResult {
+  loss: number;
+  top1: number;
+  top5: number;
+  count: number;
+}
+
+/** One-batch training and evaluation over a tfjs model, with parameters and states as flat Float32Arrays. */
+export interface Trainer {
+  /** Trainable weights' names (e.g. "dense_1/kernel") in the fixed order used by every array below. */
+  readonly parameterNames: string[];
+  readonly parameterShapes: number[][];
+  /** Non-trainable weights (BatchNorm moving mean/variance) in fixed order. */
+  readonly stateNames: string[];
+  readonly stateShapes: number[][];
+  getParameters(): Float32Array[];
+  /** Validates every array (count, length, finite) before writing any. */
+  setParameters(values: Float32Array[]): void;
+  getStates(): Float32Array[];
+  setStates(values: Float32Array[]): void;
+  /**
+   * Forward and backward on one batch in training mode (dropout on, BatchNorm on batch statistics and updating its
+   * moving statistics). `loss` is the mean data loss plus every regularization penalty; `grads` follow
+   * `parameterNames`. The model's weights are not changed.
+   */
+  computeGradients(x: tf.Tensor, labels: tf.Tensor1D): { loss: number; grads: Float32Array[] };
+  /** Inference mode. `loss` is the mean (label-smoothed) data loss without regularization, as Keras evaluate reports it. */
+  evaluate(x: tf.Tensor, labels: tf.Tensor1D): EvaluationResult;
+  /** Releases the trainer's tensors (not the model's weights). */
+  dispose(): void;
+}
+
+function checkOptions(options: TrainerOptions): void {
+  const eps = options.labelSmoothing ?? 0;
+  if (!(typeof eps === 'number' && eps >= 0 && eps < 1)) {
+    throw new Error(`createTrainer: labelSmoothing must be a number in [0, 1), got ${JSON.stringify(options.labelSmoothing)}`);
+  }
+  const formula = options.smoothingFormula ?? 'uniform';
+  if (formula !== 'uniform' && formula !== 'seed') {
+    throw new Error(`createTrainer: smoothingFormula must be 'uniform' or 'seed', got ${JSON.stringify(formula)}`);
+  }
+  for (const key of ['l1', 'l2'] as const) {
+    const v = options.regularizer?.[key];
+    if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0)) {
+      throw new Error(`createTrainer: regularizer.${key} must be a finite number ≥ 0, got ${JSON.stringify(v)}`);
+    }
+  }
+}
+
+function copyOut(t: tf.Tensor): Float32Array {
+  return new Float32Array(t.dataSync() as Float32Array);
+}
+
+/** Checks then writes values into weights: all or nothing. */
+function assignAll(what: string, weights: tf.LayerVariable[], values: Float32Array[]): void {
+  if (!Array.isArray(values) || values.length !== weights.length) {
+    throw new Error(`${what}: expected ${weights.length} arrays, got ${Array.isArray(values) ? values.length : typeof values}`);
+  }
+  weights.forEach((w, i) => {
+    const v = values[i];
+    const size = w.shape.reduce((a: number, b) => a * (b as number), 1);
+    if (!(v instanceof Float32Array)) throw new Error(`${what}[${i}] (${w.originalName}): expected a Float32Array`);
+    if (v.length !== size) {
+      throw new Error(`${what}[${i}] (${w.originalName}): expected ${size} values for shape [${w.shape.join(',')}], got ${v.length}`);
+    }
+    for (let j = 0; j < v.length; j++) {
+      if (!Number.isFinite(v[j]!)) throw new Error(`${what}[${i}] (${w.originalName}): value ${j} is ${v[j]}, not finite`);
+    }
+  });
+  tf.tidy(() => weights.forEach((w, i) => w.write(tf.tensor(values[i]!, w.shape as number[], 'float32'))));
+}
+
+function checkBatch(x: tf.Tensor, labels: tf.Tensor1D, numClasses: number, inputShape: (number | null)[]): void {
+  if (!(labels instanceof tf.Tensor) || labels.rank !== 1) throw new Error('labels: expected a 1-D tensor of class ids');
+  if (!(x instanceof tf.Tensor) || x.shape[0] !== labels.shape[0]) {
+    throw new Error(`x: expected a tensor with ${labels.shape[0]} samples (one per label), got shape [${x?.shape?.join(',')}]`);
+  }
+  const expected = inputShape.slice(1);
+  if (x.rank !== inputShape.length || expected.some((d, i) => d !== null && d !== x.shape[i + 1])) {
+    throw new Error(`x: expected shape [N,${expected.join(',')}], got [${x.shape.join(',')}]`);
+  }
+  const ids = labels.dataSync();
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    if (!(Number.isInteger(id) && id >= 0 && id < numClasses)) {
+      throw new Error(`labels[${i}]: expected a class id in [0, ${numClasses}), got ${id}`);
+    }
+  }
+}
+
+/**
+ * Wraps a tfjs model (whose output is softmax probabilities) into the training step a data-parallel worker calls:
+ * gradients as flat Float32Arrays in a fixed parameter order, loss including label smoothing and regularization
+ * (the model's kernel regularizers plus `options.regularizer`), evaluation with top-1/top-5, and get/set of
+ * parameters and BatchNorm states.
+ *
+ * @example
+ * const model = buildModel(presetSpec('mlp'));
+ * const trainer = createTrainer(model, { labelSmoothing: 0.1, regularizer: { l2: 5e-4 } });
+ * const { loss, grads } = trainer.computeGradients(x, labels);   // x: [N,28,28,1], labels: int32 [N]
+ * optimizer.step(grads);                                         // a core optimizer over trainer.getParameters()
+ */
+export function createTrainer(model: tf.LayersModel, options: TrainerOptions = {}): Trainer {
+  checkOptions(options);
+  if (model.inputs.length !== 1 || model.outputs.length !== 1) {
+    throw new Error(`createTrainer: expected a model with one input and one output, got ${model.inputs.length} and ${model.outputs.length}`);
+  }
+  const outShape = model.outputs[0]!.shape;
+  const numClasses = outShape[outShape.length - 1];
+  if (outShape.length !== 2 || typeof numClasses !== 'number') {
+    throw new Error(`createTrainer: expected a model output of shape [N, numClasses], got [${outShape.join(',')}]`);
+  }
+  const inputShape = model.inputs[0]!.shape;
+  const params = model.trainableWeights;
+  const states = model.nonTrainableWeights;
+  const kernels = params.filter((w) => w.originalName.endsWith('/kernel'));
+  const dataLoss = labelSmoothingCrossEntropy({
+    epsilon: options.labelSmoothing ?? 0,
+    formula: options.smoothingFormula ?? 'uniform',
+    fromLogits: false,
+  });
+  const extraReg = options.regularizer && (options.regularizer.l1 || options.regularizer.l2) ? options.regularizer : undefined;
+  let disposed = false;
+  const alive = (): void => {
+    if (disposed) throw new Error('Trainer: used after dispose()');
+  };
+
+  const forward = (x: tf.Tensor, training: boolean): tf.Tensor2D => model.apply(x, { training }) as tf.Tensor2D;
+
+  return {
+    parameterNames: params.map((w) => w.originalName),
+    parameterShapes: params.map((w) => [...(w.shape as number[])]),
+    stateNames: states.map((w) => w.originalName),
+    stateShapes: states.map((w) => [...(w.shape as number[])]),
+    getParameters: () => params.map((w) => copyOut(w.read())),
+    setParameters: (values) => assignAll('setParameters', params, values),
+    getStates: () => states.map((w) => copyOut(w.read())),
+    setStates: (values) => assignAll('setStates', states, values),
+
+    computeGradients(x, labels) {
+      alive();
+      checkBatch(x, labels, numClasses, inputShape);
+      const variables = params.map((w) => w.read() as tf.Variable);
+      const { value, grads } = tf.tidy(() => {
+        const yTrue = tf.oneHot(labels.toInt(), numClasses);
+        return tf.variableGrads(() => {
+          let loss = dataLoss(yTrue, forward(x, true));
+          // The model's own kernel regularizers, as model.fit adds them.
+          for (const penalty of model.calculateLosses()) loss = loss.add(penalty);
+          if (extraReg) loss = loss.add(regularizationPenalty(kernels.map((w) => w.read()), extraReg));
+          return loss as tf.Scalar;
+        }, variables);
+      });
+      try {
+        return {
+          loss: value.dataSync()[0]!,
+          grads: variables.map((v, i) => {
+            const g = grads[v.name];
+            // A parameter the loss does not reach has zero gradient (tfjs omits it).
+            return g ? copyOut(g) : new Float32Array(params[i]!.shape.reduce((a: number, b) => a * (b as number), 1));
+          }),
+        };
+      } finally {
+        value.dispose();
+        tf.dispose(Object.values(grads));
+      }
+    },
+
+    evaluate(x, labels) {
+      alive();
+      checkBatch(x, labels, numClasses, inputShape);
+      const count = labels.shape[0];
+      return tf.tidy(() => {
+        const probs = forward(x, false);
+        const loss = dataLoss(tf.oneHot(labels.toInt(), numClasses), probs).dataSync()[0]!;
+        const top1 = countTopK(probs, labels, 1) / count;
+        const top5 = countTopK(probs, labels, 5) / count;
+        return { loss, top1, top5, count };
+      });
+    },
+
+    dispose() {
+      disposed = true;
+    },
+  };
+}
