@@ -24,12 +24,12 @@ function smallConvnet(dropout: number): tf.LayersModel {
 }
 
 function step(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor): { loss: number; grads: Map<string, Float32Array> } {
-  return tf.tidy(() => {
-    const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar);
-    const out = new Map<string, Float32Array>();
-    for (const [name, g] of Object.entries(grads)) out.set(name, g.dataSync() as Float32Array);
-    return { loss: value.dataSync()[0]!, grads: out };
-  });
+  const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar);
+  const out = new Map<string, Float32Array>();
+  for (const [name, g] of Object.entries(grads)) out.set(name, g.dataSync() as Float32Array);
+  const loss = value.dataSync()[0]!;
+  tf.dispose([value, ...Object.values(grads)]);
+  return { loss, grads: out };
 }
 
 before(prepareBackends);
