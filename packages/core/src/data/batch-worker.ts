@@ -1,6 +1,6 @@
 // Worker thread of BatchLoader: prepares batches ahead of the training loop. The parent sends credits (how many
-// more batches it may prepare); each batch's buffers are transferred back, not copied.
-import { parentPort, workerData } from 'node:worker_threads';
+// more batches it may prepare); each batch's buffers are transferred back on `port`, not copied.
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { SamplePipeline, type PipelineOptions } from './pipeline.js';
 import type { ImageDataset } from './types.js';
 
@@ -10,6 +10,7 @@ const data = workerData as {
   meta: Omit<ImageDataset, 'images' | 'labels'>;
   indices: Int32Array;
   options: PipelineOptions & { batchSize: number; dropLast?: boolean };
+  port: MessagePort;
 };
 const ds: ImageDataset = { ...data.meta, images: data.images, labels: data.labels };
 const pipeline = new SamplePipeline(ds, data.options);
@@ -21,6 +22,6 @@ parentPort!.on('message', (credits: number) => {
   for (let c = 0; c < credits && next < batches; c++, next++) {
     const indices = data.indices.slice(next * batchSize, (next + 1) * batchSize);
     const { x, labels } = pipeline.writeBatch(indices);
-    parentPort!.postMessage({ x, labels, indices }, [x.buffer as ArrayBuffer, labels.buffer as ArrayBuffer, indices.buffer as ArrayBuffer]);
+    data.port.postMessage({ x, labels, indices }, [x.buffer as ArrayBuffer, labels.buffer as ArrayBuffer, indices.buffer as ArrayBuffer]);
   }
 });

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { SamplePipeline, type PipelineOptions } from './pipeline.js';
 import type { ImageDataset } from './types.js';
 
@@ -105,6 +105,11 @@ function sharedCopy(ds: ImageDataset): { images: Float32Array; labels: Int32Arra
  */
 export class BatchLoader implements AsyncIterable<Batch> {
   readonly length: number;
+  /**
+   * Batches after the first that were not ready when the consumer asked for them in the last pass: 0 means
+   * data preparation never held training up.
+   */
+  stalls = 0;
   private readonly indices: Int32Array;
 
   constructor(
@@ -138,37 +143,39 @@ export class BatchLoader implements AsyncIterable<Batch> {
     const { images, labels } = sharedCopy(ds);
     const { images: _i, labels: _l, ...meta } = ds;
     const { prefetch = 2, ...pipelineOptions } = options;
+    // Batches come back on their own channel, read with receiveMessageOnPort: a batch that arrived while a
+    // synchronous training step blocked this thread is taken at once, without waiting for the event loop.
+    const { port1, port2 } = new MessageChannel();
+    const workerData = { images, labels, meta, indices: this.indices, options: pipelineOptions, port: port2 };
     const here = import.meta.url;
-    const script = new URL(here.endsWith('.ts') ? './batch-worker.ts' : './batch-worker.js', here);
-    const worker = new Worker(script, {
-      workerData: { images, labels, meta, indices: this.indices, options: pipelineOptions },
-    });
+    // From TypeScript sources (the dev loop under tsx) the thread must register tsx itself before loading the script.
+    const worker = here.endsWith('.ts')
+      ? new Worker(
+          `import('tsx/esm/api').then((m) => m.register()).then(() => import(${JSON.stringify(new URL('./batch-worker.ts', here).href)}))`,
+          { eval: true, workerData, transferList: [port2] },
+        )
+      : new Worker(new URL('./batch-worker.js', here), { workerData, transferList: [port2] });
     worker.unref();
-    const ready: RawBatch[] = [];
     let failure: Error | undefined;
-    let wake: (() => void) | undefined;
-    worker.on('message', (m: RawBatch) => {
-      ready.push(m);
-      wake?.();
-    });
-    worker.on('error', (e) => {
-      failure = e;
-      wake?.();
-    });
-    worker.on('exit', (code) => {
-      if (code !== 0 && !failure) failure = new Error(`batch worker thread exited with code ${code}`);
-      wake?.();
-    });
+    worker.on('error', (e) => (failure = e));
+    worker.on('exit', (code) => (failure ??= new Error(`batch worker thread exited early with code ${code}`)));
+    const take = () => receiveMessageOnPort(port1)?.message as RawBatch | undefined;
     try {
       worker.postMessage(prefetch);
+      this.stalls = 0;
       for (let b = 0; b < this.length; b++) {
-        while (ready.length === 0 && !failure) await new Promise<void>((r) => (wake = r));
-        wake = undefined;
-        if (ready.length === 0) throw failure!;
+        let batch = take();
+        if (!batch && b > 0) this.stalls++;
+        while (!batch) {
+          if (failure) throw failure;
+          await new Promise((r) => setTimeout(r, 1));
+          batch = take();
+        }
         if (b + prefetch < this.length) worker.postMessage(1); // one more credit: keep `prefetch` batches in flight
-        yield ready.shift()!;
+        yield batch;
       }
     } finally {
+      port1.close();
       await worker.terminate();
     }
   }

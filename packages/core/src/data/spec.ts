@@ -91,7 +91,11 @@ export function validateDatasetSpec(spec: unknown): PreparedDataset['spec'] {
   for (const k of Object.keys(spec)) {
     if (!['source', 'split', 'normalize', 'augment'].includes(k)) throw new Error(`spec: unknown field "${k}" (known: source, split, normalize, augment)`);
   }
-  if (spec['source'] === undefined) fail('spec.source', '"mnist-digits" or a file source', undefined);
+  const source = spec['source'];
+  const sourceOk =
+    source === 'mnist-digits' ||
+    (isObject(source) && Object.keys(source).length === 1 && ['idx', 'cifar10', 'csv'].includes(Object.keys(source)[0]!));
+  if (!sourceOk) fail('spec.source', '"mnist-digits" or one of {idx: {images, labels}}, {cifar10: [files]}, {csv: {path, ...}}', source);
   const split = spec['split'] ?? { ratios: [0.8, 0.1, 0.1] };
   if (!isObject(split)) fail('spec.split', '{ratios, seed?, stratify?}', split);
   for (const k of Object.keys(split)) if (!['ratios', 'seed', 'stratify'].includes(k)) throw new Error(`spec.split: unknown field "${k}"`);
