@@ -192,3 +192,26 @@ describe('wasm BatchMatMul (ours materializes transposes for the XNNPACK path) m
     }
   }
 });
+
+describe('wasm Tile (ours, block copies) matches cpu', () => {
+  const cases: Array<[number[], number[], 'float32' | 'int32']> = [
+    [[1, 1, 1, 5], [3, 4, 2, 1], 'float32'], // BatchNorm gradient's shape
+    [[2, 3], [2, 3], 'float32'],
+    [[3, 1, 2], [1, 4, 1], 'int32'],
+    [[4], [3], 'float32'],
+    [[2, 2, 3], [1, 1, 1], 'float32'],
+    [[2, 1, 3, 2], [2, 3, 1, 2], 'int32'],
+  ];
+  for (const [i, [shape, reps, dtype]] of cases.entries()) {
+    it(`x=[${shape}] reps=[${reps}] ${dtype}`, async () => {
+      const r = rng(600 + i);
+      const raw = randomValues(r, shape);
+      const values = dtype === 'int32' ? Int32Array.from(raw, (v) => Math.round(v * 100)) : raw;
+      const x = { values, shape, dtype };
+      const ours = await runKernelOn('wasm', 'Tile', { x }, { reps });
+      const ref = await runKernelOn('cpu', 'Tile', { x }, { reps });
+      assert.deepEqual(ours.shape, ref.shape);
+      assert.deepEqual(Array.from(ours.values), Array.from(ref.values));
+    });
+  }
+});

@@ -6,6 +6,7 @@ import { conv2dBackpropInput } from './conv2d-backprop-input.js';
 import { depthwiseBackpropFilter, depthwiseBackpropInput } from './depthwise-backprop.js';
 import { type KernelFunc, originalWasmKernels } from './kernel-calls.js';
 import { makeMaxPoolGrad } from './max-pool-grad.js';
+import { makeTile } from './tile.js';
 
 /** Kernels tfjs-backend-wasm 4.22 lacks, without which a convnet cannot train on wasm. */
 export const addedKernelNames = [
@@ -15,7 +16,7 @@ export const addedKernelNames = [
 ] as const;
 
 /** wasm kernels that exist but take plain loops an order of magnitude slower than what we build from XNNPACK. */
-export const replacedKernelNames = ['BatchMatMul', 'Conv2DBackpropInput', 'MaxPoolGrad'] as const;
+export const replacedKernelNames = ['BatchMatMul', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Tile'] as const;
 
 const OURS = Symbol.for('tensorfleet.wasmTrainingKernel');
 
@@ -40,7 +41,7 @@ function register(name: string, kernelFunc: KernelFunc): void {
 /**
  * Registers, for tfjs's 'wasm' backend, the training kernels tfjs-backend-wasm 4.22 lacks
  * (Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput) and faster
- * replacements for slow ones (BatchMatMul with a transposed operand, Conv2DBackpropInput, MaxPoolGrad), all built from wasm's XNNPACK kernels.
+ * replacements for slow ones (BatchMatMul with a transposed operand, Conv2DBackpropInput, MaxPoolGrad, Tile), all built from wasm's XNNPACK kernels.
  * Idempotent. Call it after `@tensorflow/tfjs-backend-wasm` is imported (importing that package registers its own
  * kernels, which would overwrite ours) and before or after `tf.setBackend('wasm')`; it throws a clear error when
  * the package is not loaded. `selectBackend` does all of this for you.
@@ -70,8 +71,10 @@ export function registerWasmTrainingKernels(): void {
   for (const [name, kernelFunc] of Object.entries(kernels)) {
     if (!isOurs(name)) register(name, kernelFunc);
   }
-  if (!isOurs('MaxPoolGrad')) {
-    const original = originalWasmKernels.get('MaxPoolGrad') ?? (tf.getKernel('MaxPoolGrad', 'wasm')?.kernelFunc as KernelFunc | undefined);
-    register('MaxPoolGrad', makeMaxPoolGrad(original) as KernelFunc);
+  const wrapping: Record<string, (original: KernelFunc | undefined) => unknown> = { MaxPoolGrad: makeMaxPoolGrad, Tile: makeTile };
+  for (const [name, make] of Object.entries(wrapping)) {
+    if (isOurs(name)) continue;
+    const original = originalWasmKernels.get(name) ?? (tf.getKernel(name, 'wasm')?.kernelFunc as KernelFunc | undefined);
+    register(name, make(original) as KernelFunc);
   }
 }
