@@ -23,5 +23,6 @@ parentPort!.on('message', (credits: number) => {
     const indices = data.indices.slice(next * batchSize, (next + 1) * batchSize);
     const { x, labels } = pipeline.writeBatch(indices);
     data.port.postMessage({ x, labels, indices }, [x.buffer as ArrayBuffer, labels.buffer as ArrayBuffer, indices.buffer as ArrayBuffer]);
+    parentPort!.postMessage(0); // wakes a consumer that is waiting
   }
 });

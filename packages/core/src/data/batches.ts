@@ -157,8 +157,11 @@ export class BatchLoader implements AsyncIterable<Batch> {
       : new Worker(new URL('./batch-worker.js', here), { workerData, transferList: [port2] });
     worker.unref();
     let failure: Error | undefined;
-    worker.on('error', (e) => (failure = e));
-    worker.on('exit', (code) => (failure ??= new Error(`batch worker thread exited early with code ${code}`)));
+    let wake: (() => void) | undefined;
+    const wakeUp = () => wake?.();
+    worker.on('message', wakeUp); // "a batch is on the channel"
+    worker.on('error', (e) => ((failure = e), wakeUp()));
+    worker.on('exit', (code) => ((failure ??= new Error(`batch worker thread exited early with code ${code}`)), wakeUp()));
     const take = () => receiveMessageOnPort(port1)?.message as RawBatch | undefined;
     try {
       worker.postMessage(prefetch);
@@ -168,7 +171,7 @@ export class BatchLoader implements AsyncIterable<Batch> {
         if (!batch && b > 0) this.stalls++;
         while (!batch) {
           if (failure) throw failure;
-          await new Promise((r) => setTimeout(r, 1));
+          await new Promise<void>((r) => (wake = r));
           batch = take();
         }
         if (b + prefetch < this.length) worker.postMessage(1); // one more credit: keep `prefetch` batches in flight

@@ -10,10 +10,10 @@ export {
   computeNormalization,
   normalize,
   normalizePixels,
-  normalizeTensor,
   parseNormalizationStats,
   type NormalizationStats,
 } from './normalization.js';
+export { normalizeTensor } from './normalize-tensor.js';
 export { resolveAugment, type AugmentConfig, type ResolvedAugment } from './augment-config.js';
 export { assertLabelPreserving, allowedTransformsOf, knownAllowedTransforms } from './label-guard.js';
 export { shiftFlip, randomErasingBox, eraseBox, type EraseBox, type ImageShape } from './transforms.js';

@@ -7,7 +7,7 @@ import { loadIdx } from './idx.js';
 import { loadCifar10 } from './cifar10.js';
 import { loadCsv } from './csv.js';
 import { DataFormatError } from './errors.js';
-import { cifarBytes, idxBytes, tempDir, writeIdxPair } from './test-files.js';
+import { cifarBytes, idxBytes, tempDir, writeIdxPair } from './fixture-files.js';
 
 function expectFormatError(fn: () => unknown, file: string, where: { offset?: number; line?: number }, expected: RegExp) {
   assert.throws(fn, (e: unknown) => {

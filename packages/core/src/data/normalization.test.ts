@@ -1,7 +1,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { computeNormalization, normalize, normalizePixels, normalizeTensor, parseNormalizationStats } from './normalization.js';
+import { computeNormalization, normalize, normalizePixels, parseNormalizationStats } from './normalization.js';
+import { normalizeTensor } from './normalize-tensor.js';
 import { loadMnistDigits } from './mnist.js';
 import { splitDataset } from './split.js';
 import { assertClose, loadFixture } from '../testing/assert.js';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+// No tfjs import here: the batch worker thread loads this file and must start fast.
 import type { ImageDataset } from './types.js';
 
 /**
@@ -88,15 +88,4 @@ export function normalizePixels(pixels: Float32Array, stats: NormalizationStats,
 export function normalize(ds: ImageDataset, stats: NormalizationStats): ImageDataset {
   parseNormalizationStats(stats, ds.channels);
   return { ...ds, images: normalizePixels(ds.images, stats) };
-}
-
-/**
- * Normalizes a channels-last tensor (e.g. a model input at inference) with saved stats.
- *
- * @example
- * const probs = model.predict(normalizeTensor(x, stats));
- */
-export function normalizeTensor<T extends tf.Tensor>(x: T, stats: NormalizationStats): T {
-  parseNormalizationStats(stats, x.shape[x.rank - 1]);
-  return tf.tidy(() => tf.div(tf.sub(x, tf.tensor1d(stats.mean)), tf.tensor1d(stats.std))) as T;
 }

@@ -6,7 +6,7 @@ import { PNG } from 'pngjs';
 import { writePreviewPng } from './preview.js';
 import { loadMnistDigits } from './mnist.js';
 import { loadCifar10 } from './cifar10.js';
-import { cifarBytes, tempDir } from './test-files.js';
+import { cifarBytes, tempDir } from './fixture-files.js';
 
 test('writePreviewPng writes a valid grayscale PNG grid of augmented digits', () => {
   const path = join(tempDir(), 'nested', 'preview.png');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { loadDatasetSpec, validateDatasetSpec, type DatasetSpec } from './spec.js';
 import { makeRawBatches } from './batches.js';
 import { normalize } from './normalization.js';
-import { cifarBytes, tempDir, writeIdxPair } from './test-files.js';
+import { cifarBytes, tempDir, writeIdxPair } from './fixture-files.js';
 
 test('loadDatasetSpec: mnist digits, stratified splits, training-split stats, guarded augmentation', () => {
   const spec: DatasetSpec = { source: 'mnist-digits', split: { ratios: [0.6, 0.2, 0.2], seed: 4 }, augment: { randomShift: {}, randomErasing: {} } };
