@@ -1,0 +1,199 @@
+import * as tf from '@tensorflow/tfjs';
+
+import { type BatchNormArgs, resolveBatchNormOptions } from './batch-norm-options.js';
+import { type CallKwargs, CLASS_PREFIX } from './layer-args.js';
+import { isTraining } from './seed-stream.js';
+
+/** Per-channel batch statistics of one training forward. */
+export interface BatchMoments {
+  mean: tf.Tensor1D;
+  /** Biased (divide by count) variance: what the batch is normalized with. */
+  variance: tf.Tensor1D;
+  /** Values per channel the statistics cover (N·H·W, over all replicas for SyncBatchNorm). */
+  count: number;
+  /** x − mean when the statistics needed it anyway, so the forward does not compute it twice. */
+  centered?: tf.Tensor2D;
+}
+
+/** The per-channel gradient sums the BatchNorm backward needs; SyncBatchNorm reduces them over replicas. */
+export interface GradientSums {
+  sumDy: tf.Tensor1D;
+  sumDyXhat: tf.Tensor1D;
+}
+
+/**
+ * Batch normalization over the last axis of [N, C] or NHWC [N, H, W, C] inputs (torch `BatchNorm1d`/`BatchNorm2d`
+ * semantics, channels-last layout). Any rank ≥ 2 works; statistics are taken over every axis but the last.
+ *
+ * Training (`apply(x, { training: true })`, `model.fit`, a trainer step): normalizes with the batch mean and the
+ * biased batch variance, then updates the running statistics once per forward, with momentum m (torch convention):
+ * running_mean ← (1 − m)·running_mean + m·mean, running_var ← (1 − m)·running_var + m·var·n/(n − 1) (unbiased, as
+ * torch keeps it). The lecture writes the same update with ρ = 1 − m as the weight of the old average; pass either
+ * `momentum` (default 0.1) or `rho` (0.9 is the same layer). Inference normalizes with the running statistics.
+ *
+ * Weights, in Keras' order and names: gamma, beta (trainable), moving_mean, moving_variance (not trainable), so the
+ * weights load into a stock Keras/tfjs `BatchNormalization` (whose `momentum` is our `rho`).
+ *
+ * The backward pass is the closed form dx = γ/σ·(dy − mean(dy) − x̂·mean(dy·x̂)), dγ = Σdy·x̂, dβ = Σdy, built from
+ * broadcasting elementwise ops and reductions over the rows of an [N·H·W, C] view (no Tile, unlike tfjs-layers'
+ * BatchNormalization gradient).
+ *
+ * @example
+ * ```ts
+ * const model = tf.sequential({ layers: [
+ *   tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 16, kernelSize: 3, useBias: false }),
+ *   batchNorm({ rho: 0.9 }),          // same as batchNorm({ momentum: 0.1 })
+ *   tf.layers.reLU(),
+ * ] });
+ * ```
+ */
+export class BatchNorm extends tf.layers.Layer {
+  static className = `${CLASS_PREFIX}BatchNorm`;
+  /** torch convention: weight of the new batch in the running-statistics update. */
+  readonly momentum: number;
+  readonly epsilon: number;
+  protected gamma: tf.LayerVariable | undefined;
+  protected beta: tf.LayerVariable | undefined;
+  protected movingMean: tf.LayerVariable | undefined;
+  protected movingVariance: tf.LayerVariable | undefined;
+
+  constructor(args: BatchNormArgs = {}) {
+    super(args);
+    const resolved = resolveBatchNormOptions(args, this.kind());
+    this.momentum = resolved.momentum;
+    this.epsilon = resolved.epsilon;
+  }
+
+  /** The lecture's convention: weight of the old running average, 1 − momentum. */
+  get rho(): number {
+    return 1 - this.momentum;
+  }
+
+  /** Layer kind used in error messages. */
+  protected kind(): string {
+    return 'batchNorm';
+  }
+
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const channels = shape[shape.length - 1];
+    if (shape.length < 2 || typeof channels !== 'number') {
+      throw new Error(
+        `${this.kind()}: expected an input of rank >= 2 ([N, C] or NHWC) with a known channel (last) dimension, ` +
+          `got [${shape.map(String).join(', ')}]`,
+      );
+    }
+    this.gamma = this.addWeight('gamma', [channels], 'float32', tf.initializers.ones(), undefined, true);
+    this.beta = this.addWeight('beta', [channels], 'float32', tf.initializers.zeros(), undefined, true);
+    this.movingMean = this.addWeight('moving_mean', [channels], 'float32', tf.initializers.zeros(), undefined, false);
+    this.movingVariance = this.addWeight('moving_variance', [channels], 'float32', tf.initializers.ones(), undefined, false);
+    this.built = true;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+    const channels = this.gamma!.shape[0]!;
+    if (x.rank < 2 || x.shape[x.rank - 1] !== channels) {
+      throw new Error(`${this.kind()}: expected an input [..., ${channels}] of rank >= 2, got [${x.shape.join(', ')}]`);
+    }
+    return isTraining(kwargs) ? this.trainingForward(x) : this.inferenceForward(x);
+  }
+
+  private inferenceForward(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      // torch's eval transform: y = x·α + (β − μ·α) with α = γ/√(σ² + ε).
+      const alpha = tf.mul(this.gamma!.read(), tf.rsqrt(tf.add(this.movingVariance!.read(), this.epsilon)));
+      const shift = tf.sub(this.beta!.read(), tf.mul(this.movingMean!.read(), alpha));
+      return tf.add(tf.mul(x, alpha), shift);
+    });
+  }
+
+  private trainingForward(x: tf.Tensor): tf.Tensor {
+    const channels = x.shape[x.rank - 1]!;
+    const rows = x.size / channels;
+    const normalize = tf.customGrad(((xIn: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, save: tf.GradSaveFunc) => {
+      const x2d = tf.reshape(xIn, [rows, channels]) as tf.Tensor2D;
+      const moments = this.batchMoments(x2d);
+      const count = moments.count;
+      if (!(count > 1)) {
+        throw new Error(
+          `${this.kind()}: expected more than 1 value per channel when training, got input shape ` +
+            `[${x.shape.join(', ')}] (${count} value(s) per channel)`,
+        );
+      }
+      const invStd = tf.rsqrt(tf.add(moments.variance, this.epsilon));
+      const xHat = tf.mul(moments.centered ?? tf.sub(x2d, moments.mean), invStd);
+      // Output as torch computes it, y = x·α + (β − μ·α), so rounding matches torch's closely.
+      const alpha = tf.mul(gamma, invStd);
+      const y = tf.add(tf.mul(x2d, alpha), tf.sub(beta, tf.mul(moments.mean, alpha)));
+      save([xHat, alpha]);
+      // Last, after everything that can throw: a failed forward leaves the running statistics untouched.
+      this.updateMovingStatistics(moments);
+      return {
+        value: tf.reshape(y, xIn.shape),
+        gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+          const [savedXHat, savedAlpha] = saved as [tf.Tensor2D, tf.Tensor1D];
+          const dy2d = tf.reshape(Array.isArray(dy) ? dy[0]! : dy, [rows, channels]) as tf.Tensor2D;
+          const local: GradientSums = {
+            sumDy: tf.sum(dy2d, 0),
+            sumDyXhat: tf.sum(tf.mul(dy2d, savedXHat), 0),
+          };
+          const total = this.reduceGradientSums(local);
+          // dx = γ/σ·(dy − Σdy/n − x̂·Σ(dy·x̂)/n); n and the sums are global for SyncBatchNorm.
+          const meanDy = tf.div(total.sumDy, count);
+          const meanDyXhat = tf.div(total.sumDyXhat, count);
+          const dx = tf.mul(tf.sub(dy2d, tf.add(tf.mul(savedXHat, meanDyXhat), meanDy)), savedAlpha);
+          // γ and β gradients stay local: data-parallel training averages them like every other weight.
+          return [tf.reshape(dx, xIn.shape), local.sumDyXhat, local.sumDy];
+        },
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]);
+    return normalize(x, this.gamma!.read(), this.beta!.read());
+  }
+
+  /**
+   * Batch mean and biased variance per channel of an [rows, C] view. SyncBatchNorm overrides this to reduce over
+   * replicas through its collective.
+   */
+  protected batchMoments(x2d: tf.Tensor2D): BatchMoments {
+    const mean = tf.mean(x2d, 0) as tf.Tensor1D;
+    const centered = tf.sub(x2d, mean) as tf.Tensor2D;
+    const variance = tf.mean(tf.square(centered), 0) as tf.Tensor1D;
+    return { mean, variance, count: x2d.shape[0], centered };
+  }
+
+  /** Gradient sums of the backward pass; identity here, an allreduce in SyncBatchNorm. */
+  protected reduceGradientSums(local: GradientSums): GradientSums {
+    return local;
+  }
+
+  private updateMovingStatistics({ mean, variance, count }: BatchMoments): void {
+    tf.tidy(() => {
+      const m = this.momentum;
+      const unbiased = tf.mul(variance, count / (count - 1));
+      this.movingMean!.write(tf.add(tf.mul(this.movingMean!.read(), 1 - m), tf.mul(mean, m)));
+      this.movingVariance!.write(tf.add(tf.mul(this.movingVariance!.read(), 1 - m), tf.mul(unbiased, m)));
+    });
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
+    return inputShape;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), momentum: this.momentum, epsilon: this.epsilon, axis: -1 };
+  }
+}
+tf.serialization.registerClass(BatchNorm);
+
+/**
+ * Creates a {@link BatchNorm} layer.
+ * @example
+ * ```ts
+ * const bn = batchNorm({ momentum: 0.1 });   // torch default; batchNorm({ rho: 0.9 }) is the same layer
+ * const y = bn.apply(x, { training: true }) as tf.Tensor;
+ * ```
+ */
+export function batchNorm(args: BatchNormArgs = {}): BatchNorm {
+  return new BatchNorm(args);
+}

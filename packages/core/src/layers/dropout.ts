@@ -1,0 +1,72 @@
+import * as tf from '@tensorflow/tfjs';
+
+import { type CallKwargs, CLASS_PREFIX, type LayerArgs } from './layer-args.js';
+import { checkRate, checkSeed, isTraining, SeedStream } from './seed-stream.js';
+
+/** Options of {@link Dropout}. */
+export interface DropoutArgs extends LayerArgs {
+  /** Probability of zeroing each element during training, in [0, 1) (torch `p`). */
+  rate: number;
+  /** Makes the sequence of masks reproducible: layers with the same seed draw the same masks, call by call. */
+  seed?: number;
+}
+
+/**
+ * Inverted dropout (torch `nn.Dropout`): in training each element is zeroed with probability `rate` and survivors are
+ * scaled by 1/(1−rate), so nothing needs rescaling at inference, where the layer is the identity.
+ *
+ * The lecture's guidance: rate ≈ 0.5 between fully connected layers, small (≈ 0.05, better as
+ * {@link SpatialDropout2D}) after conv/pool blocks, and never on the output layer.
+ *
+ * @example
+ * ```ts
+ * const model = tf.sequential({ layers: [
+ *   tf.layers.dense({ inputShape: [784], units: 128, activation: 'relu' }),
+ *   dropout({ rate: 0.5, seed: 1 }),
+ *   tf.layers.dense({ units: 10, activation: 'softmax' }),
+ * ] });
+ * ```
+ */
+export class Dropout extends tf.layers.Layer {
+  static className = `${CLASS_PREFIX}Dropout`;
+  readonly rate: number;
+  readonly seed: number | undefined;
+  private readonly masks: SeedStream;
+
+  constructor(args: DropoutArgs) {
+    super(args);
+    this.rate = checkRate(args?.rate, 'dropout rate');
+    this.seed = checkSeed(args.seed, 'dropout seed');
+    this.masks = new SeedStream(this.seed);
+    this.supportsMasking = true;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+    if (!isTraining(kwargs) || this.rate === 0) return x.clone();
+    return tf.tidy(() => tf.mul(x, this.masks.nextKeepMultiplier(x.shape, this.rate)));
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
+    return inputShape;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    const config: tf.serialization.ConfigDict = { rate: this.rate };
+    if (this.seed !== undefined) config['seed'] = this.seed;
+    return { ...super.getConfig(), ...config };
+  }
+}
+tf.serialization.registerClass(Dropout);
+
+/**
+ * Creates a {@link Dropout} layer.
+ * @example
+ * ```ts
+ * const layer = dropout({ rate: 0.5 });
+ * const y = layer.apply(x, { training: true }) as tf.Tensor;
+ * ```
+ */
+export function dropout(args: DropoutArgs): Dropout {
+  return new Dropout(args);
+}

@@ -1,0 +1,52 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * Draws the keep-masks of one dropout-style layer. With a seed, the n-th training call of every layer built with that
+ * seed uses the same mask (reproducible runs); without one, masks come from tfjs's global random source.
+ * Masks differ from call to call either way: the seed is combined with a call counter, never reused as is.
+ */
+export class SeedStream {
+  private calls = 0;
+
+  constructor(readonly seed: number | undefined) {}
+
+  /** A [0, 1) uniform tensor of `shape` for the next training call. */
+  nextUniform(shape: number[]): tf.Tensor {
+    const callSeed = this.seed === undefined ? undefined : `${this.seed}/${this.calls}`;
+    this.calls++;
+    return tf.randomUniform(shape, 0, 1, 'float32', callSeed);
+  }
+
+  /**
+   * Inverted-dropout multiplier of `shape`: 0 with probability `rate`, else exactly fround(1/(1−rate)) (torch's mask
+   * after `div_(1 − p)`), so surviving values are scaled by the same float32 factor torch uses.
+   */
+  nextKeepMultiplier(shape: number[], rate: number): tf.Tensor {
+    return tf.tidy(() => {
+      const keep = tf.cast(tf.greaterEqual(this.nextUniform(shape), tf.scalar(rate)), 'float32');
+      return tf.mul(keep, tf.scalar(Math.fround(1 / (1 - rate))));
+    });
+  }
+}
+
+/** Validates a drop probability: a finite number in [0, 1). `what` names the option in the error. */
+export function checkRate(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value >= 1) {
+    throw new Error(`${what}: expected a drop probability in [0, 1), got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Validates an optional seed: a finite number. */
+export function checkSeed(value: unknown, what: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new Error(`${what}: expected a finite number, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** True when a tfjs-layers call's kwargs ask for training behaviour. */
+export function isTraining(kwargs: Record<string, unknown> | undefined): boolean {
+  return kwargs?.['training'] === true;
+}
