@@ -5,25 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { assertClose } from '../testing/assert.js';
 import { BatchNorm, batchNorm } from './batch-norm.js';
-import { bnCases, buildWith, trainingStep } from './bn-test-support.js';
-
-/** Runs a fixture case through `layer`: 3 training steps then eval, everything compared to torch at rtol 1e-5. */
-export function checkAgainstTorch(layer: BatchNorm, name: string): void {
-  const fx = bnCases[name]!;
-  buildWith(layer, fx.shape, fx.gamma, fx.beta);
-  fx.steps.forEach((step, i) => {
-    const got = trainingStep(layer, fx.shape, step.x, step.dy);
-    const label = (what: string) => `${name} step ${i + 1} ${what}`;
-    assertClose(got.y, step.y, { label: label('y') });
-    assertClose(got.dx, step.dx, { label: label('dx') });
-    assertClose(got.dgamma, step.dgamma, { label: label('dgamma') });
-    assertClose(got.dbeta, step.dbeta, { label: label('dbeta') });
-    assertClose(got.runningMean, step.runningMean, { label: label('running mean') });
-    assertClose(got.runningVar, step.runningVar, { label: label('running var') });
-  });
-  const yEval = tf.tidy(() => (layer.apply(tf.tensor(fx.eval.x, fx.shape)) as tf.Tensor).dataSync());
-  assertClose(yEval, fx.eval.y, { label: `${name} eval y` });
-}
+import { bnCases, buildWith, checkAgainstTorch, trainingStep } from './bn-test-support.js';
 
 for (const name of Object.keys(bnCases)) {
   const fx = bnCases[name]!;
@@ -102,7 +84,7 @@ test('repeated training forwards+backwards leak no tensors and update the runnin
   assertClose(bn.getWeights()[2]!.dataSync(), Array.from(batchMean, (m) => m * (1 - 0.5 ** 6)), { label: 'running mean' });
   // Inference-only and training-without-gradient forwards leak nothing either.
   const before = tf.memory().numTensors;
-  tf.dispose([bn.apply(x), bn.apply(x, { training: true })]);
+  tf.dispose([bn.apply(x) as tf.Tensor, bn.apply(x, { training: true }) as tf.Tensor]);
   assert.equal(tf.memory().numTensors, before);
 });
 
