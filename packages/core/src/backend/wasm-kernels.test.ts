@@ -215,3 +215,47 @@ describe('wasm Tile (ours, block copies) matches cpu', () => {
     });
   }
 });
+
+describe('wasm per-channel Sum/Mean and channel-broadcast arithmetic (ours) match cpu', () => {
+  const reduceCases: Array<[number[], number[], boolean]> = [
+    [[4, 5, 6, 3], [0, 1, 2], false], // BatchNorm statistics
+    [[4, 5, 6, 3], [0, 1, 2], true],
+    [[7, 9], [0], false],
+    [[3, 4, 5], [1, 0], true],
+    [[3, 4, 5], [1, 2], false], // trailing axes: wasm's own kernel
+    [[3, 4, 5], [0, 2], false], // not a prefix: wasm's own kernel
+  ];
+  for (const kind of ['Sum', 'Mean']) {
+    for (const [i, [shape, axis, keepDims]] of reduceCases.entries()) {
+      it(`${kind} x=[${shape}] axis=[${axis}] keepDims=${keepDims}`, async () => {
+        const x = { values: randomValues(rng(700 + i), shape), shape };
+        const ours = await runKernelOn('wasm', kind, { x }, { axis, keepDims });
+        const ref = await runKernelOn('cpu', kind, { x }, { axis, keepDims });
+        assert.deepEqual(ours.shape, ref.shape);
+        assertRelClose(ours.values, ref.values, kind, 1e-5);
+      });
+    }
+  }
+  const binaryCases: Array<[number[], number[]]> = [
+    [[4, 5, 6, 3], [3]],
+    [[3], [4, 5, 6, 3]],
+    [[4, 5, 6, 3], [1, 1, 1, 3]],
+    [[1, 1, 3], [2, 4, 3]],
+    [[6, 4], [4]],
+    [[4, 5], [4, 5]], // same shape: wasm's own (XNNPACK) kernel
+    [[4, 1], [4, 5]], // other broadcast: wasm's own kernel
+  ];
+  for (const kind of ['Multiply', 'Add', 'Sub', 'RealDiv']) {
+    for (const [i, [sa, sb]] of binaryCases.entries()) {
+      it(`${kind} a=[${sa}] b=[${sb}]`, async () => {
+        const r = rng(800 + i);
+        const a = { values: randomValues(r, sa), shape: sa };
+        const b = { values: randomValues(r, sb).map((v) => (kind === 'RealDiv' ? v + Math.sign(v) : v)), shape: sb };
+        const ours = await runKernelOn('wasm', kind, { a, b }, {});
+        const ref = await runKernelOn('cpu', kind, { a, b }, {});
+        assert.deepEqual(ours.shape, ref.shape);
+        assertRelClose(ours.values, ref.values, kind, 1e-6);
+      });
+    }
+  }
+});

@@ -8,6 +8,12 @@ export type NamedAttrs = tf.NamedAttrMap;
 export type KernelFunc = (args: { inputs: Record<string, TensorInfo>; backend: tf.KernelBackend; attrs?: NamedAttrs }) =>
   TensorInfo | TensorInfo[];
 
+/** The slice of BackendWasm that heap-loop kernels use: allocate an output, view tensors on the wasm heap. */
+export interface HeapBackend extends tf.KernelBackend {
+  makeOutput(shape: number[], dtype: string): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
 /** The wasm backend's own kernel functions that some of ours replace; kept so ours can fall back to them. */
 export const originalWasmKernels = new Map<string, KernelFunc>();
 
@@ -32,6 +38,12 @@ export function wasmKernel(
 export class Scratch {
   private readonly infos: TensorInfo[] = [];
   constructor(readonly backend: tf.KernelBackend) {}
+
+  /** Takes ownership of a TensorInfo made outside `run` (freed at the end unless it is the result). */
+  adopt(info: TensorInfo): TensorInfo {
+    this.infos.push(info);
+    return info;
+  }
 
   /** Runs a single-output wasm kernel and remembers its output for disposal. */
   run(name: string, inputs: Record<string, TensorInfo>, attrs: NamedAttrs = {}): TensorInfo {

@@ -5,15 +5,9 @@
 // wasm heap: pure data movement (a compare and an add per element), which the JIT runs at a few ms per step.
 import * as tf from '@tensorflow/tfjs';
 import { assertShape } from './conv-geometry.js';
-import type { KernelFunc, TensorInfo } from './kernel-calls.js';
+import type { HeapBackend, KernelFunc, TensorInfo } from './kernel-calls.js';
 
 const NAME = 'MaxPoolGrad';
-
-/** The slice of BackendWasm we use: raw views of tensors on its heap. */
-interface HeapBackend extends tf.KernelBackend {
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): Float32Array;
-}
 
 /**
  * dx = dy added at each window's first maximum in scan order (row by row, strict >, so NaN and −∞ never win;
@@ -41,9 +35,9 @@ export function makeMaxPoolGrad(original: KernelFunc | undefined) {
     if (x.dtype !== 'float32' || dy.dtype !== 'float32') throw new Error(`${NAME} on wasm: float32 tensors expected, got ${x.dtype}/${dy.dtype}`);
     // Allocate first: a heap growth would detach views taken earlier.
     const out = backend.makeOutput(x.shape, 'float32');
-    const dx = backend.typedArrayFromHeap(out);
-    const xv = backend.typedArrayFromHeap(x);
-    const dyv = backend.typedArrayFromHeap(dy);
+    const dx = backend.typedArrayFromHeap(out) as Float32Array;
+    const xv = backend.typedArrayFromHeap(x) as Float32Array;
+    const dyv = backend.typedArrayFromHeap(dy) as Float32Array;
     dx.fill(0);
     scatterToFirstMax(xv, dyv, dx, p);
     return out;

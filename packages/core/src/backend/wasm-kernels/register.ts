@@ -7,6 +7,7 @@ import { depthwiseBackpropFilter, depthwiseBackpropInput } from './depthwise-bac
 import { type KernelFunc, originalWasmKernels } from './kernel-calls.js';
 import { makeMaxPoolGrad } from './max-pool-grad.js';
 import { makeTile } from './tile.js';
+import { makeChannelBinary, makeLeadingReduce } from './channel-ops.js';
 
 /** Kernels tfjs-backend-wasm 4.22 lacks, without which a convnet cannot train on wasm. */
 export const addedKernelNames = [
@@ -16,7 +17,9 @@ export const addedKernelNames = [
 ] as const;
 
 /** wasm kernels that exist but take plain loops an order of magnitude slower than what we build from XNNPACK. */
-export const replacedKernelNames = ['BatchMatMul', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Tile'] as const;
+export const replacedKernelNames = [
+  'BatchMatMul', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Tile', 'Sum', 'Mean', 'Multiply', 'Add', 'Sub', 'RealDiv',
+] as const;
 
 const OURS = Symbol.for('tensorfleet.wasmTrainingKernel');
 
@@ -41,7 +44,8 @@ function register(name: string, kernelFunc: KernelFunc): void {
 /**
  * Registers, for tfjs's 'wasm' backend, the training kernels tfjs-backend-wasm 4.22 lacks
  * (Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput) and faster
- * replacements for slow ones (BatchMatMul with a transposed operand, Conv2DBackpropInput, MaxPoolGrad, Tile), all built from wasm's XNNPACK kernels.
+ * replacements for slow ones (BatchMatMul with a transposed operand, Conv2DBackpropInput, MaxPoolGrad, Tile,
+ * per-channel Sum/Mean and channel-broadcast Multiply/Add/Sub/RealDiv; other cases go to wasm's own), all built from wasm's XNNPACK kernels.
  * Idempotent. Call it after `@tensorflow/tfjs-backend-wasm` is imported (importing that package registers its own
  * kernels, which would overwrite ours) and before or after `tf.setBackend('wasm')`; it throws a clear error when
  * the package is not loaded. `selectBackend` does all of this for you.
@@ -71,7 +75,16 @@ export function registerWasmTrainingKernels(): void {
   for (const [name, kernelFunc] of Object.entries(kernels)) {
     if (!isOurs(name)) register(name, kernelFunc);
   }
-  const wrapping: Record<string, (original: KernelFunc | undefined) => unknown> = { MaxPoolGrad: makeMaxPoolGrad, Tile: makeTile };
+  const wrapping: Record<string, (original: KernelFunc | undefined) => unknown> = {
+    MaxPoolGrad: makeMaxPoolGrad,
+    Tile: makeTile,
+    Sum: (o) => makeLeadingReduce('Sum', o),
+    Mean: (o) => makeLeadingReduce('Mean', o),
+    Multiply: (o) => makeChannelBinary('Multiply', o),
+    Add: (o) => makeChannelBinary('Add', o),
+    Sub: (o) => makeChannelBinary('Sub', o),
+    RealDiv: (o) => makeChannelBinary('RealDiv', o),
+  };
   for (const [name, make] of Object.entries(wrapping)) {
     if (isOurs(name)) continue;
     const original = originalWasmKernels.get(name) ?? (tf.getKernel(name, 'wasm')?.kernelFunc as KernelFunc | undefined);

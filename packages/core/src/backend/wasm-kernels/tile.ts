@@ -3,12 +3,7 @@
 // (~140 ms of ~360 ms at batch 64). Tiling is pure data movement: contiguous blocks are copied once and then
 // replicated by doubling memcpy's (copyWithin) on the wasm heap.
 import type * as tf from '@tensorflow/tfjs';
-import type { KernelFunc, TensorInfo } from './kernel-calls.js';
-
-interface HeapBackend extends tf.KernelBackend {
-  makeOutput(shape: number[], dtype: string): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
-}
+import type { HeapBackend, KernelFunc, TensorInfo } from './kernel-calls.js';
 
 type Heap = Float32Array | Int32Array | Uint8Array;
 
