@@ -260,3 +260,18 @@ describe('wasm per-channel Sum/Mean and channel-broadcast arithmetic (ours) matc
     }
   }
 });
+
+describe('wasm Identity (ours, zero-copy)', () => {
+  it('shares the buffer, survives disposing the source, and frees it with the last reference', async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend() as tf.KernelBackend & { numDataIds(): number };
+    const buffers = backend.numDataIds();
+    const x = tf.tensor([1, 2, 3, 4], [2, 2]);
+    const y = tf.engine().runKernel('Identity', { x }, {}) as tf.Tensor;
+    assert.equal(backend.numDataIds(), buffers + 1, 'no copy made');
+    x.dispose();
+    assert.deepEqual(Array.from(y.dataSync()), [1, 2, 3, 4]);
+    y.dispose();
+    assert.equal(backend.numDataIds(), buffers);
+  });
+});
