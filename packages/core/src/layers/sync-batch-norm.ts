@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { BatchNorm, type BatchMoments, type GradientSums } from './batch-norm.js';
+import { BatchNorm, type BatchMoments, type GradientSums, type RowSum } from './batch-norm.js';
 import type { BatchNormArgs } from './batch-norm-options.js';
 import { CLASS_PREFIX } from './layer-args.js';
 
@@ -69,12 +69,12 @@ export class SyncBatchNorm extends BatchNorm {
     return 'syncBatchNorm';
   }
 
-  protected override batchMoments(x2d: tf.Tensor2D): BatchMoments {
+  protected override batchMoments(x2d: tf.Tensor2D, sumRows: RowSum): BatchMoments {
     const channels = x2d.shape[1];
     const local = new Float32Array(2 * channels + 1);
     tf.tidy(() => {
-      local.set(tf.sum(x2d, 0).dataSync(), 0);
-      local.set(tf.sum(tf.square(x2d), 0).dataSync(), channels);
+      local.set(sumRows(x2d).dataSync(), 0);
+      local.set(sumRows(tf.square(x2d)).dataSync(), channels);
     });
     local[2 * channels] = x2d.shape[0];
     const global = this.allreduce(local, 'forward [Σx, Σx², count]');
