@@ -49,33 +49,32 @@ function scatterToFirstMax(xv: Float32Array, dyv: Float32Array, dx: Float32Array
   const { strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = p;
   const pt = p.padInfo.top;
   const pl = p.padInfo.left;
-  const best = new Float32Array(c);
-  const at = new Int32Array(c);
+  const rowStride = w * c;
   let dyIndex = 0;
   for (let b = 0; b < batchSize; b++) {
+    const batchBase = b * h * rowStride;
     for (let r = 0; r < oh; r++) {
       const r0 = Math.max(0, r * sh - pt);
       const r1 = Math.min(h, r * sh - pt + fh);
       for (let q = 0; q < ow; q++) {
         const q0 = Math.max(0, q * sw - pl);
         const q1 = Math.min(w, q * sw - pl + fw);
-        best.fill(-Infinity);
-        at.fill(-1);
-        for (let y = r0; y < r1; y++) {
-          for (let x = q0; x < q1; x++) {
-            const base = ((b * h + y) * w + x) * c;
-            for (let k = 0; k < c; k++) {
-              const v = xv[base + k]!;
-              if (v > best[k]!) {
-                best[k] = v;
-                at[k] = base + k;
+        const windowBase = batchBase + r0 * rowStride + q0 * c;
+        // Channel outermost within the window: the window's fh·fw·c floats stay in cache, and the running
+        // maximum lives in registers.
+        for (let k = 0; k < c; k++, dyIndex++) {
+          let best = -Infinity;
+          let at = -1;
+          for (let y = r0, rowBase = windowBase + k; y < r1; y++, rowBase += rowStride) {
+            for (let x = q0, i = rowBase; x < q1; x++, i += c) {
+              const v = xv[i]!;
+              if (v > best) {
+                best = v;
+                at = i;
               }
             }
           }
-        }
-        for (let k = 0; k < c; k++, dyIndex++) {
-          const i = at[k]!;
-          if (i >= 0) dx[i] = dx[i]! + dyv[dyIndex]!;
+          if (at >= 0) dx[at] = dx[at]! + dyv[dyIndex]!;
         }
       }
     }
