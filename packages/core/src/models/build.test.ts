@@ -4,10 +4,11 @@ import * as tf from '@tensorflow/tfjs';
 import { assertClose } from '../testing/index.js';
 import { buildModel, ModelSpecError, presetNames, presetSpec, validateModelSpec } from './index.js';
 import type { LayerSpec, ModelSpec } from './index.js';
+import { BatchNorm, DropConnectDense, Dropout, SpatialDropout2D } from '../layers/index.js';
 
 await tf.setBackend('cpu');
 
-test('every layer type builds, and tfjs agrees with the validator on every output shape', () => {
+test('every layer type builds with core layers, agrees with the validator on shapes and round-trips through JSON', async () => {
   const spec: ModelSpec = {
     inputShape: [9, 9, 3], numClasses: 4, seed: 5,
     layers: [
@@ -33,10 +34,21 @@ test('every layer type builds, and tfjs agrees with the validator on every outpu
     assert.equal(layer.name, `${spec.layers[i]!.type}_${i}`);
     assert.deepEqual((layer.outputShape as number[]).slice(1), shapes[i], `layer ${i} output shape`);
   });
-  const probs = model.predict(tf.ones([2, 9, 9, 3])) as tf.Tensor;
+  // Core's own layers, not tfjs's look-alikes.
+  assert.ok(model.layers[2] instanceof BatchNorm);
+  assert.ok(model.layers[3] instanceof SpatialDropout2D);
+  assert.ok(model.layers[9] instanceof DropConnectDense);
+  assert.ok(model.layers[10] instanceof Dropout);
+  const x = tf.randomUniform([2, 9, 9, 3], 0, 1, 'float32', 1);
+  const probs = model.predict(x) as tf.Tensor;
   assertClose(probs.sum(1).dataSync(), [1, 1], { label: 'softmax rows' });
-  tf.dispose(probs);
+  // The topology round-trips through JSON (how a model travels to another process), weights included.
+  const copy = await tf.models.modelFromJSON({ modelTopology: model.toJSON(null, false) as tf.io.ModelJSON['modelTopology'] });
+  copy.setWeights(model.getWeights());
+  assertClose((copy.predict(x) as tf.Tensor).dataSync(), probs.dataSync(), { label: 'restored model output' });
+  tf.dispose([x, probs]);
   model.dispose();
+  copy.dispose();
 });
 
 test('the same seed gives the same initial weights; another seed does not', () => {

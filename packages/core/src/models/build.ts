@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { initializer } from '../init/index.js';
 import { l1, l1l2, l2, type Regularizer } from '../regularizers/index.js';
-import { batchNorm, dropConnectDense, dropout, spatialDropout2d } from './core-parts.js';
+import { batchNorm, dropConnectDense, dropout, spatialDropout2d } from '../layers/index.js';
 import type { KernelOptions, LayerSpec, ModelSpec, RegularizerSpec } from './spec.js';
 import { effectiveRegularizer, validateModelSpec } from './validate.js';
 
@@ -46,7 +46,12 @@ function makeLayer(layer: LayerSpec, index: number, spec: ModelSpec): tf.layers.
     case 'dropConnectDense':
       return dropConnectDense({ name, units: layer.units, dropRate: layer.dropRate, seed, ...kernelArgs(layer, spec, seed) });
     case 'batchNorm':
-      return batchNorm({ name, momentum: layer.momentum, rho: layer.rho, epsilon: layer.epsilon });
+      return batchNorm({
+        name,
+        ...(layer.momentum === undefined ? {} : { momentum: layer.momentum }),
+        ...(layer.rho === undefined ? {} : { rho: layer.rho }),
+        ...(layer.epsilon === undefined ? {} : { epsilon: layer.epsilon }),
+      });
     case 'relu':
       return tf.layers.activation({ name, activation: 'relu' });
     case 'activation':
