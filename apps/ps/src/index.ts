@@ -1,2 +1,9 @@
-// Public face of @tensorfleet/ps: being written (issue 5).
-export {};
+/**
+ * @tensorfleet/ps — the parameter server of synchronous data-parallel training: holds the parameters, runs a core
+ * optimizer and scheduler, averages gradients and BatchNorm statistics over workers, checkpoints in tfjs format.
+ */
+export { startParameterServer, type ParameterServerHandle, type TrainingSummary, type EpochSummary } from './parameter-server.js';
+export type { ParameterServerOptions } from './options.js';
+export { meanInRankOrder, combineMetrics, type CombinedMetrics } from './aggregate.js';
+export { writeCheckpoint, readLatestCheckpoint, modelArtifacts, type CheckpointState } from './checkpoint.js';
+export { toStockTopology, STOCK_LAYER_CLASSES } from './keras-export.js';

@@ -72,8 +72,24 @@ export class ProtocolClient extends EventEmitter {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
 
+  // Messages that arrive before anyone listens (the server talks right after the welcome, in the same tick as the
+  // connect promise resolving) are held and delivered, in order, to the first 'message' listener.
+  private backlog: ServerMessage[] = [];
+
   constructor(private readonly options: ProtocolClientOptions) {
     super();
+    this.on('newListener', (event: string) => {
+      if (event === 'message' && this.backlog.length) queueMicrotask(() => this.flushBacklog());
+    });
+  }
+
+  private deliver(message: ServerMessage): void {
+    if (this.backlog.length || this.listenerCount('message') === 0) this.backlog.push(message);
+    else this.emit('message', message);
+  }
+
+  private flushBacklog(): void {
+    while (this.backlog.length && this.listenerCount('message') > 0) this.emit('message', this.backlog.shift()!);
   }
 
   /** True between a successful handshake and the next disconnect. */
@@ -157,7 +173,7 @@ export class ProtocolClient extends EventEmitter {
         return;
       }
       if (message.type === 'bye') this.stopped = true;
-      this.emit('message', message);
+      this.deliver(message);
     });
     socket.on('error', () => {
       // 'close' follows and decides whether to reconnect.

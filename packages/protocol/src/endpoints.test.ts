@@ -206,3 +206,18 @@ test('wss with a certificate: client trusting the CA connects; one that does not
     { tls: { cert: fixture('test-cert.pem'), key: fixture('test-key.pem') } },
   );
 });
+
+test('messages the server sends right after the welcome reach a listener attached after connect resolves', async () => {
+  await withServer(async (server) => {
+    server.on('peer', (p: Peer) => {
+      p.send({ type: 'barrier', step: 0, epoch: 0, action: 'train' });
+      p.send({ type: 'barrier', step: 1, epoch: 0, action: 'validate' });
+    });
+    const client = await connectProtocolClient({ url: server.url, token });
+    const got: ServerMessage[] = [];
+    client.on('message', (m: ServerMessage) => got.push(m));
+    while (got.length < 2) await new Promise((r) => setTimeout(r, 5));
+    assert.deepEqual(got.map((m) => m.type === 'barrier' && m.step), [0, 1]);
+    client.close();
+  });
+});

@@ -1,0 +1,57 @@
+import type { Logger } from 'pino';
+import type { OptimizerName, SchedulerName } from '@tensorfleet/core';
+import { validateTrainJobSpec, type TrainJobSpec } from '@tensorfleet/protocol';
+
+/** Options of {@link startParameterServer}. */
+export interface ParameterServerOptions {
+  /** Shared secret the workers prove by HMAC challenge. */
+  token: string;
+  /** World size W: training starts when W workers have joined. */
+  workers: number;
+  /** What to train: model spec, dataset spec, batch size per worker, epochs, data seed, loss options. */
+  job: TrainJobSpec;
+  /** Core optimizer run on the PS. Default SGD { lr: 0.01, momentum: 0.9 }. */
+  optimizer?: { name: OptimizerName; options?: Record<string, unknown> };
+  /** LR scheduler, stepped once per epoch (ReduceLROnPlateau on the val loss). Default reduceLROnPlateau {}; null for none. */
+  scheduler?: { name: SchedulerName; options?: Record<string, unknown> } | null;
+  /** Interface and port to listen on. Default 127.0.0.1:0 (read the port back from the handle). */
+  host?: string;
+  port?: number;
+  /** PEM certificate and key: serve wss://. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Checkpoints: folder, every N steps (default: epoch ends only), how many to keep (default 2). */
+  checkpoint?: { dir: string; everySteps?: number; keep?: number };
+  /** Continue from the newest checkpoint in checkpoint.dir, when there is one. */
+  resume?: boolean;
+  /** Run id shown in logs and checked on reconnects. Default a random UUID (or the resumed run's). */
+  runId?: string;
+  /** pino logger; default one writing JSON lines to stderr at level 'info'. */
+  logger?: Logger;
+  /** How long a lost worker may take to reconnect before the run fails. Default 60 s. */
+  rejoinTimeoutMs?: number;
+  /** Resolves relative dataset file paths. Default process.cwd(). */
+  baseDir?: string;
+}
+
+/** Validates the options, naming the field; fills defaults. */
+export function resolveOptions(o: ParameterServerOptions) {
+  const fail = (field: string, expected: string, got: unknown): never => {
+    throw new Error(`startParameterServer: option "${field}": expected ${expected}, got ${JSON.stringify(got)}`);
+  };
+  if (typeof o.token !== 'string' || o.token === '') fail('token', 'a non-empty string', o.token);
+  if (!Number.isInteger(o.workers) || o.workers < 1) fail('workers', 'a positive integer', o.workers);
+  const job = validateTrainJobSpec(o.job);
+  if (o.checkpoint !== undefined) {
+    if (typeof o.checkpoint.dir !== 'string' || !o.checkpoint.dir) fail('checkpoint.dir', 'a folder path', o.checkpoint.dir);
+    const every = o.checkpoint.everySteps;
+    if (every !== undefined && (!Number.isInteger(every) || every < 1)) fail('checkpoint.everySteps', 'a positive integer', every);
+  }
+  if (o.resume && !o.checkpoint) fail('resume', 'a checkpoint.dir to resume from', o.resume);
+  return {
+    ...o,
+    job,
+    optimizer: o.optimizer ?? { name: 'sgd' as OptimizerName, options: { lr: 0.01, momentum: 0.9 } },
+    scheduler: o.scheduler === undefined ? { name: 'reduceLROnPlateau' as SchedulerName, options: {} } : o.scheduler,
+    rejoinTimeoutMs: o.rejoinTimeoutMs ?? 60_000,
+  };
+}

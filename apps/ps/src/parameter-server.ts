@@ -1,0 +1,314 @@
+import { randomUUID } from 'node:crypto';
+import pino from 'pino';
+import {
+  buildModel, createOptimizer, createScheduler, createTrainer, loadDatasetSpec,
+  type LRScheduler, type NormalizationStats, type Optimizer, type Trainer,
+} from '@tensorfleet/core';
+import {
+  createProtocolServer, encodeMessage, maxPayloadFor, ProtocolError,
+  type BarrierMessage, type MetricsMessage, type Outgoing, type Peer, type PushMessage, type ServerMessage,
+} from '@tensorfleet/protocol';
+import { combineMetrics, meanInRankOrder, type CombinedMetrics } from './aggregate.js';
+import { readLatestCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { resolveOptions, type ParameterServerOptions } from './options.js';
+
+/** One epoch's record in the summary and the logs. */
+export interface EpochSummary {
+  epoch: number;
+  steps: number;
+  /** Mean over the epoch's steps of the workers' mean training loss (regularization included). */
+  trainLoss: number;
+  val: CombinedMetrics | null;
+  /** Learning rate used during the epoch. */
+  lr: number;
+  seconds: number;
+  samplesPerSec: number;
+  computeMsPerStep: number;
+  commMsPerStep: number;
+}
+
+/** What a finished run returns. */
+export interface TrainingSummary {
+  runId: string;
+  worldSize: number;
+  /** Global steps done. */
+  steps: number;
+  epochs: EpochSummary[];
+  test: CombinedMetrics | null;
+  wallSeconds: number;
+  /** Last checkpoint folder (model.json + weights.bin + normalization.json + state.msgpack), or null. */
+  checkpoint: string | null;
+  normalization: NormalizationStats | null;
+  parameterNames: string[];
+  parameters: Float32Array[];
+  states: Float32Array[];
+}
+
+/** Handle of a running parameter server. */
+export interface ParameterServerHandle {
+  port: number;
+  /** ws://host:port (wss:// with TLS) for the workers. */
+  url: string;
+  runId: string;
+  /** Resolves with the summary when training is over; rejects if the run fails (lost worker, close()). */
+  done: Promise<TrainingSummary>;
+  /** Copies of the current step, parameters and BN states (for tests and monitoring). */
+  snapshot(): { step: number; epoch: number; parameters: Float32Array[]; states: Float32Array[] };
+  /** Stops the server; an unfinished run's `done` rejects. */
+  close(): Promise<void>;
+}
+
+interface Waiter<T> {
+  kind: 'push' | 'metrics';
+  step: number;
+  split?: string;
+  got: Map<number, T>;
+  resolve: (v: T[]) => void;
+  reject: (e: Error) => void;
+}
+
+/**
+ * Starts the parameter server of a synchronous data-parallel run: waits for `workers` workers, sends them the job and
+ * the initial parameters, and for every step sums the workers' gradients in rank order, divides by W, applies the
+ * optimizer, averages the BatchNorm statistics and sends the new parameters to all. At each epoch end it combines the
+ * workers' validation shards (weighted by counts), steps the scheduler and checkpoints; after the last epoch it
+ * evaluates the test split the same way.
+ * @example
+ * const ps = await startParameterServer({ token, workers: 2, job: { model: presetSpec('mlp'),
+ *   dataset: { source: 'mnist-digits' }, batchSize: 32, epochs: 1, dataSeed: 0 } });
+ * // start workers with runWorker({ psUrl: ps.url, token }) ...
+ * const summary = await ps.done;
+ */
+export async function startParameterServer(options: ParameterServerOptions): Promise<ParameterServerHandle> {
+  const o = resolveOptions(options);
+  const { job } = o;
+  const W = o.workers;
+  const started = performance.now();
+
+  const data = loadDatasetSpec(job.dataset, { baseDir: o.baseDir });
+  const perWorker = Math.ceil(data.train.count / W);
+  const stepsPerEpoch = Math.min(Math.floor(perWorker / job.batchSize), job.maxStepsPerEpoch ?? Infinity);
+  if (stepsPerEpoch < 1) {
+    throw new Error(`startParameterServer: a shard of ${perWorker} training samples per worker holds no full batch of ${job.batchSize}`);
+  }
+
+  const model = buildModel(job.model);
+  const trainer: Trainer = createTrainer(model, job.trainer ?? {});
+  const parameters = trainer.getParameters();
+  let states = trainer.getStates();
+  const optimizer: Optimizer = createOptimizer(o.optimizer.name, parameters, o.optimizer.options as never);
+  const scheduler: LRScheduler | null = o.scheduler ? createScheduler(o.scheduler.name, optimizer, (o.scheduler.options ?? {}) as never) : null;
+
+  let runId = o.runId ?? randomUUID();
+  let step = 0;
+  let epoch = 0;
+  const history: EpochSummary[] = [];
+  let lastCheckpoint: string | null = null;
+  if (o.resume && o.checkpoint) {
+    const ckpt = readLatestCheckpoint(o.checkpoint.dir);
+    if (ckpt) {
+      const s = ckpt.state;
+      if (s.dataSeed !== job.dataSeed) throw new Error(`resume: checkpoint ${ckpt.path} has dataSeed ${s.dataSeed}, the job ${job.dataSeed}`);
+      trainer.setParameters(s.parameters); // validates counts and shapes against this model
+      s.parameters.forEach((p, i) => parameters[i]!.set(p));
+      trainer.setStates(s.states);
+      states = s.states.map((t) => new Float32Array(t));
+      optimizer.loadStateDict(s.optimizer);
+      if (scheduler && s.scheduler) scheduler.loadStateDict(s.scheduler);
+      runId = s.runId;
+      step = s.step;
+      epoch = s.epoch;
+      history.push(...(s.history as EpochSummary[]));
+      lastCheckpoint = ckpt.path;
+    }
+  }
+  const log = (o.logger ?? pino({ level: 'info' }, pino.destination(2))).child({ role: 'ps', run: runId });
+
+  const shapes = { parameterShapes: trainer.parameterShapes, stateShapes: trainer.stateShapes };
+  const server = await createProtocolServer({
+    token: o.token, host: o.host, port: o.port, tls: o.tls, maxPayload: maxPayloadFor(shapes.parameterShapes, shapes.stateShapes),
+  });
+  server.shapes = shapes;
+
+  const slots: (Peer | undefined)[] = new Array(W).fill(undefined);
+  const rejoinTimers = new Map<number, NodeJS.Timeout>();
+  let barrier: Outgoing<BarrierMessage> | null = null;
+  let waiter: Waiter<PushMessage> | Waiter<MetricsMessage> | null = null;
+  let failRun: (e: Error) => void = () => {};
+  let allJoined: () => void = () => {};
+  const joined = new Promise<void>((r) => (allJoined = r));
+  let finished = false;
+
+  const paramsMessage = (): Outgoing<ServerMessage> => ({ type: 'params', step, epoch, lr: optimizer.lr, params: parameters, states });
+  const jobMessage = (rank: number): Outgoing<ServerMessage> => ({
+    type: 'job', runId, rank, worldSize: W, seed: job.dataSeed, step, epoch, stepsPerEpoch, spec: job as unknown as Record<string, unknown>,
+    ...shapes,
+  });
+  const broadcast = (message: Outgoing<ServerMessage>) => {
+    const frame = encodeMessage(message); // encoded once for all workers
+    for (const peer of slots) if (peer?.isOpen) peer.socket.send(frame);
+  };
+
+  const admit = (peer: Peer) => {
+    const { hello } = peer;
+    if (finished) return peer.fail(new ProtocolError('unexpected-message', 'the run is over'));
+    if (hello.runId !== '' && hello.runId !== runId) {
+      return peer.fail(new ProtocolError('bad-field', `worker belongs to run "${hello.runId}", this server runs "${runId}"`));
+    }
+    let rank = hello.rank >= 0 && hello.rank < W && !slots[hello.rank] && hello.runId === runId ? hello.rank : slots.findIndex((s) => !s);
+    if (rank < 0) return peer.fail(new ProtocolError('unexpected-message', `all ${W} worker slots are taken`));
+    slots[rank] = peer;
+    clearTimeout(rejoinTimers.get(rank));
+    rejoinTimers.delete(rank);
+    const wlog = log.child({ rank });
+    wlog.info({ remote: peer.remoteAddress, name: hello.name }, 'worker joined');
+    peer.on('message', (m: PushMessage | MetricsMessage | { type: string }) => onMessage(rank, peer, m));
+    peer.on('rejected', (e: ProtocolError) => wlog.warn({ code: e.code, err: e.message }, 'refused a message; connection closed'));
+    peer.on('close', (code: number) => {
+      if (slots[rank] !== peer) return;
+      slots[rank] = undefined;
+      if (finished) return;
+      wlog.warn({ code }, `worker lost; waiting ${o.rejoinTimeoutMs} ms for it to reconnect`);
+      rejoinTimers.set(rank, setTimeout(() => failRun(new Error(`worker rank ${rank} lost and not back within ${o.rejoinTimeoutMs} ms`)), o.rejoinTimeoutMs));
+    });
+    peer.send(jobMessage(rank));
+    peer.send(paramsMessage());
+    if (barrier) peer.send(barrier);
+    if (slots.every(Boolean)) allJoined();
+  };
+  server.on('peer', admit);
+  server.on('rejected', (e: ProtocolError, remote: string) => log.warn({ code: e.code, remote, err: e.message }, 'refused'));
+
+  const onMessage = (rank: number, peer: Peer, m: PushMessage | MetricsMessage | { type: string }) => {
+    if (m.type === 'bye') return;
+    if (m.type === 'pull') {
+      peer.send(paramsMessage());
+      return;
+    }
+    if (m.type === 'push' || m.type === 'metrics') {
+      const msg = m as PushMessage | MetricsMessage;
+      if (msg.type === 'push' && msg.step < step) return; // a re-push after a reconnect, already applied
+      const expected = waiter && waiter.kind === msg.type && waiter.step === msg.step && (msg.type !== 'metrics' || waiter.split === msg.split);
+      if (!expected) {
+        const want = waiter ? `${waiter.kind} of step ${waiter.step}${waiter.split ? ` (${waiter.split})` : ''}` : 'nothing';
+        peer.fail(new ProtocolError('unexpected-message', `got ${msg.type} of step ${msg.step}, the server expects ${want}`));
+        return;
+      }
+      (waiter!.got as Map<number, PushMessage | MetricsMessage>).set(rank, msg);
+      if (waiter!.got.size === W) {
+        const w = waiter!;
+        waiter = null;
+        (w.resolve as (v: unknown[]) => void)([...Array(W).keys()].map((r) => w.got.get(r)!));
+      }
+    }
+  };
+
+  function collect<T>(kind: 'push' | 'metrics', atStep: number, split?: string): Promise<T[]> {
+    return new Promise<T[]>((resolve, reject) => {
+      waiter = { kind, step: atStep, split, got: new Map(), resolve, reject } as unknown as Waiter<PushMessage>;
+    });
+  }
+
+  const checkpoint = async () => {
+    if (!o.checkpoint) return;
+    trainer.setParameters(parameters);
+    trainer.setStates(states);
+    lastCheckpoint = await writeCheckpoint(o.checkpoint.dir, model, data.normalization, {
+      runId, step, epoch, dataSeed: job.dataSeed, parameters, states, optimizer: optimizer.stateDict(),
+      scheduler: scheduler ? scheduler.stateDict() : null, history,
+    }, o.checkpoint.keep);
+    log.info({ step, epoch, path: lastCheckpoint }, 'checkpoint written');
+  };
+
+  const evaluate = async (split: 'val' | 'test'): Promise<CombinedMetrics> => {
+    const pending = collect<MetricsMessage>('metrics', step, split);
+    barrier = { type: 'barrier', step, epoch, action: split === 'val' ? 'validate' : 'test' };
+    broadcast(barrier);
+    return combineMetrics(await pending);
+  };
+
+  const train = async (): Promise<TrainingSummary> => {
+    await joined;
+    log.info({ workers: W, stepsPerEpoch, step, epoch }, 'all workers joined; training');
+    const lastEpochs = job.epochs;
+    while (epoch < lastEpochs) {
+      const t0 = performance.now();
+      const firstStep = step;
+      const lr = optimizer.lr;
+      let lossSum = 0, computeMs = 0, commMs = 0, samples = 0;
+      barrier = { type: 'barrier', step, epoch, action: 'train' };
+      broadcast(barrier);
+      const endStep = (epoch + 1) * stepsPerEpoch;
+      while (step < endStep) {
+        const pushes = await collect<PushMessage>('push', step);
+        const grads = meanInRankOrder(pushes.map((p) => p.grads));
+        if (states.length > 0) states = meanInRankOrder(pushes.map((p) => p.states));
+        optimizer.step(grads);
+        step += 1;
+        lossSum += pushes.reduce((s, p) => s + p.loss, 0) / W;
+        computeMs += pushes.reduce((s, p) => s + p.computeMs, 0) / W;
+        commMs += pushes.reduce((s, p) => s + p.commMs, 0) / W;
+        samples += pushes.reduce((s, p) => s + p.count, 0);
+        if (step % stepsPerEpoch === 0) epoch += 1;
+        broadcast(paramsMessage());
+        if (o.checkpoint?.everySteps && step % o.checkpoint.everySteps === 0 && step % stepsPerEpoch !== 0) await checkpoint();
+      }
+      const steps = step - firstStep;
+      const val = job.evaluateVal === false || !data.val ? null : await evaluate('val');
+      const trainLoss = lossSum / Math.max(1, steps);
+      if (scheduler) {
+        if (o.scheduler?.name === 'reduceLROnPlateau') (scheduler as unknown as { step(m: number): void }).step(val ? val.loss : trainLoss);
+        else (scheduler as unknown as { step(): void }).step();
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      const summary: EpochSummary = {
+        epoch: epoch - 1, steps, trainLoss, val, lr, seconds, samplesPerSec: samples / seconds,
+        computeMsPerStep: computeMs / Math.max(1, steps), commMsPerStep: commMs / Math.max(1, steps),
+      };
+      history.push(summary);
+      log.info({ ...summary, nextLr: optimizer.lr }, 'epoch done');
+      await checkpoint();
+    }
+    const test = job.evaluateTest === false || !data.test ? null : await evaluate('test');
+    if (test) log.info({ test }, 'test evaluation');
+    finished = true;
+    barrier = { type: 'barrier', step, epoch, action: 'stop' };
+    broadcast(barrier);
+    for (const peer of slots) peer?.close('training done');
+    return {
+      runId, worldSize: W, steps: step, epochs: history, test, wallSeconds: (performance.now() - started) / 1000,
+      checkpoint: lastCheckpoint, normalization: data.normalization, parameterNames: trainer.parameterNames,
+      parameters: parameters.map((p) => new Float32Array(p)), states: states.map((s) => new Float32Array(s)),
+    };
+  };
+
+  const failure = new Promise<never>((_, reject) => {
+    failRun = (e: Error) => {
+      if (finished) return;
+      finished = true;
+      log.error({ err: e.message }, 'run failed');
+      (waiter as Waiter<unknown> | null)?.reject(e);
+      reject(e);
+    };
+  });
+  failure.catch(() => {});
+  const done = Promise.race([train(), failure]).finally(async () => {
+    for (const t of rejoinTimers.values()) clearTimeout(t);
+    await server.close();
+    trainer.dispose();
+    model.dispose();
+  });
+  done.catch(() => {});
+
+  return {
+    port: server.port,
+    url: server.url,
+    runId,
+    done,
+    snapshot: () => ({ step, epoch, parameters: parameters.map((p) => new Float32Array(p)), states: states.map((s) => new Float32Array(s)) }),
+    close: async () => {
+      failRun(new Error('parameter server closed before training finished'));
+      await done.catch(() => {});
+    },
+  };
+}

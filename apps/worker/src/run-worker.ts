@@ -1,0 +1,257 @@
+import * as tf from '@tensorflow/tfjs';
+import pino, { type Logger } from 'pino';
+import { buildModel, createTrainer, loadDatasetSpec, selectBackend, type BackendPreference, type Trainer } from '@tensorfleet/core';
+import {
+  connectProtocolClient, validateTrainJobSpec,
+  type BarrierMessage, type JobMessage, type ProtocolClient, type ProtocolError, type ReconnectOptions, type ServerMessage, type TrainJobSpec,
+} from '@tensorfleet/protocol';
+import { ShardData } from './shard-data.js';
+
+/** Options of {@link runWorker}. */
+export interface WorkerOptions {
+  /** ws://host:port (or wss://) of the parameter server. */
+  psUrl: string;
+  /** Shared secret (proven by HMAC challenge, never sent). */
+  token: string;
+  /** Shown in the PS's logs. Default `worker-<pid>`. */
+  name?: string;
+  /** For wss: CA to trust and whether to verify the server. */
+  tls?: { ca?: string | Buffer; rejectUnauthorized?: boolean };
+  /** tfjs backend to select before building the model (core's selectBackend); default: leave the current one. */
+  backend?: BackendPreference;
+  /** pino logger; default JSON lines on stderr at 'info'. */
+  logger?: Logger;
+  /** Resolves relative dataset file paths. Default process.cwd(). */
+  baseDir?: string;
+  /** Reconnect backoff after transport loss. */
+  reconnect?: ReconnectOptions | false;
+  /** Abort to stop after the current step (finishing it) and say bye. */
+  signal?: AbortSignal;
+  /** Install SIGTERM/SIGINT handlers that do the same as `signal` (for a worker process). Default false. */
+  handleSignals?: boolean;
+}
+
+/** What a worker did. */
+export interface WorkerSummary {
+  runId: string;
+  rank: number;
+  worldSize: number;
+  /** Training steps this worker computed. */
+  steps: number;
+  /** How it ended: 'done' (PS said stop), 'stopped' (signal). */
+  ended: 'done' | 'stopped';
+  computeMsPerStep: number;
+  commMsPerStep: number;
+}
+
+class Inbox {
+  private queue: ServerMessage[] = [];
+  private wake: (() => void) | null = null;
+  private failure: Error | null = null;
+
+  push(m: ServerMessage): void {
+    this.queue.push(m);
+    this.wake?.();
+  }
+  unshift(m: ServerMessage): void {
+    this.queue.unshift(m);
+  }
+  fail(e: Error): void {
+    this.failure ??= e;
+    this.wake?.();
+  }
+  wakeUp(): void {
+    this.wake?.();
+  }
+  async next(stop: () => boolean): Promise<ServerMessage | null> {
+    for (;;) {
+      if (this.queue.length) return this.queue.shift()!;
+      if (this.failure) throw this.failure;
+      if (stop()) return null;
+      await new Promise<void>((r) => (this.wake = r));
+      this.wake = null;
+    }
+  }
+}
+
+interface Built {
+  runId: string;
+  rank: number;
+  worldSize: number;
+  stepsPerEpoch: number;
+  spec: TrainJobSpec;
+  trainer: Trainer;
+  model: tf.LayersModel;
+  data: ShardData;
+}
+
+/**
+ * Runs one data-parallel worker until the parameter server says stop: connects and authenticates, receives the job
+ * (model spec, dataset spec, hyper-parameters, rank, world size, seed), builds the model, loads its shard and loops
+ * batch → gradients → push → parameters → assign; evaluates its share of val/test when asked. Logs compute and
+ * communication ms per step. Reconnects after transport loss and picks up where the PS is.
+ * @example
+ * const summary = await runWorker({ psUrl: 'ws://10.0.0.1:7070', token: process.env.TF_TOKEN!, handleSignals: true });
+ */
+export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> {
+  if (typeof options.psUrl !== 'string' || !/^wss?:\/\//.test(options.psUrl)) {
+    throw new Error(`runWorker: option "psUrl": expected ws://host:port or wss://host:port, got ${JSON.stringify(options.psUrl)}`);
+  }
+  if (typeof options.token !== 'string' || options.token === '') throw new Error('runWorker: option "token": expected a non-empty string');
+  if (options.backend) await selectBackend({ preferred: options.backend });
+  let log = (options.logger ?? pino({ level: 'info' }, pino.destination(2))).child({ role: 'worker' });
+  let stopping = false;
+  const inbox = new Inbox();
+  const requestStop = () => {
+    stopping = true;
+    inbox.wakeUp();
+  };
+  options.signal?.addEventListener('abort', requestStop);
+  if (options.handleSignals) {
+    process.once('SIGTERM', requestStop);
+    process.once('SIGINT', requestStop);
+  }
+
+  let built: Built | null = null;
+  const client: ProtocolClient = await connectProtocolClient({
+    url: options.psUrl,
+    token: options.token,
+    name: options.name ?? `worker-${process.pid}`,
+    identity: () => (built ? { rank: built.rank, runId: built.runId } : { rank: -1, runId: '' }),
+    ...(options.tls ? { tls: options.tls } : {}),
+    ...(options.reconnect !== undefined ? { reconnect: options.reconnect } : {}),
+  });
+  client.on('message', (m: ServerMessage) => inbox.push(m));
+  client.on('failed', (e: ProtocolError) => inbox.fail(e));
+  client.on('disconnected', (info: { code: number; willReconnect: boolean }) => log.warn(info, 'disconnected from the parameter server'));
+
+  let paramsStep = -1;
+  let steps = 0;
+  let computeTotal = 0;
+  let commTotal = 0;
+  let lastCommMs = 0;
+
+  const build = (job: JobMessage): Built => {
+    const spec = validateTrainJobSpec(job.spec);
+    const model = buildModel(spec.model);
+    const trainer = createTrainer(model, spec.trainer ?? {});
+    const same = (a: number[][], b: number[][]) => a.length === b.length && a.every((s, i) => s.join() === b[i]!.join());
+    if (!same(trainer.parameterShapes, job.parameterShapes) || !same(trainer.stateShapes, job.stateShapes)) {
+      throw new Error('runWorker: the model built from the job spec has other parameter shapes than the parameter server announced');
+    }
+    const data = loadDatasetSpec(spec.dataset, { baseDir: options.baseDir });
+    client.shapes = { parameterShapes: job.parameterShapes, stateShapes: job.stateShapes };
+    return {
+      runId: job.runId, rank: job.rank, worldSize: job.worldSize, stepsPerEpoch: job.stepsPerEpoch, spec, trainer, model,
+      data: new ShardData(data, job.rank, job.worldSize, spec.batchSize, spec.dataSeed),
+    };
+  };
+
+  /** Handles job/params; returns true for a message the caller must act on (barrier, bye). */
+  const absorb = (m: ServerMessage): boolean => {
+    if (m.type === 'job') {
+      if (!built) {
+        built = build(m);
+        log = log.child({ rank: m.rank, run: m.runId });
+        log.info({ worldSize: m.worldSize, stepsPerEpoch: m.stepsPerEpoch, step: m.step }, 'job received; model and data ready');
+      }
+      return false;
+    }
+    if (m.type === 'params') {
+      built!.trainer.setParameters(m.params);
+      if (m.states.length) built!.trainer.setStates(m.states);
+      paramsStep = m.step;
+      return false;
+    }
+    return true;
+  };
+
+  const trainEpoch = async (b: Built, barrier: BarrierMessage): Promise<void> => {
+    const end = (barrier.epoch + 1) * b.stepsPerEpoch;
+    while (paramsStep < end && !stopping) {
+      const s = paramsStep;
+      const t0 = performance.now();
+      const { x, labels } = b.data.trainBatch(barrier.epoch, s - barrier.epoch * b.stepsPerEpoch);
+      const t1 = performance.now();
+      const { loss, grads } = b.trainer.computeGradients(x, labels);
+      tf.dispose([x, labels]);
+      const states = b.trainer.getStates();
+      const computeMs = performance.now() - t1;
+      client.send({ type: 'push', step: s, loss, count: b.spec.batchSize, computeMs, commMs: lastCommMs, grads, states });
+      const sent = performance.now();
+      for (;;) {
+        const m = await inbox.next(() => false);
+        if (!m) return;
+        if (!absorb(m)) {
+          if (paramsStep > s) break;
+          continue;
+        }
+        inbox.unshift(m); // a barrier (after a reconnect) or bye supersedes this phase
+        return;
+      }
+      lastCommMs = performance.now() - sent;
+      steps += 1;
+      computeTotal += computeMs;
+      commTotal += lastCommMs;
+      log.debug({ step: s, loss, dataMs: t1 - t0, computeMs, commMs: lastCommMs }, 'step');
+    }
+  };
+
+  const evaluate = (b: Built, barrier: BarrierMessage): void => {
+    const split = barrier.action === 'validate' ? b.data.data.val : b.data.data.test;
+    let loss = 0, top1 = 0, top5 = 0, count = 0;
+    if (split) {
+      for (const { x, labels } of b.data.evalBatches(split, b.spec.evalBatchSize ?? 500)) {
+        const r = b.trainer.evaluate(x, labels);
+        tf.dispose([x, labels]);
+        loss += r.loss * r.count;
+        top1 += r.top1 * r.count;
+        top5 += r.top5 * r.count;
+        count += r.count;
+      }
+    }
+    const mean = (v: number) => (count ? v / count : 0);
+    client.send({
+      type: 'metrics', step: barrier.step, epoch: barrier.epoch, split: barrier.action === 'validate' ? 'val' : 'test',
+      loss: mean(loss), top1: mean(top1), top5: mean(top5), count,
+    });
+  };
+
+  let ended: WorkerSummary['ended'] = 'done';
+  try {
+    for (;;) {
+      const m = await inbox.next(() => stopping);
+      if (!m) {
+        ended = 'stopped';
+        break;
+      }
+      if (!absorb(m)) continue;
+      if (m.type === 'bye') break;
+      if (m.type !== 'barrier') continue;
+      if (m.action === 'stop') break;
+      if (m.action === 'train') await trainEpoch(built!, m);
+      else evaluate(built!, m);
+      if (stopping) {
+        ended = 'stopped';
+        break;
+      }
+    }
+  } finally {
+    options.signal?.removeEventListener('abort', requestStop);
+    if (options.handleSignals) {
+      process.off('SIGTERM', requestStop);
+      process.off('SIGINT', requestStop);
+    }
+    client.close(ended === 'stopped' ? 'stopped by signal' : 'done');
+    const b = built as Built | null;
+    b?.trainer.dispose();
+    b?.model.dispose();
+  }
+  const b = built as Built | null;
+  const summary: WorkerSummary = {
+    runId: b?.runId ?? '', rank: b?.rank ?? -1, worldSize: b?.worldSize ?? 0, steps, ended,
+    computeMsPerStep: steps ? computeTotal / steps : 0, commMsPerStep: steps ? commTotal / steps : 0,
+  };
+  log.info(summary, 'worker finished');
+  return summary;
+}
