@@ -1,0 +1,32 @@
+// @tensorfleet/coordinator: hyper-parameter studies (random/grid search, FIFO/ASHA), slot-aware launchers, resumable
+// SQLite storage, sweep reports and log following.
+export { dimensionSchema, dimensionTypes, looksLikeDimension, type Dimension, type DimensionType } from './spec/dimension.js';
+export { parseSearchSpace, parameterKinds, SearchSpaceError, type SearchSpace, type SpaceNode } from './spec/space.js';
+export { studySpecSchema, inventorySchema, epochMetricNames, type StudySpec, type StudySpecInput, type Objective, type Inventory, type InventoryNode, type EpochMetricName } from './spec/schema.js';
+export { parseStudySpec, loadStudySpec, loadInventory, readMappingFile, StudySpecError } from './spec/load.js';
+export { trainConfigFields, unknownTrainField } from './spec/train-fields.js';
+export { mulberry32, mixSeed, trialRandom } from './search/rng.js';
+export { sampleDimension, sampleNode, sampleSpace, type Assignment } from './search/sample.js';
+export { enumerateGrid, enumerateNode } from './search/grid.js';
+export { RandomSearcher, GridSearcher, createSearcher, type Searcher } from './search/searcher.js';
+export { applyAssignment, flattenAssignment } from './search/assignment.js';
+export { FifoScheduler } from './schedulers/fifo.js';
+export { AshaScheduler, type AshaOptions } from './schedulers/asha.js';
+export { createScheduler } from './schedulers/create.js';
+export type { TrialScheduler, SchedulerDecision, RungRecord } from './schedulers/types.js';
+export { localInventory, resolveInventory } from './resources/inventory.js';
+export { SlotPool, cudaVisibleDevices, type Allocation, type WorkerPlacement, type ResourceRequest } from './resources/slots.js';
+export { LocalLauncher, defaultTrialCommand, repoRoot, type LocalLauncherOptions } from './launch/local-launcher.js';
+export { tagLogLine, epochMetrics } from './launch/log-lines.js';
+export type { Launcher, TrialJob, TrialHandlers, RunningTrial, TrialExit, EpochReport, JobHandle } from './launch/types.js';
+export { StudyStore, type TrialOutcome } from './storage/study-store.js';
+export type { StudyRow, TrialRow, TrialState, MetricRow, ParamRecord, TransitionRow, ErrorRow } from './storage/types.js';
+export { runStudy, studyDirFor, StudyConflictError, type RunStudyOptions, type StudyResult, type StudyEvent } from './study/run-study.js';
+export { divergenceReason } from './study/divergence.js';
+export { studyLayout } from './study/layout.js';
+export { studyStatus, formatStatus, type StudyStatus } from './study/status.js';
+export { writeReport, type ReportFiles } from './report/write-report.js';
+export { reportRows, paramColumns, type ReportRow, type ParamColumn } from './report/rows.js';
+export { markdownTable, csvTable } from './report/tables.js';
+export { studyLogFiles, followLogs, type FollowLogsOptions } from './logs/follow.js';
+export { simulatedEpoch, simulatedTrialScript, type SimulatedConfig, type SimulatedEpoch } from './simulate/index.js';

@@ -1,0 +1,44 @@
+/** Levels used for lines a trial wrote that were not pino JSON. */
+const levelOf = { stdout: 30, stderr: 40 } as const;
+
+/**
+ * Turns one line a trial printed into a pino JSON line carrying `study` and `trial` (pino lines keep their fields;
+ * other text becomes `msg`). Returns the parsed object too, so the caller parses each line once.
+ *
+ * @example
+ * tagLogLine('{"level":30,"msg":"epoch","epoch":1}', 'stdout', { study: 's', trial: 3 }).line;
+ * // '{"level":30,"msg":"epoch","epoch":1,"study":"s","trial":3}'
+ */
+export function tagLogLine(
+  text: string,
+  stream: 'stdout' | 'stderr',
+  tags: { study: string; trial: number },
+): { line: string; record: Record<string, unknown> | null } {
+  let record: Record<string, unknown> | null = null;
+  if (text.startsWith('{')) {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) record = parsed as Record<string, unknown>;
+    } catch {
+      record = null;
+    }
+  }
+  const tagged = record
+    ? { ...record, study: record.study ?? tags.study, trial: record.trial ?? tags.trial }
+    : { level: levelOf[stream], time: Date.now(), role: 'trial', study: tags.study, trial: tags.trial, stream, msg: text };
+  return { line: JSON.stringify(tagged), record };
+}
+
+const metricFields = ['loss', 'accuracy', 'valLoss', 'valAccuracy', 'valTop5', 'lr', 'samplesPerSec', 'computeMs', 'commMs', 'step'];
+
+/** The metrics of a `msg:"epoch"` line (null, as JSON writes NaN/Infinity, becomes NaN), or null for other lines. */
+export function epochMetrics(record: Record<string, unknown>): { epoch: number; metrics: Record<string, number> } | null {
+  if (record.msg !== 'epoch' || typeof record.epoch !== 'number') return null;
+  const metrics: Record<string, number> = {};
+  for (const field of metricFields) {
+    if (!(field in record)) continue;
+    const v = record[field];
+    metrics[field] = typeof v === 'number' ? v : Number.NaN;
+  }
+  return { epoch: record.epoch, metrics };
+}

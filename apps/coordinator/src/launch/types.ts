@@ -1,0 +1,67 @@
+import type { Allocation } from '../resources/slots.js';
+
+/** One trial's job, as handed to a launcher. */
+export interface TrialJob {
+  study: string;
+  /** The trial's number within its study (0-based, stable across restarts). */
+  trial: number;
+  /** The train config file the trial runs. */
+  configPath: string;
+  /** The trial's own folder (the train command's --out). */
+  dir: string;
+  /** Continue from the newest checkpoint in dir (a restart after the coordinator died). */
+  resume: boolean;
+  /** Where the trial's workers run and which GPUs each owns. */
+  allocation: Allocation;
+  /** The file every log line of the trial is appended to (pino JSON with `trial` set). */
+  logPath: string;
+}
+
+/** One epoch summary streamed back while the trial runs. Non-finite values (logged as null) become NaN. */
+export interface EpochReport {
+  epoch: number;
+  metrics: Record<string, number>;
+}
+
+/** How a trial's job ended. */
+export interface TrialExit {
+  code: number | null;
+  signal: string | null;
+  /** The epoch a `msg:"diverged"` line named, if any. */
+  divergedEpoch: number | null;
+  /** summary.json, when the job printed its path as its last line and the file exists. */
+  summaryPath: string | null;
+  /** The last lines of stderr, for the error record of a failed trial. */
+  stderrTail: string;
+  /** Set when the job could not be started at all. */
+  startError?: string;
+}
+
+/** Callbacks a launcher calls as the job reports. They run synchronously, in order. */
+export interface TrialHandlers {
+  onEpoch(report: EpochReport): void;
+}
+
+/** A started job. */
+export interface RunningTrial {
+  /** Identifies the job's processes so a later coordinator can clean up after one that died (see Launcher.reap). */
+  readonly handle: JobHandle;
+  /** Asks the job to stop (SIGTERM-like), forcing it after a grace period; resolves when it has exited. */
+  stop(): Promise<void>;
+  readonly exited: Promise<TrialExit>;
+}
+
+/** Enough to find a job's processes again: for the local launcher, a process-group leader pid and its start time. */
+export type JobHandle = Record<string, string | number | null>;
+
+/**
+ * Starts trial jobs on the nodes an allocation names, streams their epoch metrics back as they come, stops them and
+ * reports their exit. The local launcher runs child processes; SSH, Slurm or Kubernetes launchers implement the same
+ * interface (start = ssh/srun/create a Job, metrics = its log stream, stop = kill/scancel/delete, handle = its id).
+ */
+export interface Launcher {
+  readonly name: string;
+  start(job: TrialJob, handlers: TrialHandlers): RunningTrial;
+  /** Ends whatever is left of a job started by a coordinator that died (no-op when it is gone). */
+  reap(handle: JobHandle): void;
+}

@@ -1,0 +1,30 @@
+/**
+ * A small seeded generator (mulberry32): uniform floats in [0, 1). Trial i of a study gets its own stream,
+ * `trialRandom(seed, i)`, so a resumed study draws exactly the parameters it drew before.
+ *
+ * @example
+ * const next = mulberry32(42); next(); // 0.6011037519...
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Mixes two integers into a 32-bit seed (splitmix-style), so nearby (seed, index) pairs give unrelated streams. */
+export function mixSeed(seed: number, index: number): number {
+  let h = (Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul((index + 1) | 0, 0x85ebca6b)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x7feb352d) >>> 0;
+  h = Math.imul(h ^ (h >>> 15), 0x846ca68b) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** The random stream of trial `index` in a study seeded `seed`. */
+export function trialRandom(seed: number, index: number): () => number {
+  return mulberry32(mixSeed(seed, index));
+}

@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { inventorySchema, studySpecSchema, type Inventory, type StudySpec } from './schema.js';
+import { leafPaths, unknownTrainField } from './train-fields.js';
+
+/** A study spec or inventory problem, phrased for the person who wrote the file: which field, what was expected. */
+export class StudySpecError extends Error {
+  override name = 'StudySpecError';
+}
+
+function describe(error: z.ZodError, source: string): string {
+  const lines = error.issues.map((issue) => `  ${issue.path.length ? issue.path.join('.') : '(top level)'}: ${issue.message}`);
+  return `invalid study spec in ${source}:\n${lines.join('\n')}`;
+}
+
+/** Reads a YAML/JSON file into a mapping, with errors naming the file. */
+export function readMappingFile(path: string, what = 'file'): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new StudySpecError(`cannot read ${what} ${path}: ${(err as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (err) {
+    throw new StudySpecError(`${what} ${path} is not valid YAML/JSON: ${(err as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new StudySpecError(`${what} ${path} must hold a mapping of fields, got ${Array.isArray(value) ? 'a list' : value === null ? 'nothing' : typeof value}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/**
+ * Validates a raw study spec and fills in defaults. When trials run the default train command, every searched path
+ * and every `base` field must be a train config field (a typo fails here, not in trial 1).
+ *
+ * @example
+ * const spec = parseStudySpec({ name: 's', objective: { metric: 'valAccuracy' }, budget: { trials: 4, maxEpochs: 2 },
+ *   space: { 'optimizer.lr': { type: 'loguniform', low: 1e-4, high: 1e-1 } } });
+ */
+export function parseStudySpec(raw: unknown, source = 'study spec'): StudySpec {
+  const result = studySpecSchema.safeParse(raw);
+  if (!result.success) throw new StudySpecError(describe(result.error, source));
+  const spec = result.data;
+  if (!spec.trial.command) {
+    const problems: string[] = [];
+    for (const [path] of spec.space) {
+      const problem = unknownTrainField(path);
+      if (problem) problems.push(`  space.${path}: ${problem}`);
+    }
+    for (const path of leafPaths(spec.base)) {
+      const problem = unknownTrainField(path);
+      if (problem) problems.push(`  base.${path}: ${problem}`);
+    }
+    if (problems.length) throw new StudySpecError(`invalid study spec in ${source}:\n${problems.join('\n')}`);
+  }
+  return spec;
+}
+
+/**
+ * Loads a study spec file. A relative `inventory` path is taken relative to the spec file.
+ *
+ * @example
+ * const spec = loadStudySpec('apps/coordinator/examples/regularization-sweep.yaml');
+ */
+export function loadStudySpec(path: string): StudySpec {
+  const spec = parseStudySpec(readMappingFile(path, 'study spec'), path);
+  if (typeof spec.inventory === 'string') spec.inventory = resolve(dirname(path), spec.inventory);
+  return spec;
+}
+
+/**
+ * Loads a node inventory file (`nodes: [{name, host, slots, gpus}]`).
+ *
+ * @example
+ * const inventory = loadInventory('cluster.yaml'); // { nodes: [{ name: 'gpu1', host: 'gpu1', slots: 8, gpus: 4 }] }
+ */
+export function loadInventory(path: string): Inventory {
+  const result = inventorySchema.safeParse(readMappingFile(path, 'inventory'));
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(top level)'}: ${i.message}`);
+    throw new StudySpecError(`invalid inventory in ${path}:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,14 @@
+import { createHash } from 'node:crypto';
+import type { StudySpec } from '../spec/schema.js';
+
+/**
+ * A digest of what decides a study's trials (space, searcher, seed, base config, objective, budget of trials and
+ * epochs, scheduler, resources). Concurrency, inventory, command and output folder may change between runs.
+ */
+export function specHash(spec: StudySpec): string {
+  const decisive = {
+    searcher: spec.searcher, seed: spec.seed, space: spec.space, base: spec.base, objective: spec.objective,
+    trials: spec.budget.trials ?? null, maxEpochs: spec.budget.maxEpochs, scheduler: spec.scheduler, resources: spec.resources,
+  };
+  return createHash('sha256').update(JSON.stringify(decisive)).digest('hex').slice(0, 16);
+}
