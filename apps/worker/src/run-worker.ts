@@ -123,7 +123,10 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
   });
   client.on('message', (m: ServerMessage) => inbox.push(m));
   client.on('failed', (e: ProtocolError) => inbox.fail(e));
-  client.on('disconnected', (info: { code: number; willReconnect: boolean }) => log.warn(info, 'disconnected from the parameter server'));
+  client.on('disconnected', (info: { code: number; willReconnect: boolean }) => {
+    if (info.code === 1000 && !info.willReconnect) log.debug(info, 'disconnected from the parameter server');
+    else log.warn(info, 'disconnected from the parameter server');
+  });
 
   let paramsStep = -1;
   let steps = 0;
