@@ -19,8 +19,14 @@ export function conv2dBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backe
   const g = convGeometry(NAME, inputShape, filter.shape, attrs, false);
   assertShape(NAME, 'dy', dy.shape, [g.batch, g.outHeight, g.outWidth, filter.shape[3]!]);
   return withScratch(backend, (s) => {
-    const flipped = s.transpose(s.run('Reverse', { x: filter }, { dims: [0, 1] }), [0, 1, 3, 2]); // [KH, KW, Co, Ci]
-    return inputGradAsConv(s, dy, flipped, g, 'Conv2D');
+    const reversed = s.run('Reverse', { x: filter }, { dims: [0, 1] });
+    if (g.inChannels === 1) {
+      // One output channel makes XNNPACK's GEMM a matrix-vector product; a depthwise convolution per dy channel
+      // and a sum over channels does the same multiply-adds at full SIMD width.
+      const perChannel = inputGradAsConv(s, dy, s.reshape(reversed, [g.filterHeight, g.filterWidth, filter.shape[3]!, 1]), g, 'DepthwiseConv2dNative');
+      return s.run('Sum', { x: perChannel }, { axis: [3], keepDims: true });
+    }
+    return inputGradAsConv(s, dy, s.transpose(reversed, [0, 1, 3, 2]), g, 'Conv2D'); // filter [KH, KW, Co, Ci]
   });
 }
 
