@@ -109,6 +109,12 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
     if (ckpt) {
       const s = ckpt.state;
       if (s.dataSeed !== job.dataSeed) throw new Error(`resume: checkpoint ${ckpt.path} has dataSeed ${s.dataSeed}, the job ${job.dataSeed}`);
+      if (s.step < s.epoch * stepsPerEpoch || s.step > (s.epoch + 1) * stepsPerEpoch) {
+        throw new Error(
+          `resume: checkpoint ${ckpt.path} is at step ${s.step} of epoch ${s.epoch}, which does not fit ${stepsPerEpoch} steps per epoch ` +
+            `(world size or batch size changed?)`,
+        );
+      }
       trainer.setParameters(s.parameters); // validates counts and shapes against this model
       s.parameters.forEach((p, i) => parameters[i]!.set(p));
       trainer.setStates(s.states);
