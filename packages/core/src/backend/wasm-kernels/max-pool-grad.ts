@@ -38,10 +38,50 @@ export function makeMaxPoolGrad(original: KernelFunc | undefined) {
     const dx = backend.typedArrayFromHeap(out) as Float32Array;
     const xv = backend.typedArrayFromHeap(x) as Float32Array;
     const dyv = backend.typedArrayFromHeap(dy) as Float32Array;
-    dx.fill(0);
-    scatterToFirstMax(xv, dyv, dx, p);
+    const { strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = p;
+    if (fh === 2 && fw === 2 && sh === 2 && sw === 2 && p.padInfo.top === 0 && p.padInfo.left === 0 && p.inHeight === 2 * p.outHeight && p.inWidth === 2 * p.outWidth) {
+      tiled2x2(xv, dyv, dx, p.batchSize * p.outHeight, p.outWidth, p.inChannels);
+    } else {
+      dx.fill(0);
+      scatterToFirstMax(xv, dyv, dx, p);
+    }
     return out;
   };
+}
+
+/**
+ * The common 2×2/2 pool over an evenly divisible map: every input element is in exactly one window, so each
+ * window writes all four of its dx entries (no zero fill) with the taps at fixed offsets.
+ */
+function tiled2x2(xv: Float32Array, dyv: Float32Array, dx: Float32Array, rowPairs: number, ow: number, c: number): void {
+  const rowStride = 2 * ow * c;
+  let dyIndex = 0;
+  for (let rp = 0; rp < rowPairs; rp++) {
+    for (let q = 0, base = rp * 2 * rowStride; q < ow; q++, base += 2 * c) {
+      for (let k = 0; k < c; k++, dyIndex++) {
+        const i0 = base + k;
+        const i1 = i0 + c;
+        const i2 = i0 + rowStride;
+        const i3 = i2 + c;
+        // Strict > in scan order: the first maximum wins; NaN never does (all four stay 0 then, as in tfjs cpu).
+        let at = -1;
+        let best = -Infinity;
+        const v0 = xv[i0]!;
+        if (v0 > best) { best = v0; at = i0; }
+        const v1 = xv[i1]!;
+        if (v1 > best) { best = v1; at = i1; }
+        const v2 = xv[i2]!;
+        if (v2 > best) { best = v2; at = i2; }
+        const v3 = xv[i3]!;
+        if (v3 > best) { at = i3; }
+        const g = dyv[dyIndex]!;
+        dx[i0] = at === i0 ? g : 0;
+        dx[i1] = at === i1 ? g : 0;
+        dx[i2] = at === i2 ? g : 0;
+        dx[i3] = at === i3 ? g : 0;
+      }
+    }
+  }
 }
 
 function scatterToFirstMax(xv: Float32Array, dyv: Float32Array, dx: Float32Array, p: ReturnType<typeof tf.backend_util.computePool2DInfo>): void {
