@@ -14,6 +14,7 @@ describe('selectBackend', () => {
     assert.match(choice.reason, /^auto: wasm \(fastest available\)/);
     assert.match(choice.reason, /@tensorflow\/tfjs-node-gpu unavailable/);
     assert.match(choice.reason, /@tensorflow\/tfjs-node unavailable/);
+    assert.match(choice.reason, /wasm SIMD, 1 thread/);
     assert.deepEqual(logged, [choice]);
     // The training kernels are in place: a conv filter gradient runs on wasm.
     const g = tf.grad((w: tf.Tensor) => tf.conv2d(tf.ones([1, 4, 4, 1]) as tf.Tensor4D, w as tf.Tensor4D, 1, 'same').sum());

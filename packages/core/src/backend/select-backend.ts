@@ -73,7 +73,11 @@ const attempts: Record<Exclude<BackendPreference, 'auto'>, Attempt> = {
       return false;
     }
     registerWasmTrainingKernels();
-    return activate('wasm', notes);
+    if (!(await activate('wasm', notes))) return false;
+    // tfjs 4.22 turns wasm threads off in Node (tfjs issue #3830): one thread, SIMD when V8 validates it.
+    const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+    notes.unshift(`wasm ${simd ? 'SIMD' : 'without SIMD'}, 1 thread`);
+    return true;
   },
   cpu: (notes) => activate('cpu', notes),
 };

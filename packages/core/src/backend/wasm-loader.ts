@@ -4,14 +4,6 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
-/** What Node offers the wasm backend; threads are off in Node in tfjs 4.22 (tfjs issue #3830). */
-export interface WasmFeatures {
-  simd: boolean;
-  threads: boolean;
-  threadsCount: number;
-  wasmDir: string;
-}
-
 let loaded: Promise<string> | undefined;
 
 /**
