@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { cudaVisibleDevices } from '../resources/slots.js';
 import { epochMetrics, tagLogLine } from './log-lines.js';
-import { isSameProcess, processStartTime, signalGroup } from './process-identity.js';
+import { processStartTime, reapGroup, signalGroup } from './process-identity.js';
 import type { JobHandle, Launcher, RunningTrial, TrialExit, TrialHandlers, TrialJob } from './types.js';
 
 /** The repository root (this file is apps/coordinator/{src,dist}/launch/local-launcher.*). */
@@ -12,6 +12,10 @@ export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 
 /** `node <repo>/apps/cli/dist/bin.js train --config {config} --out {dir}`: the default trial command. */
 export const defaultTrialCommand: readonly string[] = [process.execPath, `${repoRoot}apps/cli/dist/bin.js`, 'train', '--config', '{config}', '--out', '{dir}'];
+
+// util-linux's setpriv sets the parent-death signal and execs the command: a trial is killed the moment its
+// coordinator dies (even by SIGKILL), so no orphan trains on, writing checkpoints no coordinator records.
+const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
 
 export interface LocalLauncherOptions {
   /** argv template; placeholders {config} {dir} {trial} {study} {repo}. */
@@ -30,7 +34,7 @@ function fill(template: readonly string[], job: TrialJob): string[] {
 
 /**
  * Runs each trial as a child process on this machine, in its own process group (so stopping a trial stops the PS and
- * workers it spawned). Its stdout is read line by line: `msg:"epoch"` lines are reported as they arrive, and every
+ * workers it spawned), killed by the kernel if the coordinator dies (setpriv --pdeathsig, where util-linux has it). Its stdout is read line by line: `msg:"epoch"` lines are reported as they arrive, and every
  * line is appended to the trial's log with `study` and `trial` set. The trial sees CUDA_VISIBLE_DEVICES (the GPUs of
  * all its workers) and TENSORFLEET_WORKER_GPUS (per rank, `;`-separated, e.g. `0,1;2,3`).
  *
@@ -54,7 +58,7 @@ export class LocalLauncher implements Launcher {
   }
 
   start(job: TrialJob, handlers: TrialHandlers): RunningTrial {
-    const argv = [...fill(this.command, job), ...(job.resume ? this.resumeArgs : [])];
+    const argv = [...(setpriv ? [setpriv, '--pdeathsig', 'KILL', '--'] : []), ...fill(this.command, job), ...(job.resume ? this.resumeArgs : [])];
     const workers = job.allocation.workers;
     const env = {
       ...process.env,
@@ -127,6 +131,6 @@ export class LocalLauncher implements Launcher {
   reap(handle: JobHandle): void {
     const pid = typeof handle.pid === 'number' ? handle.pid : null;
     const start = typeof handle.start === 'string' ? handle.start : null;
-    if (pid !== null && isSameProcess(pid, start)) signalGroup(pid, 'SIGKILL');
+    if (pid !== null) reapGroup(pid, start);
   }
 }

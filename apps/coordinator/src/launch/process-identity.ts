@@ -15,10 +15,27 @@ export function processStartTime(pid: number): string | null {
   }
 }
 
-/** True when the process with this pid is the one that started at `startTime`. */
+/** True when the process with this pid is the one that started at `startTime` and has not exited (zombies count as exited). */
 export function isSameProcess(pid: number, startTime: string | null): boolean {
   if (startTime === null) return false;
-  return processStartTime(pid) === startTime;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[0] !== 'Z' && fields[19] === startTime;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Kills what is left of a job's process group after the coordinator that started it died. The group is killed when its
+ * leader is still the same process, or when the leader is gone (Linux does not hand out a pid that is still in use as a
+ * process group id, so members of group `pid` are the job's); never when `pid` now belongs to another process.
+ */
+export function reapGroup(pid: number, startTime: string | null): boolean {
+  const current = processStartTime(pid);
+  if (current !== null && current !== startTime) return false;
+  return signalGroup(pid, 'SIGKILL');
 }
 
 /** Sends a signal to a whole process group, ignoring a group that is already gone. */

@@ -29,6 +29,11 @@ if (config.sim?.fail) {
   process.stderr.write('simulated failure: sim.fail is set\n');
   process.exit(1);
 }
+const optimizerName = config.optimizer?.name ?? 'sgd';
+if (optimizerName !== 'sgd' && optimizerName !== 'adam') {
+  process.stderr.write(`invalid configuration: optimizer.name: unknown optimizer ${optimizerName}\n`);
+  process.exit(1);
+}
 const checkpoints = join(out, 'checkpoints');
 mkdirSync(checkpoints, { recursive: true });
 let startEpoch = 1;
@@ -42,7 +47,6 @@ process.on('SIGTERM', () => {
   process.exit(143);
 });
 
-const history: ReturnType<typeof simulatedEpoch>[] = [];
 for (let epoch = startEpoch; epoch <= epochs; epoch++) {
   await new Promise((r) => setTimeout(r, epochMs));
   const e = simulatedEpoch(config, epoch);
@@ -51,10 +55,10 @@ for (let epoch = startEpoch; epoch <= epochs; epoch++) {
     line({ level: 50, msg: 'diverged', epoch });
     process.exit(3);
   }
-  history.push(e);
   writeFileSync(join(checkpoints, `epoch-${epoch}.json`), JSON.stringify({ epoch }));
 }
 const last = simulatedEpoch(config, epochs);
+const history = Array.from({ length: epochs }, (_, i) => simulatedEpoch(config, i + 1));
 const summaryPath = join(out, 'summary.json');
 writeFileSync(summaryPath, JSON.stringify({ testLoss: last.valLoss, testAccuracy: last.valAccuracy, testTop5: last.valTop5, epochs, wallSeconds: (epochs * epochMs) / 1000, backend: 'simulated', history }));
 process.stdout.write(summaryPath + '\n');

@@ -172,6 +172,16 @@ export class StudyStore {
     })();
   }
 
+  /** Adds epochs the trial ran but no coordinator heard (e.g. from summary.json's history); recorded epochs win. */
+  backfillEpochs(trialId: number, attempt: number, epochs: { epoch: number; metrics: Record<string, number> }[]): number {
+    return this.db.transaction(() => {
+      const insert = this.db.prepare('INSERT OR IGNORE INTO metrics (trial_id, epoch, attempt, metrics_json, recorded_at) VALUES (?, ?, ?, ?, ?)');
+      let added = 0;
+      for (const e of epochs) added += insert.run(trialId, e.epoch, attempt, toJson(e.metrics), Date.now()).changes;
+      return added;
+    })();
+  }
+
   /** Stores a rung decision; a stop decision finishes the trial in the same transaction. */
   recordRung(record: RungRecord): void {
     this.db.transaction(() => {

@@ -70,6 +70,8 @@ interface Live {
   attempt: number;
   firstLoss: number | null;
   epochBase: number | null;
+  /** The last epoch recorded for the trial (a resumed job may skip some if its checkpoint is ahead of the record). */
+  lastEpoch: number;
   done: boolean;
 }
 
@@ -174,14 +176,20 @@ async function runWithStore(store: StudyStore, options: RunStudyOptions): Promis
       void entry.running.stop();
       return;
     }
-    const decision = scheduler.onEpoch(entry.trial.id, epoch, value);
-    if (decision.record) {
-      store.recordRung(decision.record);
-      log.info({ trial: entry.trial.number, ...decision.record }, `asha rung ${decision.record.rung}: ${decision.record.decision}`);
-    }
-    if (decision.action === 'stop') {
-      entry.done = true;
-      void entry.running.stop();
+    // A rung the job skipped past unheard (resumed from a checkpoint newer than the record) is judged on this epoch.
+    const skipped = scheduler.rungEpochs.filter((r) => r > entry.lastEpoch && r < epoch);
+    entry.lastEpoch = epoch;
+    for (const rungEpoch of [...skipped, epoch]) {
+      const decision = scheduler.onEpoch(entry.trial.id, rungEpoch, value);
+      if (decision.record) {
+        store.recordRung(decision.record);
+        log.info({ trial: entry.trial.number, ...decision.record }, `asha rung ${decision.record.rung}: ${decision.record.decision}`);
+      }
+      if (decision.action === 'stop') {
+        entry.done = true;
+        void entry.running.stop();
+        return;
+      }
     }
   };
 
@@ -198,6 +206,7 @@ async function runWithStore(store: StudyStore, options: RunStudyOptions): Promis
         store.finishTrial(trial.id, { state: 'crashed', crashedEpoch: epoch, objective: null, detail: `crashed@${epoch} epoch: the job reported divergence`, error: { kind: 'diverged', message: `epoch ${epoch}: exit code ${exit.code}` } });
       } else if (exit.code === 0) {
         const summary = exit.summaryPath ? (JSON.parse(readFileSync(exit.summaryPath, 'utf8')) as Record<string, unknown>) : null;
+        backfillFromSummary(store, trial, entry.attempt, summary, entry.epochBase ?? trial.epochBase ?? 1);
         store.finishTrial(trial.id, { state: 'completed', summary, detail: `completed ${trial.epochs} epochs` });
       } else {
         const message = exit.startError ?? `exit code ${exit.code}${exit.signal ? `, signal ${exit.signal}` : ''}${exit.stderrTail ? `:\n${exit.stderrTail}` : ''}`;
@@ -219,7 +228,7 @@ async function runWithStore(store: StudyStore, options: RunStudyOptions): Promis
     writeFileSync(configPath, `# trial ${trial.number} of study ${spec.name}\n${toYaml(trial.config)}`);
     const checkpoints = studyLayout.checkpoints(dir);
     const resume = trial.attempt > 0 && existsSync(checkpoints) && readdirSync(checkpoints).length > 0;
-    const entry: Live = { trial, running: undefined as unknown as RunningTrial, attempt: trial.attempt + 1, firstLoss: null, epochBase: trial.epochBase, done: false };
+    const entry: Live = { trial, running: undefined as unknown as RunningTrial, attempt: trial.attempt + 1, firstLoss: null, epochBase: trial.epochBase, lastEpoch: trial.epochs, done: false };
     entry.running = launcher.start(
       { study: spec.name, trial: trial.number, configPath, dir, resume, allocation, logPath: studyLayout.trialLog(dir) },
       { onEpoch: (report) => onEpoch(entry, report) },
@@ -256,6 +265,18 @@ async function runWithStore(store: StudyStore, options: RunStudyOptions): Promis
   log.info({ finished, trials: trials.length, states: countStates(trials) }, finished ? 'study finished' : 'study paused');
   fileStream.flushSync();
   return { study: store.getStudy(spec.name)!, trials, finished };
+}
+
+/** Fills epochs missing from the record with summary.json's history (epochs a resumed job ran before it was heard). */
+function backfillFromSummary(store: StudyStore, trial: TrialRow, attempt: number, summary: Record<string, unknown> | null, epochBase: number): void {
+  if (!summary || !Array.isArray(summary.history)) return;
+  const epochs = (summary.history as Record<string, unknown>[])
+    .filter((h) => typeof h.epoch === 'number')
+    .map((h) => ({
+      epoch: (h.epoch as number) + 1 - epochBase,
+      metrics: Object.fromEntries(Object.entries(h).filter(([k]) => k !== 'epoch').map(([k, v]) => [k, typeof v === 'number' ? v : Number.NaN])),
+    }));
+  store.backfillEpochs(trial.id, attempt, epochs);
 }
 
 function countStates(trials: TrialRow[]): Record<string, number> {
