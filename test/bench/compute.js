@@ -40,7 +40,8 @@ function localModel(name) {
     const out = [];
     for (let i = 0; i < convs; i++) out.push(L.conv2d({ filters, kernelSize: 3, padding: 'same', useBias: false }), L.batchNormalization(), L.activation({ activation: 'relu' }));
     out.push(L.maxPooling2d({ poolSize: 2 }));
-    if (dropoutConv > 0) out.push(L.spatialDropout1d ? L.dropout({ rate: dropoutConv }) : L.dropout({ rate: dropoutConv }));
+    // tfjs-layers has no SpatialDropout2D: element dropout stands in (same cost, different mask shape).
+    if (dropoutConv > 0) out.push(L.dropout({ rate: dropoutConv }));
     return out;
   };
   const input = L.inputLayer({ inputShape: INPUT[name] });
