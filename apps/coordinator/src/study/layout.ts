@@ -10,3 +10,6 @@ export const studyLayout = {
   checkpoints: (trialDir: string) => join(trialDir, 'checkpoints'),
   reportDir: (studyDir: string) => join(studyDir, 'report'),
 };
+
+/** Where `tensorfleet hpo` keeps its studies unless told otherwise (relative to the working folder). */
+export const defaultStoragePath = 'runs/hpo/studies.sqlite';
