@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { studyStatus } from '@tensorfleet/coordinator';
+import { hpoCommand } from './hpo.js';
+import { logsCommand } from './logs.js';
+
+/** Runs a command with stdout captured. */
+async function capture(run: () => Promise<unknown>): Promise<string> {
+  const write = process.stdout.write.bind(process.stdout);
+  let out = '';
+  process.stdout.write = ((chunk: string | Uint8Array) => ((out += String(chunk)), true)) as typeof process.stdout.write;
+  try {
+    await run();
+  } finally {
+    process.stdout.write = write;
+  }
+  return out;
+}
+
+test('hpo run drives two tiny real `tensorfleet train` trials (mlp, 1 epoch); status, report and logs read them back', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tf-hpo-real-'));
+  const storage = join(dir, 'studies.sqlite');
+  const spec = join(dir, 'spec.yaml');
+  writeFileSync(spec, [
+    'name: real-mlp',
+    'searcher: grid',
+    'objective: { metric: valAccuracy }',
+    'budget: { maxConcurrent: 2, maxEpochs: 1 }',
+    'base: { model: { preset: mlp, bn: false }, batchSize: 64, scheduler: { name: none } }',
+    'space: { optimizer.lr: [0.01, 0.03] }',
+  ].join('\n'));
+  const log = await capture(() => hpoCommand().parseAsync(['run', spec, '--storage', storage, '--json'], { from: 'user' }));
+  assert.ok(log.includes('"msg":"study finished"'), log.slice(-2000));
+  const status = studyStatus(storage, 'real-mlp');
+  assert.equal(status.trials.length, 2);
+  for (const t of status.trials) {
+    assert.equal(t.state, 'completed', JSON.stringify(t));
+    assert.equal(t.epochs, 1);
+    assert.ok(t.objective! > 0.5 && t.objective! <= 1, `trial ${t.number} val accuracy ${t.objective}`);
+    assert.equal(typeof (t.summary as { testAccuracy?: unknown }).testAccuracy, 'number');
+  }
+  const report = join(dir, 'report');
+  const files = (await capture(() => hpoCommand().parseAsync(['report', 'real-mlp', '--storage', storage, '--out', report], { from: 'user' }))).trim().split('\n');
+  assert.ok(files.every((f) => existsSync(f)) && files.length === 4);
+  assert.match(readFileSync(join(report, 'best-config.yaml'), 'utf8'), /preset: mlp/);
+  const lines = (await capture(() => logsCommand().parseAsync(['real-mlp', '--storage', storage, '--trial', '1', '--json'], { from: 'user' }))).trim().split('\n');
+  const epochs = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'epoch');
+  assert.equal(epochs.length, 1);
+  assert.equal(epochs[0]!.trial, 1);
+});
