@@ -3,7 +3,7 @@
  * optimizer and scheduler, averages gradients and BatchNorm statistics over workers, checkpoints in tfjs format.
  */
 export { startParameterServer, type ParameterServerHandle, type TrainingSummary, type EpochSummary } from './parameter-server.js';
-export type { ParameterServerOptions } from './options.js';
+export type { ParameterServerOptions, StepProgress } from './options.js';
 export { meanInRankOrder, combineMetrics, type CombinedMetrics } from './aggregate.js';
 export { writeCheckpoint, readLatestCheckpoint, modelArtifacts, type CheckpointState } from './checkpoint.js';
 export { toStockTopology, STOCK_LAYER_CLASSES } from './keras-export.js';

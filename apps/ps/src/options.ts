@@ -31,6 +31,17 @@ export interface ParameterServerOptions {
   rejoinTimeoutMs?: number;
   /** Resolves relative dataset file paths. Default process.cwd(). */
   baseDir?: string;
+  /** Called after every applied step (progress bars); must be cheap and must not throw. */
+  onStep?: (progress: StepProgress) => void;
+}
+
+/** Where training is, after a step was applied. */
+export interface StepProgress {
+  step: number;
+  epoch: number;
+  stepsPerEpoch: number;
+  /** The step's training loss, averaged over workers. */
+  loss: number;
 }
 
 /** Validates the options, naming the field; fills defaults. */

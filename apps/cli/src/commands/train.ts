@@ -1,0 +1,79 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Command, Option } from 'commander';
+import { selectBackend } from '@tensorfleet/core';
+import { createCliLogger } from '../logging.js';
+import { configFromFlags, numberArg, trainConfigOptions } from './options.js';
+import { startLocalWorkers, type LocalWorkers } from './local-cluster.js';
+import { epochProgressBar } from './progress.js';
+import { serveJob } from './serve-job.js';
+
+/**
+ * `tensorfleet train`: a local cluster — this process runs the parameter server, N child processes run the workers —
+ * trains, evaluates on the test split, writes OUT/summary.json and prints its path as the last line.
+ */
+export async function runTrain(flags: Record<string, unknown>): Promise<number> {
+  const startedAt = performance.now();
+  const json = flags.json === true;
+  const config = configFromFlags(flags, { workers: flags.workers });
+  const run = randomUUID().slice(0, 8);
+  const log = createCliLogger({ role: 'cli', run }, { json });
+  const backend = await selectBackend({ preferred: config.backend, log: () => {} });
+  log.info({ backend: backend.name, reason: backend.reason }, 'backend selected');
+
+  const bar = epochProgressBar(!json && process.stderr.isTTY === true);
+  let workers: LocalWorkers | undefined;
+  let workerFailure: Error | undefined;
+  const token = randomBytes(24).toString('hex');
+  const interrupt = () => {
+    log.warn('interrupted: stopping workers; the newest checkpoint stays for --resume');
+    workers?.stop();
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  try {
+    const { summary, path } = await serveJob(config, {
+      token,
+      logger: createCliLogger({}, { json }), // the server binds role and run itself
+      backend: backend.name,
+      resume: flags.resume === true,
+      runId: run,
+      startedAt,
+      onStep: (p) => bar.update(p),
+      onListening: (ps) => {
+        workers = startLocalWorkers(config.workers, { psUrl: ps.url, token, backend: config.backend, json });
+        workers.exited.catch((err: Error) => {
+          workerFailure = err;
+          void ps.close();
+        });
+      },
+    });
+    bar.stop();
+    await workers?.exited.catch(() => {});
+    log.info(
+      { testAccuracy: summary.testAccuracy, testLoss: summary.testLoss, wallSeconds: summary.wallSeconds, samplesPerSec: summary.samplesPerSec },
+      `test accuracy ${summary.testAccuracy === null ? 'n/a' : (summary.testAccuracy * 100).toFixed(2) + '%'}`,
+    );
+    process.stdout.write(`${path}\n`);
+    return 0;
+  } catch (err) {
+    bar.stop();
+    workers?.stop();
+    log.error({ err: (workerFailure ?? (err as Error)).message }, 'training failed');
+    return 1;
+  } finally {
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+  }
+}
+
+export function trainCommand(): Command {
+  const command = new Command('train')
+    .description('train on a local cluster: a parameter server and N worker processes on this machine')
+    .addOption(new Option('-w, --workers <n>', 'worker processes').argParser(numberArg('--workers', true)))
+    .option('--resume', 'continue from the newest checkpoint in OUT/checkpoints')
+    .option('--json', 'JSON log lines even on a terminal');
+  for (const option of trainConfigOptions()) command.addOption(option);
+  return command.action(async (flags: Record<string, unknown>) => {
+    process.exitCode = await runTrain(flags);
+  });
+}

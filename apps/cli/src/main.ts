@@ -1,0 +1,42 @@
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from './config/load.js';
+import { dataCommand } from './commands/data.js';
+import { hpoCommand } from './commands/hpo.js';
+import { logsCommand } from './commands/logs.js';
+import { psCommand } from './commands/ps.js';
+import { trainCommand } from './commands/train.js';
+import { workerCommand } from './commands/worker.js';
+
+/** The `tensorfleet` program: every verb is a subcommand with its own --help. */
+export function buildProgram(): Command {
+  return new Command('tensorfleet')
+    .description('distributed data-parallel training of TensorFlow.js models')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .addCommand(trainCommand())
+    .addCommand(psCommand())
+    .addCommand(workerCommand())
+    .addCommand(dataCommand())
+    .addCommand(hpoCommand())
+    .addCommand(logsCommand());
+}
+
+/** Runs the CLI; a configuration or usage error prints one clear message and exits 2. */
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode;
+      return;
+    }
+    if (err instanceof ConfigError || (err instanceof Error && /^(optimizer|model|data)\./.test(err.message))) {
+      process.stderr.write(`tensorfleet: ${err.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw err;
+  }
+}
