@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { forwardLines } from '../logging.js';
 
@@ -11,6 +12,8 @@ export interface LocalWorkers {
   exited: Promise<void>;
   /** SIGTERM every child still running (each finishes or abandons its step and says bye). */
   stop(): void;
+  /** The first error a worker logged before failing ('worker failed' line), if any: the run's real cause. */
+  firstError(): string | undefined;
 }
 
 /**
@@ -27,10 +30,19 @@ export function startLocalWorkers(
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
   );
-  for (const child of children) {
+  let firstError: string | undefined;
+  children.forEach((child, i) => {
     forwardLines(child.stdout!, { json });
     child.stderr!.pipe(process.stderr, { end: false });
-  }
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (firstError || !line.includes('"worker failed"')) return;
+      try {
+        firstError = `worker local-${i}: ${(JSON.parse(line) as { err?: string }).err ?? 'failed'}`;
+      } catch {
+        // not a JSON log line: nothing to learn from it
+      }
+    });
+  });
   const exited = Promise.all(
     children.map(
       (child, i) =>
@@ -47,5 +59,6 @@ export function startLocalWorkers(
     children,
     exited,
     stop: () => children.forEach((c) => c.exitCode === null && c.signalCode === null && c.kill('SIGTERM')),
+    firstError: () => firstError,
   };
 }

@@ -10,6 +10,7 @@ import { serveJob } from './serve-job.js';
 /**
  * `tensorfleet train`: a local cluster — this process runs the parameter server, N child processes run the workers —
  * trains, evaluates on the test split, writes OUT/summary.json and prints its path as the last line.
+ * Returns the exit code: 0 done, 1 failed, 3 diverged (non-finite loss, gradients or statistics).
  */
 export async function runTrain(flags: Record<string, unknown>): Promise<number> {
   const startedAt = performance.now();
@@ -58,7 +59,13 @@ export async function runTrain(flags: Record<string, unknown>): Promise<number> 
   } catch (err) {
     bar.stop();
     workers?.stop();
-    log.error({ err: (workerFailure ?? (err as Error)).message }, 'training failed');
+    const cause = workers?.firstError() ?? (workerFailure ?? (err as Error)).message;
+    if (/non-finite/.test(cause)) {
+      // A NaN/Inf loss, gradient or statistic: the recipe diverged (the HPO coordinator records crashed@epoch).
+      log.error({ err: cause }, 'diverged');
+      return 3;
+    }
+    log.error({ err: cause }, 'training failed');
     return 1;
   } finally {
     process.off('SIGINT', interrupt);

@@ -21,7 +21,7 @@ export function workerCommand(): Command {
         return;
       }
       try {
-        await selectBackend({ preferred: flags.backend, log: (b) => log.info({ role: 'worker', ...b }, 'backend selected') });
+        await selectBackend({ preferred: flags.backend, log: (b) => log.info({ role: 'worker', backend: b.name, reason: b.reason }, 'backend selected') });
         await runWorker({ psUrl: flags.ps, token, logger: log, handleSignals: true, ...(flags.name ? { name: flags.name } : {}) });
       } catch (err) {
         log.error({ err: (err as Error).message }, 'worker failed');

@@ -41,7 +41,7 @@ export function jobFromConfig(config: TrainConfig): ResolvedJob {
     source: config.data.source,
     split: { ratios: config.data.split, seed: config.seed, stratify: true },
     normalize: config.data.normalize,
-    ...(config.data.augment ? { augment: config.data.augment as DatasetSpec['augment'] } : {}),
+    ...(Object.keys(config.data.augment).length ? { augment: config.data.augment as DatasetSpec['augment'] } : {}),
   };
   const job: TrainJobSpec = {
     model,

@@ -17,6 +17,8 @@ test('an empty configuration is the README default run', () => {
   assert.equal(c.labelSmoothing, 0.1);
   assert.equal(c.scheduler.name, 'reduceLROnPlateau');
   assert.deepEqual(c.data.split, [0.8, 0.1, 0.1]);
+  assert.deepEqual(c.data.augment, { randomShift: { x: 2, y: 2, units: 'pixels' } });
+  assert.equal(c.epochs, 10);
 });
 
 test('bad fields are all named with what was expected', () => {

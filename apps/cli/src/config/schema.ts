@@ -3,7 +3,8 @@ import { z } from 'zod';
 /**
  * The training job a user describes, in YAML or JSON. Every field has a default, so an empty file (or none) is the
  * README's default run: mnist-small-cnn on the 10k MNIST digits, 2 workers, SGD momentum 0.9, lr 0.01, L2 5e-4,
- * dropout 0.5, BN, label smoothing 0.1, ReduceLROnPlateau on val loss.
+ * dropout 0.5, BN, label smoothing 0.1, ReduceLROnPlateau on val loss, random ±2-pixel shifts of the training digits,
+ * 10 epochs of 32 samples per worker per step (≈ 97-98% test accuracy).
  */
 export const trainConfigSchema = z
   .object({
@@ -21,12 +22,15 @@ export const trainConfigSchema = z
         source: z.literal('mnist-digits').default('mnist-digits'),
         split: z.array(z.number().positive()).length(3).default([0.8, 0.1, 0.1]),
         normalize: z.boolean().default(true),
-        augment: z.record(z.string(), z.unknown()).optional().describe("core's AugmentConfig, checked when the data loads"),
+        augment: z
+          .record(z.string(), z.unknown())
+          .default({ randomShift: { x: 2, y: 2, units: 'pixels' } })
+          .describe("core's AugmentConfig (training split only), checked when the data loads; {} for none"),
       })
       .strict()
       .prefault({}),
     workers: z.number().int().min(1).max(64).default(2),
-    epochs: z.number().int().min(1).default(4),
+    epochs: z.number().int().min(1).default(10),
     batchSize: z.number().int().min(1).default(32).describe('per worker'),
     optimizer: z
       .object({

@@ -1,0 +1,28 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const bin = fileURLToPath(new URL('../bin.js', import.meta.url));
+const run = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000 });
+
+test('train refuses a bad flag or config field with exit 2 and names it', () => {
+  const flag = run(['train', '--epochs', 'three']);
+  assert.equal(flag.status, 1); // commander's own usage error
+  assert.match(flag.stderr, /--epochs expects an integer, got "three"/);
+  const field = run(['train', '--workers', '0', '--out', mkdtempSync(join(tmpdir(), 'tf-train-'))]);
+  assert.equal(field.status, 2);
+  assert.match(field.stderr, /workers: .*>=\s*1/);
+});
+
+test('a diverging recipe stops the cluster quickly with exit 3 and a "diverged" line', () => {
+  const out = mkdtempSync(join(tmpdir(), 'tf-train-'));
+  const r = run(['train', '--preset', 'mlp', '--epochs', '1', '--lr', '1e12', '--out', out, '--json']);
+  assert.equal(r.status, 3, r.stdout.slice(-2000) + r.stderr.slice(-2000));
+  const diverged = r.stdout.split('\n').filter((l) => l.includes('"msg":"diverged"'));
+  assert.equal(diverged.length, 1);
+  assert.match(diverged[0]!, /non-finite/);
+});
