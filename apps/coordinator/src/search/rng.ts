@@ -1,20 +1,10 @@
+import { mulberry32 } from '@tensorfleet/core';
+
 /**
- * A small seeded generator (mulberry32): uniform floats in [0, 1). Trial i of a study gets its own stream,
- * `trialRandom(seed, i)`, so a resumed study draws exactly the parameters it drew before.
- *
- * @example
- * const next = mulberry32(42); next(); // 0.6011037519...
+ * Trial i of a study gets its own mulberry32 stream, `trialRandom(seed, i)`, so a resumed study draws exactly the
+ * parameters it drew before.
  */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 /** Mixes two integers into a 32-bit seed (splitmix-style), so nearby (seed, index) pairs give unrelated streams. */
 export function mixSeed(seed: number, index: number): number {

@@ -40,17 +40,8 @@ export async function runKernelOn(
   return result;
 }
 
-/** mulberry32: small seeded PRNG, so a failing random case can be replayed from its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded test data, so a failing random case can be replayed from its seed. */
+export { mulberry32 as rng } from '../data/rng.js';
 
 export function randomValues(random: () => number, shape: number[]): Float32Array {
   const out = new Float32Array(shape.reduce((a, b) => a * b, 1));

@@ -30,4 +30,4 @@ export {
 } from './batches.js';
 export { writePreviewPng, type PreviewOptions } from './preview.js';
 export { loadDatasetSpec, validateDatasetSpec, type DatasetSpec, type PreparedDataset } from './spec.js';
-export { Mt19937, Sfc32, type RandomSource } from './rng.js';
+export { Mt19937, Sfc32, mulberry32, type RandomSource } from './rng.js';

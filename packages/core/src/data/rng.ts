@@ -134,3 +134,21 @@ export class Sfc32 implements RandomSource {
 export function sampleRandom(seed: number, epoch: number, sampleIndex: number): Sfc32 {
   return new Sfc32(mixSeed(seed, epoch, sampleIndex));
 }
+
+/**
+ * mulberry32: a tiny, fast seeded generator of uniform floats in [0, 1), for test data and search spaces where
+ * torch-identical streams (Mt19937) are not needed. Same seed, same stream, on every platform.
+ *
+ * @example
+ * const next = mulberry32(42); next(); // 0.6011037519...
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
