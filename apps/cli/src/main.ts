@@ -32,11 +32,11 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = err.exitCode;
       return;
     }
-    if (err instanceof ConfigError || (err instanceof Error && /^(optimizer|model|data)\./.test(err.message))) {
-      process.stderr.write(`tensorfleet: ${err.message}\n`);
-      process.exitCode = 2;
-      return;
-    }
-    throw err;
+    const message = err instanceof Error ? err.message : String(err);
+    const isUsage = err instanceof ConfigError || /^(optimizer|model|data)\./.test(message);
+    // People get the message; a stack trace only helps us, so it needs TENSORFLEET_DEBUG=1.
+    process.stderr.write(`tensorfleet: ${message}\n`);
+    if (process.env.TENSORFLEET_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    process.exitCode = isUsage ? 2 : 1;
   }
 }
