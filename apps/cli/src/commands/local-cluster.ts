@@ -17,6 +17,19 @@ export interface LocalWorkers {
 }
 
 /**
+ * The environment of local worker i: the token, and — when the HPO coordinator (or a user) allocated GPUs per worker
+ * as TENSORFLEET_WORKER_GPUS="0,1;2,3" — CUDA_VISIBLE_DEVICES with worker i's own list, so workers never share a GPU.
+ */
+export function workerEnvironment(index: number, token: string, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const perWorker = env.TENSORFLEET_WORKER_GPUS?.split(';');
+  const gpus = perWorker?.[index];
+  if (perWorker && gpus === undefined) {
+    throw new Error(`TENSORFLEET_WORKER_GPUS lists GPUs for ${perWorker.length} workers, but worker ${index} was started`);
+  }
+  return { ...env, TENSORFLEET_TOKEN: token, ...(gpus !== undefined ? { CUDA_VISIBLE_DEVICES: gpus } : {}) };
+}
+
+/**
  * Starts `count` worker processes on this machine pointed at the parameter server. The token travels in the
  * environment, not argv, so it does not show in `ps`.
  */
@@ -26,7 +39,7 @@ export function startLocalWorkers(
 ): LocalWorkers {
   const children = Array.from({ length: count }, (_, i) =>
     spawn(process.execPath, [binPath, 'worker', '--ps', psUrl, '--backend', backend, '--name', `local-${i}`, '--json'], {
-      env: { ...process.env, TENSORFLEET_TOKEN: token },
+      env: workerEnvironment(i, token),
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
   );
