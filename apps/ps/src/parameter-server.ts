@@ -10,6 +10,7 @@ import {
 } from '@tensorfleet/protocol';
 import { combineMetrics, meanInRankOrder, type CombinedMetrics } from './aggregate.js';
 import { readLatestCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { CollectiveHub } from './collective-hub.js';
 import { resolveOptions, type ParameterServerOptions } from './options.js';
 
 /** One epoch's record in the summary and the logs. */
@@ -155,11 +156,19 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
     for (const peer of slots) if (peer?.isOpen) peer.socket.send(frame);
   };
 
+  const hub = new CollectiveHub(W, log);
   const admit = (peer: Peer) => {
     const { hello } = peer;
     if (finished) return peer.fail(new ProtocolError('unexpected-message', 'the run is over'));
     if (hello.runId !== '' && hello.runId !== runId) {
       return peer.fail(new ProtocolError('bad-field', `worker belongs to run "${hello.runId}", this server runs "${runId}"`));
+    }
+    if (hello.role === 'collective') {
+      if (job.bn !== 'sync') return peer.fail(new ProtocolError('unexpected-message', 'this job does not use SyncBN (bn: "sync"), so it has no collective'));
+      if (hello.runId !== runId || hello.rank < 0 || hello.rank >= W) {
+        return peer.fail(new ProtocolError('bad-field', `a collective connection must name this run and a rank in [0, ${W - 1}], got run "${hello.runId}" rank ${hello.rank}`));
+      }
+      return hub.attach(hello.rank, peer);
     }
     let rank = hello.rank >= 0 && hello.rank < W && !slots[hello.rank] && hello.runId === runId ? hello.rank : slots.findIndex((s) => !s);
     if (rank < 0) return peer.fail(new ProtocolError('unexpected-message', `all ${W} worker slots are taken`));
@@ -248,7 +257,8 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
       while (step < endStep) {
         const pushes = await collect<PushMessage>('push', step);
         const grads = meanInRankOrder(pushes.map((p) => p.grads));
-        if (states.length > 0) states = meanInRankOrder(pushes.map((p) => p.states));
+        // SyncBN: every rank's running statistics come from the same global batch, so rank 0's are everyone's.
+        if (states.length > 0) states = job.bn === 'sync' ? pushes[0]!.states.map((t) => new Float32Array(t)) : meanInRankOrder(pushes.map((p) => p.states));
         optimizer.step(grads);
         step += 1;
         lossSum += pushes.reduce((s, p) => s + p.loss, 0) / W;

@@ -2,10 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import pino, { type Logger } from 'pino';
 import { buildModel, createTrainer, loadDatasetSpec, selectBackend, type BackendPreference, type Trainer } from '@tensorfleet/core';
 import {
-  connectProtocolClient, validateTrainJobSpec,
+  connectProtocolClient, openBlockingCollective, validateTrainJobSpec, type BlockingCollective,
   type BarrierMessage, type JobMessage, type ProtocolClient, type ProtocolError, type ReconnectOptions, type ServerMessage, type TrainJobSpec,
 } from '@tensorfleet/protocol';
 import { ShardData } from './shard-data.js';
+import { withSyncBatchNorm } from './sync-bn-model.js';
 
 /** Options of {@link runWorker}. */
 export interface WorkerOptions {
@@ -83,6 +84,8 @@ interface Built {
   trainer: Trainer;
   model: tf.LayersModel;
   data: ShardData;
+  /** SyncBN's blocking allreduce (job bn 'sync'), or null. */
+  collective: BlockingCollective | null;
 }
 
 /**
@@ -134,9 +137,17 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
   let commTotal = 0;
   let lastCommMs = 0;
 
-  const build = (job: JobMessage): Built => {
+  const build = async (job: JobMessage): Promise<Built> => {
     const spec = validateTrainJobSpec(job.spec);
-    const model = buildModel(spec.model);
+    let model = buildModel(spec.model);
+    let collective: BlockingCollective | null = null;
+    if (spec.bn === 'sync') {
+      collective = await openBlockingCollective({
+        url: options.psUrl, token: options.token, rank: job.rank, runId: job.runId, name: `${options.name ?? `worker-${process.pid}`}/collective`,
+        ...(options.tls ? { tls: options.tls } : {}), ...(spec.collectiveTimeoutMs ? { timeoutMs: spec.collectiveTimeoutMs } : {}),
+      });
+      model = await withSyncBatchNorm(model, collective);
+    }
     const trainer = createTrainer(model, spec.trainer ?? {});
     const same = (a: number[][], b: number[][]) => a.length === b.length && a.every((s, i) => s.join() === b[i]!.join());
     if (!same(trainer.parameterShapes, job.parameterShapes) || !same(trainer.stateShapes, job.stateShapes)) {
@@ -146,20 +157,13 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     client.shapes = { parameterShapes: job.parameterShapes, stateShapes: job.stateShapes };
     return {
       runId: job.runId, rank: job.rank, worldSize: job.worldSize, stepsPerEpoch: job.stepsPerEpoch, spec, trainer, model,
-      data: new ShardData(data, job.rank, job.worldSize, spec.batchSize, spec.dataSeed),
+      data: new ShardData(data, job.rank, job.worldSize, spec.batchSize, spec.dataSeed), collective,
     };
   };
 
   /** Handles job/params; returns true for a message the caller must act on (barrier, bye). */
   const absorb = (m: ServerMessage): boolean => {
-    if (m.type === 'job') {
-      if (!built) {
-        built = build(m);
-        log = log.child({ rank: m.rank, run: m.runId });
-        log.info({ worldSize: m.worldSize, stepsPerEpoch: m.stepsPerEpoch, step: m.step }, 'job received; model and data ready');
-      }
-      return false;
-    }
+    if (m.type === 'job') return false; // the first one is built by the main loop; later ones (reconnects) repeat it
     if (m.type === 'params') {
       built!.trainer.setParameters(m.params);
       if (m.states.length) built!.trainer.setStates(m.states);
@@ -176,6 +180,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       const t0 = performance.now();
       const { x, labels } = b.data.trainBatch(barrier.epoch, s - barrier.epoch * b.stepsPerEpoch);
       const t1 = performance.now();
+      b.collective?.beginStep(s);
       const { loss, grads } = b.trainer.computeGradients(x, labels);
       tf.dispose([x, labels]);
       const states = b.trainer.getStates();
@@ -228,6 +233,12 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
         ended = 'stopped';
         break;
       }
+      if (m.type === 'job' && !built) {
+        built = await build(m);
+        log = log.child({ rank: m.rank, run: m.runId });
+        log.info({ worldSize: m.worldSize, stepsPerEpoch: m.stepsPerEpoch, step: m.step, bn: built.spec.bn ?? 'local' }, 'job received; model and data ready');
+        continue;
+      }
       if (!absorb(m)) continue;
       if (m.type === 'bye') break;
       if (m.type !== 'barrier') continue;
@@ -247,6 +258,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     }
     client.close(ended === 'stopped' ? 'stopped by signal' : 'done');
     const b = built as Built | null;
+    await b?.collective?.close();
     b?.trainer.dispose();
     b?.model.dispose();
   }

@@ -23,6 +23,8 @@ export interface ProtocolClientOptions {
   token: string;
   /** Shown in the server's logs. */
   name?: string;
+  /** 'worker' (default) or 'collective' (a worker's SyncBN communication thread). */
+  role?: 'worker' | 'collective';
   /** Identity to announce on each (re)connect: the rank and run held so far (-1, '' when new). */
   identity?: () => { rank: number; runId: string };
   /** For wss: CA certificate(s) to trust, and whether to verify the server (default true). */
@@ -134,7 +136,7 @@ export class ProtocolClient extends EventEmitter {
     socket.on('open', () => {
       this.lastHeard = Date.now();
       const id = o.identity?.() ?? { rank: -1, runId: '' };
-      socket.send(encodeMessage({ type: 'hello', role: 'worker', clientNonce: nonce, rank: id.rank, runId: id.runId, name: o.name ?? '' }));
+      socket.send(encodeMessage({ type: 'hello', role: o.role ?? 'worker', clientNonce: nonce, rank: id.rank, runId: id.runId, name: o.name ?? '' }));
     });
     socket.on('message', (data, isBinary) => {
       this.lastHeard = Date.now();

@@ -11,3 +11,4 @@ export { makeNonce, serverProof, clientResponse, macEquals, NONCE_BYTES } from '
 export { createProtocolServer, ProtocolServer, Peer, CLOSE_POLICY, CLOSE_TOO_LARGE, type ProtocolServerOptions } from './server.js';
 export { connectProtocolClient, ProtocolClient, backoffDelay, type ProtocolClientOptions, type ReconnectOptions } from './client.js';
 export { validateTrainJobSpec, type TrainJobSpec } from './job.js';
+export { openBlockingCollective, BlockingCollective, type BlockingCollectiveOptions } from './collective/blocking-collective.js';

@@ -22,13 +22,20 @@ export interface TrainJobSpec {
   evaluateTest?: boolean;
   /** Batch size of evaluation (default 500). */
   evalBatchSize?: number;
+  /**
+   * BatchNorm across workers: 'local' (default; per-worker batch statistics, running statistics averaged by the PS)
+   * or 'sync' (true SyncBN: global batch statistics through a blocking allreduce, see openBlockingCollective).
+   */
+  bn?: 'local' | 'sync';
+  /** How long a SyncBN allreduce may wait for the other workers before failing the step (default 30 s). */
+  collectiveTimeoutMs?: number;
 }
 
 function isMap(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v) && !ArrayBuffer.isView(v);
 }
 
-const KNOWN = ['model', 'dataset', 'batchSize', 'epochs', 'trainer', 'dataSeed', 'maxStepsPerEpoch', 'evaluateVal', 'evaluateTest', 'evalBatchSize'];
+const KNOWN = ['model', 'dataset', 'batchSize', 'epochs', 'trainer', 'dataSeed', 'maxStepsPerEpoch', 'evaluateVal', 'evaluateTest', 'evalBatchSize', 'bn', 'collectiveTimeoutMs'];
 
 /**
  * Checks a job spec's own fields (the model and dataset specs only for being maps); throws naming the field, what was
@@ -53,6 +60,8 @@ export function validateTrainJobSpec(spec: unknown): TrainJobSpec {
   posInt('epochs');
   posInt('maxStepsPerEpoch', true);
   posInt('evalBatchSize', true);
+  posInt('collectiveTimeoutMs', true);
+  if (spec.bn !== undefined && spec.bn !== 'local' && spec.bn !== 'sync') fail('bn', '"local" or "sync"', spec.bn);
   const seed = spec.dataSeed;
   if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0) fail('dataSeed', 'a non-negative integer', seed);
   if (spec.trainer !== undefined && !isMap(spec.trainer)) fail('trainer', 'a map of trainer options', spec.trainer);

@@ -10,7 +10,8 @@ export const PROTOCOL_VERSION = 1;
 export interface HelloMessage {
   type: 'hello';
   v: number;
-  role: 'worker';
+  /** 'worker' for the training connection; 'collective' for a worker's SyncBN communication thread. */
+  role: 'worker' | 'collective';
   clientNonce: Uint8Array;
   /** Rank held before a reconnect, so the server can give the same one back; -1 when new. */
   rank: number;
@@ -92,6 +93,27 @@ export interface ParamsMessage {
   states: Float32Array[];
 }
 
+/**
+ * Collective thread → server: this rank's contribution to allreduce call `call` of training step `step` (SyncBN:
+ * forward [Σx, Σx², count], backward [Σdy, Σdy·x̂] per BN layer). `values` holds exactly one tensor.
+ */
+export interface AllreduceMessage {
+  type: 'allreduce';
+  v: number;
+  step: number;
+  call: number;
+  values: Float32Array[];
+}
+
+/** Server → collective thread: the elementwise sum over all ranks (in rank order) of call `call` of step `step`. */
+export interface ReducedMessage {
+  type: 'reduced';
+  v: number;
+  step: number;
+  call: number;
+  values: Float32Array[];
+}
+
 /** What a worker does next at a barrier. */
 export type BarrierAction = 'train' | 'validate' | 'test' | 'stop';
 
@@ -139,8 +161,8 @@ export interface ByeMessage {
   reason: string;
 }
 
-export type WorkerMessage = HelloMessage | AuthMessage | PullMessage | PushMessage | MetricsMessage | HeartbeatMessage | ErrorMessage | ByeMessage;
-export type ServerMessage = ChallengeMessage | WelcomeMessage | JobMessage | ParamsMessage | BarrierMessage | HeartbeatMessage | ErrorMessage | ByeMessage;
+export type WorkerMessage = HelloMessage | AuthMessage | PullMessage | PushMessage | MetricsMessage | AllreduceMessage | HeartbeatMessage | ErrorMessage | ByeMessage;
+export type ServerMessage = ChallengeMessage | WelcomeMessage | JobMessage | ParamsMessage | BarrierMessage | ReducedMessage | HeartbeatMessage | ErrorMessage | ByeMessage;
 export type Message = WorkerMessage | ServerMessage;
 export type MessageType = Message['type'];
 
@@ -151,7 +173,9 @@ export type Outgoing<M extends Message> = M extends Message ? Omit<M, 'v'> & { v
 export const TENSOR_FIELDS: Readonly<Record<string, readonly string[]>> = {
   push: ['grads', 'states'],
   params: ['params', 'states'],
+  allreduce: ['values'],
+  reduced: ['values'],
 };
 
-export const WORKER_MESSAGE_TYPES: readonly string[] = ['hello', 'auth', 'pull', 'push', 'metrics', 'heartbeat', 'error', 'bye'];
-export const SERVER_MESSAGE_TYPES: readonly string[] = ['challenge', 'welcome', 'job', 'params', 'barrier', 'heartbeat', 'error', 'bye'];
+export const WORKER_MESSAGE_TYPES: readonly string[] = ['hello', 'auth', 'pull', 'push', 'metrics', 'allreduce', 'heartbeat', 'error', 'bye'];
+export const SERVER_MESSAGE_TYPES: readonly string[] = ['challenge', 'welcome', 'job', 'params', 'barrier', 'reduced', 'heartbeat', 'error', 'bye'];

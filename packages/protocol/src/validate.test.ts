@@ -84,3 +84,17 @@ test('tensors in the payload under a field that is not a tensor field of the typ
   assert.equal(e.code, 'bad-field');
   assert.match(e.message, /"bye".loss carries tensors/);
 });
+
+test('collective messages: one finite non-empty tensor, right direction, collective role in hello', () => {
+  const ok = validateMessage(decodeFrame(encodeFrame({ type: 'allreduce', v: 1, step: 2, call: 1, values: [new Float32Array([1, 2, 3])] })), ctx);
+  assert.deepEqual(ok.type === 'allreduce' && Array.from(ok.values[0]!), [1, 2, 3]);
+  const two = rejection({ type: 'allreduce', v: 1, step: 2, call: 1, values: [new Float32Array(2), new Float32Array(2)] });
+  assert.equal(two.code, 'bad-shape');
+  assert.match(two.message, /"allreduce".values: expected exactly one non-empty tensor, got 2/);
+  assert.equal(rejection({ type: 'allreduce', v: 1, step: 2, call: 1, values: [new Float32Array([NaN])] }).code, 'non-finite');
+  assert.equal(rejection({ type: 'allreduce', v: 1, step: 2, call: -1, values: [new Float32Array(1)] }).code, 'bad-field');
+  assert.equal(rejection({ type: 'reduced', v: 1, step: 2, call: 0, values: [new Float32Array(1)] }).code, 'unexpected-message');
+  const hello = { type: 'hello', v: 1, role: 'collective', clientNonce: new Uint8Array(32), rank: 1, runId: 'r', name: '' };
+  assert.equal(validateMessage(decodeFrame(encodeFrame(hello)), ctx).type, 'hello');
+  assert.equal(rejection({ ...hello, role: 'spy' }).code, 'bad-field');
+});

@@ -110,11 +110,20 @@ function tensors(m: Raw, field: string, shapes: number[][] | undefined, requireF
   return list;
 }
 
+/** A tensor field holding exactly one non-empty, finite tensor (collective contributions and results). */
+function single(m: Raw, field: string): Float32Array[] {
+  const list = tensors(m, field, undefined, true);
+  if (list.length !== 1 || list[0]!.length === 0) {
+    throw new ProtocolError('bad-shape', `"${m.type}".${field}: expected exactly one non-empty tensor, got ${list.length} (lengths ${list.map((t) => t.length).join(',')})`);
+  }
+  return list;
+}
+
 type Validator = (m: Raw, ctx: ValidationContext) => Message;
 
 const validators: Record<string, Validator> = {
   hello: (m) => ({
-    type: 'hello', v: PROTOCOL_VERSION, role: str(m, 'role', ['worker']) as 'worker', clientNonce: bytes(m, 'clientNonce', NONCE_BYTES),
+    type: 'hello', v: PROTOCOL_VERSION, role: str(m, 'role', ['worker', 'collective']) as 'worker', clientNonce: bytes(m, 'clientNonce', NONCE_BYTES),
     rank: int(m, 'rank', -1, 1 << 20), runId: str(m, 'runId'), name: str(m, 'name'),
   }),
   challenge: (m) => ({ type: 'challenge', v: PROTOCOL_VERSION, nonce: bytes(m, 'nonce', NONCE_BYTES), proof: bytes(m, 'proof', HMAC_BYTES) }),
@@ -138,6 +147,8 @@ const validators: Record<string, Validator> = {
     type: 'params', v: PROTOCOL_VERSION, step: int(m, 'step'), epoch: int(m, 'epoch'), lr: finite(m, 'lr', 0),
     params: tensors(m, 'params', ctx.parameterShapes, true), states: tensors(m, 'states', ctx.stateShapes, true),
   }),
+  allreduce: (m) => ({ type: 'allreduce', v: PROTOCOL_VERSION, step: int(m, 'step'), call: int(m, 'call'), values: single(m, 'values') }),
+  reduced: (m) => ({ type: 'reduced', v: PROTOCOL_VERSION, step: int(m, 'step'), call: int(m, 'call'), values: single(m, 'values') }),
   barrier: (m) => ({
     type: 'barrier', v: PROTOCOL_VERSION, step: int(m, 'step'), epoch: int(m, 'epoch'),
     action: str(m, 'action', ['train', 'validate', 'test', 'stop']) as 'train',

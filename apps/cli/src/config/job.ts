@@ -30,7 +30,7 @@ function optimizerOptions(o: TrainConfig['optimizer']): Record<string, unknown> 
  */
 export function jobFromConfig(config: TrainConfig): ResolvedJob {
   const model = presetSpec(config.model.preset, {
-    bn: config.model.bn,
+    bn: config.model.bn !== false,
     ...(config.model.dropoutFc !== undefined ? { dropoutFc: config.model.dropoutFc } : {}),
     ...(config.model.dropoutConv !== undefined ? { dropoutConv: config.model.dropoutConv } : {}),
     ...(config.l2 > 0 ? { l2: config.l2 } : {}),
@@ -50,6 +50,7 @@ export function jobFromConfig(config: TrainConfig): ResolvedJob {
     epochs: config.epochs,
     dataSeed: config.seed,
     trainer: { labelSmoothing: config.labelSmoothing },
+    ...(config.model.bn === 'sync' ? { bn: 'sync' as const } : {}),
   };
   const scheduler =
     config.scheduler.name === 'none'

@@ -11,7 +11,10 @@ export const trainConfigSchema = z
     model: z
       .object({
         preset: z.enum(['mlp', 'mnist-small-cnn', 'seed-convnet']).default('mnist-small-cnn'),
-        bn: z.boolean().default(true),
+        bn: z
+          .union([z.boolean(), z.enum(['local', 'sync'])])
+          .default(true)
+          .describe("false: no BN; true or 'local': per-worker batch statistics (running stats averaged); 'sync': true SyncBN"),
         dropoutFc: z.number().min(0).lt(1).optional().describe("default: the preset's (0.5; the mlp's 0.2)"),
         dropoutConv: z.number().min(0).lt(1).optional().describe("default: the preset's (0; seed-convnet's 0.05)"),
       })
