@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { OptimizerName, SchedulerName } from '@tensorfleet/core';
 import { validateTrainJobSpec, type TrainJobSpec } from '@tensorfleet/protocol';
+import { parseConsistency } from './consistency.js';
 
 /** Options of {@link startParameterServer}. */
 export interface ParameterServerOptions {
@@ -31,6 +32,12 @@ export interface ParameterServerOptions {
   rejoinTimeoutMs?: number;
   /** Resolves relative dataset file paths. Default process.cwd(). */
   baseDir?: string;
+  /**
+   * 'sync' (default: one averaged update per step, all workers in lockstep), 'async' (each gradient applied on
+   * arrival, the pushing worker gets fresh parameters) or 'ssp:S' (async, a worker at most S steps ahead of the
+   * slowest). Async and SSP apply W updates per step of every worker; every applied gradient's staleness is logged.
+   */
+  consistency?: string;
   /** Called after every applied step (progress bars); must be cheap and must not throw. */
   onStep?: (progress: StepProgress) => void;
 }
@@ -58,11 +65,19 @@ export function resolveOptions(o: ParameterServerOptions) {
     if (every !== undefined && (!Number.isInteger(every) || every < 1)) fail('checkpoint.everySteps', 'a positive integer', every);
   }
   if (o.resume && !o.checkpoint) fail('resume', 'a checkpoint.dir to resume from', o.resume);
+  let consistency;
+  try {
+    consistency = parseConsistency(o.consistency);
+  } catch {
+    return fail('consistency', '"sync", "async" or "ssp:S" (S a non-negative integer)', o.consistency);
+  }
+  if (consistency.kind !== 'sync' && job.bn === 'sync') fail('consistency', '"sync" with job.bn "sync" (SyncBN needs workers in lockstep)', o.consistency);
   return {
     ...o,
     job,
     optimizer: o.optimizer ?? { name: 'sgd' as OptimizerName, options: { lr: 0.01, momentum: 0.9 } },
     scheduler: o.scheduler === undefined ? { name: 'reduceLROnPlateau' as SchedulerName, options: {} } : o.scheduler,
     rejoinTimeoutMs: o.rejoinTimeoutMs ?? 60_000,
+    consistency,
   };
 }

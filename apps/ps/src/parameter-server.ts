@@ -11,6 +11,7 @@ import {
 import { combineMetrics, meanInRankOrder, type CombinedMetrics } from './aggregate.js';
 import { readLatestCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { CollectiveHub } from './collective-hub.js';
+import { StalenessGate } from './consistency.js';
 import { resolveOptions, type ParameterServerOptions } from './options.js';
 
 /** One epoch's record in the summary and the logs. */
@@ -26,14 +27,21 @@ export interface EpochSummary {
   samplesPerSec: number;
   computeMsPerStep: number;
   commMsPerStep: number;
+  /** Gradients applied this epoch (W per step in async/ssp, 1 per step in sync). */
+  updates: number;
+  /** Staleness of the applied gradients: optimizer updates between the worker's parameters and the apply. */
+  staleness: { max: number; mean: number };
 }
 
 /** What a finished run returns. */
 export interface TrainingSummary {
   runId: string;
   worldSize: number;
-  /** Global steps done. */
+  /** Global steps done (async/ssp: steps of the slowest worker). */
   steps: number;
+  /** Optimizer updates applied. */
+  updates: number;
+  consistency: string;
   epochs: EpochSummary[];
   test: CombinedMetrics | null;
   wallSeconds: number;
@@ -145,8 +153,20 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
   let allJoined: () => void = () => {};
   const joined = new Promise<void>((r) => (allJoined = r));
   let finished = false;
+  let updates = 0;
+  // async/ssp: the current epoch's gate and accounting; versionSent[r] = updates when rank r last got parameters.
+  let gate: StalenessGate | null = null;
+  let epochDone: (() => void) | null = null;
+  const versionSent: number[] = new Array(W).fill(0);
+  const latestStates: (Float32Array[] | undefined)[] = new Array(W).fill(undefined);
+  const epochStats = { loss: 0, computeMs: 0, commMs: 0, samples: 0, pushes: 0, staleMax: 0, staleSum: 0 };
 
   const paramsMessage = (): Outgoing<ServerMessage> => ({ type: 'params', step, epoch, lr: optimizer.lr, params: parameters, states });
+  /** Parameters for one rank: in async/ssp its `step` is that worker's own clock (the next step it computes). */
+  const paramsFor = (rank: number): Outgoing<ServerMessage> => {
+    versionSent[rank] = updates;
+    return gate ? { ...paramsMessage(), step: gate.clocks[rank]! } as Outgoing<ServerMessage> : paramsMessage();
+  };
   const jobMessage = (rank: number): Outgoing<ServerMessage> => ({
     type: 'job', runId, rank, worldSize: W, seed: job.dataSeed, step, epoch, stepsPerEpoch, spec: job as unknown as Record<string, unknown>,
     ...shapes,
@@ -187,7 +207,7 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
       rejoinTimers.set(rank, setTimeout(() => failRun(new Error(`worker rank ${rank} lost and not back within ${o.rejoinTimeoutMs} ms`)), o.rejoinTimeoutMs));
     });
     peer.send(jobMessage(rank));
-    peer.send(paramsMessage());
+    peer.send(paramsFor(rank));
     if (barrier) peer.send(barrier);
     if (slots.every(Boolean)) allJoined();
   };
@@ -197,9 +217,10 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
   const onMessage = (rank: number, peer: Peer, m: PushMessage | MetricsMessage | { type: string }) => {
     if (m.type === 'bye') return;
     if (m.type === 'pull') {
-      peer.send(paramsMessage());
+      peer.send(paramsFor(rank));
       return;
     }
+    if (m.type === 'push' && o.consistency.kind !== 'sync') return applyOnArrival(rank, peer, m as PushMessage);
     if (m.type === 'push' || m.type === 'metrics') {
       const msg = m as PushMessage | MetricsMessage;
       if (msg.type === 'push' && msg.step < step) return; // a re-push after a reconnect, already applied
@@ -216,6 +237,39 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
         (w.resolve as (v: unknown[]) => void)([...Array(W).keys()].map((r) => w.got.get(r)!));
       }
     }
+  };
+
+  /** async/ssp: applies one worker's gradient now, then lets go whoever the staleness bound allows. */
+  const applyOnArrival = (rank: number, peer: Peer, m: PushMessage) => {
+    const clock = gate?.clocks[rank];
+    if (clock !== undefined && m.step < clock) return; // a re-push after a reconnect, already applied
+    if (!gate || m.step !== clock || clock >= gate.end) {
+      const want = gate ? `step ${clock} (epoch ends at ${gate.end})` : 'no push (between epochs)';
+      peer.fail(new ProtocolError('unexpected-message', `got push of step ${m.step} from rank ${rank}, the server expects ${want}`));
+      return;
+    }
+    const staleness = updates - versionSent[rank]!;
+    optimizer.step(m.grads);
+    updates += 1;
+    if (m.states.length) {
+      latestStates[rank] = m.states.map((t) => new Float32Array(t));
+      states = meanInRankOrder(latestStates.filter((x): x is Float32Array[] => x !== undefined));
+    }
+    const before = gate.minClock;
+    gate.pushed(rank);
+    Object.assign(epochStats, {
+      loss: epochStats.loss + m.loss, computeMs: epochStats.computeMs + m.computeMs, commMs: epochStats.commMs + m.commMs,
+      samples: epochStats.samples + m.count, pushes: epochStats.pushes + 1,
+      staleMax: Math.max(epochStats.staleMax, staleness), staleSum: epochStats.staleSum + staleness,
+    });
+    log.info({ rank, step: m.step, update: updates, staleness, minStep: gate.minClock, loss: m.loss }, 'gradient applied');
+    step = gate.minClock;
+    if (gate.minClock > before) {
+      if (step % stepsPerEpoch === 0) epoch = step / stepsPerEpoch;
+      o.onStep?.({ step, epoch, stepsPerEpoch, loss: m.loss });
+    }
+    for (const r of gate.release()) slots[r]?.send(paramsFor(r));
+    if (gate.done) epochDone?.();
   };
 
   function collect<T>(kind: 'push' | 'metrics', atStep: number, split?: string): Promise<T[]> {
@@ -252,23 +306,41 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
       const lr = optimizer.lr;
       let lossSum = 0, computeMs = 0, commMs = 0, samples = 0;
       barrier = { type: 'barrier', step, epoch, action: 'train' };
-      broadcast(barrier);
+      if (o.consistency.kind === 'sync') broadcast(barrier);
       const endStep = (epoch + 1) * stepsPerEpoch;
-      while (step < endStep) {
-        const pushes = await collect<PushMessage>('push', step);
-        const grads = meanInRankOrder(pushes.map((p) => p.grads));
-        // SyncBN: every rank's running statistics come from the same global batch, so rank 0's are everyone's.
-        if (states.length > 0) states = job.bn === 'sync' ? pushes[0]!.states.map((t) => new Float32Array(t)) : meanInRankOrder(pushes.map((p) => p.states));
-        optimizer.step(grads);
-        step += 1;
-        lossSum += pushes.reduce((s, p) => s + p.loss, 0) / W;
-        computeMs += pushes.reduce((s, p) => s + p.computeMs, 0) / W;
-        commMs += pushes.reduce((s, p) => s + p.commMs, 0) / W;
-        samples += pushes.reduce((s, p) => s + p.count, 0);
-        if (step % stepsPerEpoch === 0) epoch += 1;
-        broadcast(paramsMessage());
-        o.onStep?.({ step, epoch, stepsPerEpoch, loss: pushes.reduce((sum, p) => sum + p.loss, 0) / W });
-        if (o.checkpoint?.everySteps && step % o.checkpoint.everySteps === 0 && step % stepsPerEpoch !== 0) await checkpoint();
+      const firstUpdate = updates;
+      Object.assign(epochStats, { loss: 0, computeMs: 0, commMs: 0, samples: 0, pushes: 0, staleMax: 0, staleSum: 0 });
+      if (o.consistency.kind === 'sync') {
+        while (step < endStep) {
+          const pushes = await collect<PushMessage>('push', step);
+          const grads = meanInRankOrder(pushes.map((p) => p.grads));
+          // SyncBN: every rank's running statistics come from the same global batch, so rank 0's are everyone's.
+          if (states.length > 0) states = job.bn === 'sync' ? pushes[0]!.states.map((t) => new Float32Array(t)) : meanInRankOrder(pushes.map((p) => p.states));
+          optimizer.step(grads);
+          step += 1;
+          lossSum += pushes.reduce((s, p) => s + p.loss, 0) / W;
+          computeMs += pushes.reduce((s, p) => s + p.computeMs, 0) / W;
+          commMs += pushes.reduce((s, p) => s + p.commMs, 0) / W;
+          samples += pushes.reduce((s, p) => s + p.count, 0);
+          if (step % stepsPerEpoch === 0) epoch += 1;
+          broadcast(paramsMessage());
+          o.onStep?.({ step, epoch, stepsPerEpoch, loss: pushes.reduce((sum, p) => sum + p.loss, 0) / W });
+          if (o.checkpoint?.everySteps && step % o.checkpoint.everySteps === 0 && step % stepsPerEpoch !== 0) await checkpoint();
+        }
+        epochStats.pushes = (step - firstStep) * W;
+        updates += step - firstStep;
+      } else {
+        gate = new StalenessGate(W, step, endStep, o.consistency.kind === 'ssp' ? o.consistency.bound : Infinity);
+        const finishedEpoch = new Promise<void>((r) => (epochDone = r));
+        for (let r = 0; r < W; r++) slots[r]?.send(paramsFor(r)); // every worker starts the epoch from the newest parameters
+        broadcast(barrier);
+        await Promise.race([finishedEpoch, failure]);
+        ({ loss: lossSum, computeMs, commMs, samples } = epochStats);
+        lossSum = (lossSum / epochStats.pushes) * (step - firstStep); // per-push mean, scaled as the sync path's per-step sum
+        computeMs = (computeMs / epochStats.pushes) * (step - firstStep);
+        commMs = (commMs / epochStats.pushes) * (step - firstStep);
+        gate = null;
+        epoch = step / stepsPerEpoch;
       }
       const steps = step - firstStep;
       const val = job.evaluateVal === false || !data.val ? null : await evaluate('val');
@@ -281,13 +353,16 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
       const summary: EpochSummary = {
         epoch: epoch - 1, steps, trainLoss, val, lr, seconds, samplesPerSec: samples / seconds,
         computeMsPerStep: computeMs / Math.max(1, steps), commMsPerStep: commMs / Math.max(1, steps),
+        updates: updates - firstUpdate,
+        staleness: { max: epochStats.staleMax, mean: epochStats.staleSum / Math.max(1, epochStats.pushes) },
       };
       history.push(summary);
       // Flat fields, one line per epoch: what `tensorfleet logs`, the HPO coordinator and people read.
       log.info({
         epoch: summary.epoch, step, loss: trainLoss, valLoss: val?.loss ?? null, valAccuracy: val?.top1 ?? null,
         valTop5: val?.top5 ?? null, lr, nextLr: optimizer.lr, samplesPerSec: summary.samplesPerSec,
-        computeMs: summary.computeMsPerStep, commMs: summary.commMsPerStep, seconds,
+        computeMs: summary.computeMsPerStep, commMs: summary.commMsPerStep, seconds, consistency: o.consistency.kind,
+        updates: summary.updates, stalenessMax: summary.staleness.max, stalenessMean: summary.staleness.mean,
       }, 'epoch');
       await checkpoint();
     }
@@ -298,7 +373,7 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
     broadcast(barrier);
     for (const peer of slots) peer?.close('training done');
     return {
-      runId, worldSize: W, steps: step, epochs: history, test, wallSeconds: (performance.now() - started) / 1000,
+      runId, worldSize: W, steps: step, updates, consistency: o.consistency.kind === 'ssp' ? `ssp:${o.consistency.bound}` : o.consistency.kind, epochs: history, test, wallSeconds: (performance.now() - started) / 1000,
       checkpoint: lastCheckpoint, normalization: data.normalization, parameterNames: trainer.parameterNames,
       parameters: parameters.map((p) => new Float32Array(p)), states: states.map((s) => new Float32Array(s)),
     };

@@ -46,6 +46,7 @@ export async function serveJob(config: TrainConfig, o: ServeJobOptions): Promise
     job,
     optimizer,
     scheduler,
+    consistency: config.consistency,
     host: o.host,
     port: o.port,
     checkpoint: { dir: join(out, 'checkpoints'), ...(config.checkpointEvery > 0 ? { everySteps: config.checkpointEvery } : {}) },

@@ -33,6 +33,11 @@ export const trainConfigSchema = z
       .strict()
       .prefault({}),
     workers: z.number().int().min(1).max(64).default(2),
+    consistency: z
+      .string()
+      .regex(/^(sync|async|ssp:\d+)$/, 'expected "sync", "async" or "ssp:S" (S a non-negative integer)')
+      .default('sync')
+      .describe('sync: averaged lockstep steps; async: each gradient applied on arrival; ssp:S: async, at most S steps ahead'),
     epochs: z.number().int().min(1).default(10),
     batchSize: z.number().int().min(1).default(32).describe('per worker'),
     optimizer: z

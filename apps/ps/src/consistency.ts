@@ -1,0 +1,60 @@
+/**
+ * How the parameter server applies gradients:
+ * - `sync`: a barrier per step; the gradients of all W workers are averaged (rank order) and applied once.
+ * - `async`: each worker's gradient is applied on arrival and that worker alone gets the fresh parameters.
+ * - `ssp`: as async, but a worker may be at most `bound` steps ahead of the slowest (stale synchronous parallel).
+ */
+export type Consistency = { kind: 'sync' } | { kind: 'async' } | { kind: 'ssp'; bound: number };
+
+/**
+ * Parses `sync`, `async` or `ssp:S` (S a non-negative integer), naming the problem otherwise.
+ * @example
+ * parseConsistency('ssp:2') // { kind: 'ssp', bound: 2 }
+ */
+export function parseConsistency(text: unknown): Consistency {
+  if (text === undefined || text === 'sync') return { kind: 'sync' };
+  if (text === 'async') return { kind: 'async' };
+  const m = typeof text === 'string' ? /^ssp:(\d+)$/.exec(text) : null;
+  if (!m) throw new Error(`consistency: expected "sync", "async" or "ssp:S" with S a non-negative integer, got ${JSON.stringify(text)}`);
+  return { kind: 'ssp', bound: Number(m[1]) };
+}
+
+/**
+ * Bookkeeping of async/SSP training within one epoch: every worker's clock (pushes applied), who waits for
+ * parameters, and when a waiting worker may go on: clock − slowest clock ≤ bound (∞ for async), or its epoch is done.
+ */
+export class StalenessGate {
+  readonly clocks: number[];
+  private readonly waiting = new Set<number>();
+
+  constructor(
+    worldSize: number,
+    start: number,
+    readonly end: number,
+    readonly bound: number,
+  ) {
+    this.clocks = new Array(worldSize).fill(start);
+  }
+
+  get minClock(): number {
+    return Math.min(...this.clocks);
+  }
+
+  get done(): boolean {
+    return this.clocks.every((c) => c >= this.end);
+  }
+
+  /** Records rank r's push of its current clock; it now waits for parameters. */
+  pushed(rank: number): void {
+    this.clocks[rank]! += 1;
+    this.waiting.add(rank);
+  }
+
+  /** Waiting ranks allowed to go on now (removed from the waiting set), in rank order. */
+  release(): number[] {
+    const min = this.minClock;
+    const go = [...this.waiting].sort((a, b) => a - b).filter((r) => this.clocks[r]! >= this.end || this.clocks[r]! - min <= this.bound);
+    for (const r of go) this.waiting.delete(r);
+    return go;
+  }
+}
