@@ -4,6 +4,7 @@ import { dataCommand } from './commands/data.js';
 import { hpoCommand } from './commands/hpo.js';
 import { logsCommand } from './commands/logs.js';
 import { psCommand } from './commands/ps.js';
+import { psShardCommand } from './commands/ps-shard.js';
 import { trainCommand } from './commands/train.js';
 import { workerCommand } from './commands/worker.js';
 
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .addCommand(trainCommand())
     .addCommand(psCommand())
+    .addCommand(psShardCommand())
     .addCommand(workerCommand())
     .addCommand(dataCommand())
     .addCommand(hpoCommand())

@@ -7,3 +7,7 @@ export type { ParameterServerOptions, StepProgress } from './options.js';
 export { meanInRankOrder, combineMetrics, type CombinedMetrics } from './aggregate.js';
 export { writeCheckpoint, readLatestCheckpoint, modelArtifacts, type CheckpointState } from './checkpoint.js';
 export { toStockTopology, STOCK_LAYER_CLASSES } from './keras-export.js';
+export { startParameterShard, shardPartPath, type ParameterShardOptions, type ParameterShardHandle } from './parameter-shard.js';
+export { partitionParameters } from './partition.js';
+export { parseConsistency, StalenessGate, type Consistency } from './consistency.js';
+export { CollectiveHub } from './collective-hub.js';

@@ -38,6 +38,12 @@ export interface ParameterServerOptions {
    * slowest). Async and SSP apply W updates per step of every worker; every applied gradient's staleness is logged.
    */
   consistency?: string;
+  /**
+   * Sharded parameter servers: URLs of K−1 running parameter shards (startParameterShard / `tensorfleet ps-shard`).
+   * This server becomes the primary: it owns one part of a size-balanced partition of the parameters, each shard
+   * another (with its own optimizer state and checkpoint part); workers push and pull every part to its owner.
+   */
+  shards?: string[];
   /** Called after every applied step (progress bars); must be cheap and must not throw. */
   onStep?: (progress: StepProgress) => void;
 }
@@ -71,6 +77,10 @@ export function resolveOptions(o: ParameterServerOptions) {
   } catch {
     return fail('consistency', '"sync", "async" or "ssp:S" (S a non-negative integer)', o.consistency);
   }
+  if (o.shards !== undefined && (!Array.isArray(o.shards) || !o.shards.every((u) => typeof u === 'string' && /^wss?:\/\//.test(u)))) {
+    fail('shards', 'an array of ws:// or wss:// shard addresses', o.shards);
+  }
+  if (consistency.kind !== 'sync' && o.shards?.length) fail('consistency', '"sync" with parameter shards (shards apply lockstep steps)', o.consistency);
   if (consistency.kind !== 'sync' && job.bn === 'sync') fail('consistency', '"sync" with job.bn "sync" (SyncBN needs workers in lockstep)', o.consistency);
   return {
     ...o,
@@ -79,5 +89,6 @@ export function resolveOptions(o: ParameterServerOptions) {
     scheduler: o.scheduler === undefined ? { name: 'reduceLROnPlateau' as SchedulerName, options: {} } : o.scheduler,
     rejoinTimeoutMs: o.rejoinTimeoutMs ?? 60_000,
     consistency,
+    shards: o.shards ?? [],
   };
 }

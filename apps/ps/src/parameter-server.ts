@@ -5,13 +5,15 @@ import {
   type LRScheduler, type NormalizationStats, type Optimizer, type Trainer,
 } from '@tensorfleet/core';
 import {
-  createProtocolServer, encodeMessage, maxPayloadFor, ProtocolError,
+  connectProtocolClient, createProtocolServer, encodeMessage, maxPayloadFor, ProtocolError,
   type BarrierMessage, type MetricsMessage, type Outgoing, type Peer, type PushMessage, type ServerMessage,
 } from '@tensorfleet/protocol';
 import { combineMetrics, meanInRankOrder, type CombinedMetrics } from './aggregate.js';
 import { readLatestCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { CollectiveHub } from './collective-hub.js';
 import { StalenessGate } from './consistency.js';
+import { partitionParameters } from './partition.js';
+import { connectShards, type ShardLink } from './shard-link.js';
 import { resolveOptions, type ParameterServerOptions } from './options.js';
 
 /** One epoch's record in the summary and the logs. */
@@ -105,7 +107,11 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
   const trainer: Trainer = createTrainer(model, job.trainer ?? {});
   const parameters = trainer.getParameters();
   let states = trainer.getStates();
-  const optimizer: Optimizer = createOptimizer(o.optimizer.name, parameters, o.optimizer.options as never);
+  // Sharded servers: this (primary) server owns part 0 of a size-balanced partition, each shard one other part.
+  const parts = partitionParameters(trainer.parameterShapes, o.shards.length + 1);
+  const owned = parts[0]!;
+  const ownedParameters = owned.map((i) => parameters[i]!);
+  const optimizer: Optimizer = createOptimizer(o.optimizer.name, ownedParameters, o.optimizer.options as never);
   const scheduler: LRScheduler | null = o.scheduler ? createScheduler(o.scheduler.name, optimizer, (o.scheduler.options ?? {}) as never) : null;
 
   let runId = o.runId ?? randomUUID();
@@ -113,6 +119,7 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
   let epoch = 0;
   const history: EpochSummary[] = [];
   let lastCheckpoint: string | null = null;
+  let resumedFrom = '';
   if (o.resume && o.checkpoint) {
     const ckpt = readLatestCheckpoint(o.checkpoint.dir);
     if (ckpt) {
@@ -135,15 +142,25 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
       epoch = s.epoch;
       history.push(...(s.history as EpochSummary[]));
       lastCheckpoint = ckpt.path;
+      resumedFrom = o.checkpoint.dir;
     }
   }
   const log = (o.logger ?? pino({ level: 'info' }, pino.destination(2))).child({ role: 'ps', run: runId });
 
   const shapes = { parameterShapes: trainer.parameterShapes, stateShapes: trainer.stateShapes };
+  const shards: ShardLink[] = await connectShards(o.shards, {
+    token: o.token, runId, parts: parts.slice(1), parameters, shapes: shapes.parameterShapes, workers: W, stepsPerEpoch, step, epoch,
+    lr: optimizer.lr, optimizer: o.optimizer, resumeDir: resumedFrom, onLost: (e) => failRun(e),
+  });
   const server = await createProtocolServer({
     token: o.token, host: o.host, port: o.port, tls: o.tls, maxPayload: maxPayloadFor(shapes.parameterShapes, shapes.stateShapes),
   });
-  server.shapes = shapes;
+  // Pushes and params of this server carry only its own part.
+  server.shapes = { parameterShapes: owned.map((i) => shapes.parameterShapes[i]!), stateShapes: shapes.stateShapes };
+  /** Copies every shard's current part into `parameters` (and writes their checkpoint parts when `dir` is given). */
+  const gatherShards = async (dir = '') => {
+    await Promise.all(shards.map(async (link) => (await link.snapshot(step, epoch, dir)).forEach((p, j) => parameters[link.parameters[j]!]!.set(p))));
+  };
 
   const slots: (Peer | undefined)[] = new Array(W).fill(undefined);
   const rejoinTimers = new Map<number, NodeJS.Timeout>();
@@ -161,7 +178,7 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
   const latestStates: (Float32Array[] | undefined)[] = new Array(W).fill(undefined);
   const epochStats = { loss: 0, computeMs: 0, commMs: 0, samples: 0, pushes: 0, staleMax: 0, staleSum: 0 };
 
-  const paramsMessage = (): Outgoing<ServerMessage> => ({ type: 'params', step, epoch, lr: optimizer.lr, params: parameters, states });
+  const paramsMessage = (): Outgoing<ServerMessage> => ({ type: 'params', step, epoch, lr: optimizer.lr, params: ownedParameters, states });
   /** Parameters for one rank: in async/ssp its `step` is that worker's own clock (the next step it computes). */
   const paramsFor = (rank: number): Outgoing<ServerMessage> => {
     versionSent[rank] = updates;
@@ -169,7 +186,7 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
   };
   const jobMessage = (rank: number): Outgoing<ServerMessage> => ({
     type: 'job', runId, rank, worldSize: W, seed: job.dataSeed, step, epoch, stepsPerEpoch, spec: job as unknown as Record<string, unknown>,
-    ...shapes,
+    ...shapes, owned, shards: shards.map((link) => ({ url: link.url, parameters: link.parameters })),
   });
   const broadcast = (message: Outgoing<ServerMessage>) => {
     const frame = encodeMessage(message); // encoded once for all workers
@@ -280,6 +297,7 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
 
   const checkpoint = async () => {
     if (!o.checkpoint) return;
+    await gatherShards(o.checkpoint.dir);
     trainer.setParameters(parameters);
     trainer.setStates(states);
     lastCheckpoint = await writeCheckpoint(o.checkpoint.dir, model, data.normalization, {
@@ -306,6 +324,7 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
       const lr = optimizer.lr;
       let lossSum = 0, computeMs = 0, commMs = 0, samples = 0;
       barrier = { type: 'barrier', step, epoch, action: 'train' };
+      for (const link of shards) link.epoch(step, epoch, optimizer.lr); // the shards' learning rate from this step on
       if (o.consistency.kind === 'sync') broadcast(barrier);
       const endStep = (epoch + 1) * stepsPerEpoch;
       const firstUpdate = updates;
@@ -323,9 +342,10 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
           commMs += pushes.reduce((s, p) => s + p.commMs, 0) / W;
           samples += pushes.reduce((s, p) => s + p.count, 0);
           if (step % stepsPerEpoch === 0) epoch += 1;
+          // Checkpoint before the workers go on, so parameter shards are still at this step when snapshotted.
+          if (o.checkpoint?.everySteps && step % o.checkpoint.everySteps === 0 && step % stepsPerEpoch !== 0) await checkpoint();
           broadcast(paramsMessage());
           o.onStep?.({ step, epoch, stepsPerEpoch, loss: pushes.reduce((sum, p) => sum + p.loss, 0) / W });
-          if (o.checkpoint?.everySteps && step % o.checkpoint.everySteps === 0 && step % stepsPerEpoch !== 0) await checkpoint();
         }
         epochStats.pushes = (step - firstStep) * W;
         updates += step - firstStep;
@@ -367,6 +387,8 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
       await checkpoint();
     }
     const test = job.evaluateTest === false || !data.test ? null : await evaluate('test');
+    await gatherShards();
+    for (const link of shards) link.stop();
     if (test) log.info({ test }, 'test evaluation');
     finished = true;
     barrier = { type: 'barrier', step, epoch, action: 'stop' };
@@ -390,6 +412,7 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
   });
   failure.catch(() => {});
   const done = Promise.race([train(), failure]).finally(async () => {
+    for (const link of shards) link.close();
     for (const t of rejoinTimers.values()) clearTimeout(t);
     await server.close();
     trainer.dispose();

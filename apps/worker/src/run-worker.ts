@@ -7,6 +7,7 @@ import {
 } from '@tensorfleet/protocol';
 import { ShardData } from './shard-data.js';
 import { withSyncBatchNorm } from './sync-bn-model.js';
+import { ParameterParts } from './parameter-parts.js';
 
 /** Options of {@link runWorker}. */
 export interface WorkerOptions {
@@ -86,6 +87,8 @@ interface Built {
   data: ShardData;
   /** SyncBN's blocking allreduce (job bn 'sync'), or null. */
   collective: BlockingCollective | null;
+  /** Connections to the parameter shards (none when the server is not sharded). */
+  parts: ParameterParts;
 }
 
 /**
@@ -132,6 +135,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
   });
 
   let paramsStep = -1;
+  let primaryParams: Float32Array[] = [];
   let steps = 0;
   let computeTotal = 0;
   let commTotal = 0;
@@ -154,10 +158,11 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       throw new Error('runWorker: the model built from the job spec has other parameter shapes than the parameter server announced');
     }
     const data = loadDatasetSpec(spec.dataset, { baseDir: options.baseDir });
-    client.shapes = { parameterShapes: job.parameterShapes, stateShapes: job.stateShapes };
+    client.shapes = { parameterShapes: job.owned.map((i) => job.parameterShapes[i]!), stateShapes: job.stateShapes };
+    const parts = await ParameterParts.connect(job, { token: options.token, name: options.name ?? `worker-${process.pid}`, ...(options.tls ? { tls: options.tls } : {}) });
     return {
       runId: job.runId, rank: job.rank, worldSize: job.worldSize, stepsPerEpoch: job.stepsPerEpoch, spec, trainer, model,
-      data: new ShardData(data, job.rank, job.worldSize, spec.batchSize, spec.dataSeed), collective,
+      data: new ShardData(data, job.rank, job.worldSize, spec.batchSize, spec.dataSeed), collective, parts,
     };
   };
 
@@ -165,7 +170,9 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
   const absorb = (m: ServerMessage): boolean => {
     if (m.type === 'job') return false; // the first one is built by the main loop; later ones (reconnects) repeat it
     if (m.type === 'params') {
-      built!.trainer.setParameters(m.params);
+      // Sharded: only the primary's part; the full set is assembled before the next step (trainEpoch).
+      if (built!.parts.sharded) primaryParams = m.params.map((p) => new Float32Array(p));
+      else built!.trainer.setParameters(m.params);
       if (m.states.length) built!.trainer.setStates(m.states);
       paramsStep = m.step;
       return false;
@@ -177,6 +184,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     const end = (barrier.epoch + 1) * b.stepsPerEpoch;
     while (paramsStep < end && !stopping) {
       const s = paramsStep;
+      if (b.parts.sharded) b.trainer.setParameters(await b.parts.assemble(s, primaryParams));
       const t0 = performance.now();
       const { x, labels } = b.data.trainBatch(barrier.epoch, s - barrier.epoch * b.stepsPerEpoch);
       const t1 = performance.now();
@@ -185,7 +193,9 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       tf.dispose([x, labels]);
       const states = b.trainer.getStates();
       const computeMs = performance.now() - t1;
-      client.send({ type: 'push', step: s, loss, count: b.spec.batchSize, computeMs, commMs: lastCommMs, grads, states });
+      const meta = { loss, count: b.spec.batchSize, computeMs, commMs: lastCommMs };
+      client.send({ type: 'push', step: s, ...meta, grads: b.parts.sharded ? b.parts.primaryPart(grads) : grads, states });
+      b.parts.push(s, grads, meta);
       const sent = performance.now();
       for (;;) {
         const m = await inbox.next(() => false);
@@ -244,7 +254,10 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       if (m.type !== 'barrier') continue;
       if (m.action === 'stop') break;
       if (m.action === 'train') await trainEpoch(built!, m);
-      else evaluate(built!, m);
+      else {
+        if (built!.parts.sharded) built!.trainer.setParameters(await built!.parts.assemble(paramsStep, primaryParams));
+        evaluate(built!, m);
+      }
       if (stopping) {
         ended = 'stopped';
         break;
@@ -259,6 +272,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     client.close(ended === 'stopped' ? 'stopped by signal' : 'done');
     const b = built as Built | null;
     await b?.collective?.close();
+    b?.parts.close(ended === 'stopped' ? 'stopped by signal' : 'done');
     b?.trainer.dispose();
     b?.model.dispose();
   }

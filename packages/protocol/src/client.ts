@@ -23,8 +23,8 @@ export interface ProtocolClientOptions {
   token: string;
   /** Shown in the server's logs. */
   name?: string;
-  /** 'worker' (default) or 'collective' (a worker's SyncBN communication thread). */
-  role?: 'worker' | 'collective';
+  /** 'worker' (default), 'collective' (a worker's SyncBN communication thread) or 'primary' (a PS driving a shard). */
+  role?: 'worker' | 'collective' | 'primary';
   /** Identity to announce on each (re)connect: the rank and run held so far (-1, '' when new). */
   identity?: () => { rank: number; runId: string };
   /** For wss: CA certificate(s) to trust, and whether to verify the server (default true). */

@@ -10,8 +10,11 @@ export const PROTOCOL_VERSION = 1;
 export interface HelloMessage {
   type: 'hello';
   v: number;
-  /** 'worker' for the training connection; 'collective' for a worker's SyncBN communication thread. */
-  role: 'worker' | 'collective';
+  /**
+   * 'worker' for the training connection; 'collective' for a worker's SyncBN communication thread; 'primary' for the
+   * primary parameter server driving a parameter shard.
+   */
+  role: 'worker' | 'collective' | 'primary';
   clientNonce: Uint8Array;
   /** Rank held before a reconnect, so the server can give the same one back; -1 when new. */
   rank: number;
@@ -56,9 +59,39 @@ export interface JobMessage {
   step: number;
   epoch: number;
   stepsPerEpoch: number;
+  /** Shapes of ALL the model's parameters (a sharded server's push/params carry only its own part). */
   parameterShapes: number[][];
   stateShapes: number[][];
   spec: Record<string, unknown>;
+  /**
+   * Sharded parameter servers: the parameter indices this (primary) server owns, and every other shard's address and
+   * indices. Empty `shards` (and all indices owned) without sharding.
+   */
+  owned: number[];
+  shards: { url: string; parameters: number[] }[];
+}
+
+/**
+ * Primary parameter server → parameter shard: 'init' (run id, position, the shard's initial parameters; resume from
+ * its checkpoint part at `step` when `checkpointDir` holds one), 'epoch' (learning rate in force from `step` on),
+ * 'snapshot' (answer with a params message of the shard's part; also write a checkpoint part when `checkpointDir` is
+ * set), 'stop'.
+ */
+export interface ControlMessage {
+  type: 'control';
+  v: number;
+  action: 'init' | 'epoch' | 'snapshot' | 'stop';
+  runId: string;
+  step: number;
+  epoch: number;
+  lr: number;
+  /** init: world size W and steps per epoch of the run. */
+  workers: number;
+  stepsPerEpoch: number;
+  /** init: the shard's optimizer `{ name, options }` (core's createOptimizer). */
+  optimizer: Record<string, unknown>;
+  checkpointDir: string;
+  params: Float32Array[];
 }
 
 /** Worker → server: send me the current parameters. */
@@ -161,7 +194,7 @@ export interface ByeMessage {
   reason: string;
 }
 
-export type WorkerMessage = HelloMessage | AuthMessage | PullMessage | PushMessage | MetricsMessage | AllreduceMessage | HeartbeatMessage | ErrorMessage | ByeMessage;
+export type WorkerMessage = HelloMessage | AuthMessage | PullMessage | PushMessage | MetricsMessage | AllreduceMessage | ControlMessage | HeartbeatMessage | ErrorMessage | ByeMessage;
 export type ServerMessage = ChallengeMessage | WelcomeMessage | JobMessage | ParamsMessage | BarrierMessage | ReducedMessage | HeartbeatMessage | ErrorMessage | ByeMessage;
 export type Message = WorkerMessage | ServerMessage;
 export type MessageType = Message['type'];
@@ -174,8 +207,9 @@ export const TENSOR_FIELDS: Readonly<Record<string, readonly string[]>> = {
   push: ['grads', 'states'],
   params: ['params', 'states'],
   allreduce: ['values'],
+  control: ['params'],
   reduced: ['values'],
 };
 
-export const WORKER_MESSAGE_TYPES: readonly string[] = ['hello', 'auth', 'pull', 'push', 'metrics', 'allreduce', 'heartbeat', 'error', 'bye'];
+export const WORKER_MESSAGE_TYPES: readonly string[] = ['hello', 'auth', 'pull', 'push', 'metrics', 'allreduce', 'control', 'heartbeat', 'error', 'bye'];
 export const SERVER_MESSAGE_TYPES: readonly string[] = ['challenge', 'welcome', 'job', 'params', 'barrier', 'reduced', 'heartbeat', 'error', 'bye'];

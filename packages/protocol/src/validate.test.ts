@@ -98,3 +98,18 @@ test('collective messages: one finite non-empty tensor, right direction, collect
   assert.equal(validateMessage(decodeFrame(encodeFrame(hello)), ctx).type, 'hello');
   assert.equal(rejection({ ...hello, role: 'spy' }).code, 'bad-field');
 });
+
+test('job shard layout: every parameter index owned exactly once, shard addresses are ws urls', () => {
+  const job = {
+    type: 'job', v: 1, runId: 'r', rank: 0, worldSize: 2, seed: 1, step: 0, epoch: 0, stepsPerEpoch: 3,
+    parameterShapes: [[2], [3], [4]], stateShapes: [], spec: {},
+  };
+  const server: ValidationContext = { from: 'server' };
+  const plain = validateMessage(decodeFrame(encodeFrame(job)), server);
+  assert.deepEqual(plain.type === 'job' && [plain.owned, plain.shards], [[0, 1, 2], []]);
+  const sharded = validateMessage(decodeFrame(encodeFrame({ ...job, owned: [1], shards: [{ url: 'ws://h:1', parameters: [0, 2] }] })), server);
+  assert.deepEqual(sharded.type === 'job' && sharded.shards, [{ url: 'ws://h:1', parameters: [0, 2] }]);
+  assert.match(rejection({ ...job, owned: [0, 1], shards: [{ url: 'ws://h:1', parameters: [1, 2] }] }, server).message, /every parameter index 0..2 owned exactly once/);
+  assert.match(rejection({ ...job, owned: [1], shards: [{ url: 'http://h', parameters: [0, 2] }] }, server).message, /shards\[0\]\.url: expected a ws:\/\/ or wss:\/\/ address/);
+  assert.match(rejection({ ...job, owned: [0, 1, 7] }, server).message, /"job".owned: expected an array of parameter indices in \[0, 2\]/);
+});

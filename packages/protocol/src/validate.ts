@@ -119,11 +119,31 @@ function single(m: Raw, field: string): Float32Array[] {
   return list;
 }
 
+/** The job's parameter ownership: indices in range, each owned by exactly one server. */
+function shardLayout(m: Raw): { owned: number[]; shards: { url: string; parameters: number[] }[] } {
+  const count = Array.isArray(m.parameterShapes) ? m.parameterShapes.length : 0;
+  const indices = (x: unknown, field: string): number[] => {
+    if (!Array.isArray(x) || !x.every((i) => Number.isInteger(i) && i >= 0 && i < count)) fail('job', field, `an array of parameter indices in [0, ${count - 1}]`, x);
+    return [...(x as number[])];
+  };
+  const owned = m.owned === undefined ? [...Array(count).keys()] : indices(m.owned, 'owned');
+  const raw = m.shards ?? [];
+  if (!Array.isArray(raw)) fail('job', 'shards', 'an array of { url, parameters }', raw);
+  const shards = (raw as unknown[]).map((s, i) => {
+    const r = s as Raw;
+    if (r === null || typeof r !== 'object' || typeof r.url !== 'string' || !/^wss?:\/\//.test(r.url)) fail('job', `shards[${i}].url`, 'a ws:// or wss:// address', r?.url);
+    return { url: r.url as string, parameters: indices(r.parameters, `shards[${i}].parameters`) };
+  });
+  const all = [...owned, ...shards.flatMap((s) => s.parameters)].sort((a, b) => a - b);
+  if (all.length !== count || all.some((v, i) => v !== i)) fail('job', 'owned/shards', `every parameter index 0..${count - 1} owned exactly once`, all);
+  return { owned, shards };
+}
+
 type Validator = (m: Raw, ctx: ValidationContext) => Message;
 
 const validators: Record<string, Validator> = {
   hello: (m) => ({
-    type: 'hello', v: PROTOCOL_VERSION, role: str(m, 'role', ['worker', 'collective']) as 'worker', clientNonce: bytes(m, 'clientNonce', NONCE_BYTES),
+    type: 'hello', v: PROTOCOL_VERSION, role: str(m, 'role', ['worker', 'collective', 'primary']) as 'worker', clientNonce: bytes(m, 'clientNonce', NONCE_BYTES),
     rank: int(m, 'rank', -1, 1 << 20), runId: str(m, 'runId'), name: str(m, 'name'),
   }),
   challenge: (m) => ({ type: 'challenge', v: PROTOCOL_VERSION, nonce: bytes(m, 'nonce', NONCE_BYTES), proof: bytes(m, 'proof', HMAC_BYTES) }),
@@ -135,8 +155,15 @@ const validators: Record<string, Validator> = {
       type: 'job', v: PROTOCOL_VERSION, runId: str(m, 'runId'), rank: int(m, 'rank', 0, worldSize - 1), worldSize,
       seed: int(m, 'seed', 0, 2 ** 32 - 1), step: int(m, 'step'), epoch: int(m, 'epoch'), stepsPerEpoch: int(m, 'stepsPerEpoch', 1),
       parameterShapes: shapeList(m, 'parameterShapes'), stateShapes: shapeList(m, 'stateShapes'), spec: plainMap(m, 'spec'),
+      ...shardLayout(m),
     };
   },
+  control: (m, ctx) => ({
+    type: 'control', v: PROTOCOL_VERSION, action: str(m, 'action', ['init', 'epoch', 'snapshot', 'stop']) as 'init', runId: str(m, 'runId'),
+    step: int(m, 'step'), epoch: int(m, 'epoch'), lr: finite(m, 'lr', 0), workers: int(m, 'workers', 1, 1 << 20),
+    stepsPerEpoch: int(m, 'stepsPerEpoch', 1), optimizer: plainMap(m, 'optimizer'), checkpointDir: str(m, 'checkpointDir'),
+    params: m.action === 'init' ? tensors(m, 'params', ctx.parameterShapes, true) : tensors(m, 'params', [], false),
+  }),
   pull: () => ({ type: 'pull', v: PROTOCOL_VERSION }),
   push: (m, ctx) => ({
     type: 'push', v: PROTOCOL_VERSION, step: int(m, 'step'), loss: finite(m, 'loss'), count: int(m, 'count', 1),

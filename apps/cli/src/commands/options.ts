@@ -21,6 +21,7 @@ export function trainConfigOptions(): Option[] {
     new Option('--batch-size <n>', 'samples per worker per step').argParser(numberArg('--batch-size', true)),
     new Option('--preset <name>', 'model preset').choices(['mlp', 'mnist-small-cnn', 'seed-convnet']),
     new Option('--bn <mode>', "BatchNorm across workers: local (per-worker statistics), sync (true SyncBN), none").choices(['local', 'sync', 'none']),
+    new Option('--ps-shards <k>', 'parameter-server processes sharing the parameters').argParser(numberArg('--ps-shards', true)),
     new Option('--consistency <mode>', 'sync (default), async, or ssp:S (bounded staleness)'),
     new Option('--optimizer <name>', 'optimizer run by the parameter server').choices(['sgd', 'adam', 'adamw', 'rmsprop', 'adagrad']),
     new Option('--lr <rate>', 'learning rate').argParser(numberArg('--lr')),
@@ -43,6 +44,7 @@ export function configFromFlags(flags: Record<string, unknown>, extra: Record<st
     out: flags.out,
     checkpointEvery: flags.checkpointEvery,
     consistency: flags.consistency,
+    psShards: flags.psShards,
     model:
       flags.preset !== undefined || flags.bn !== undefined
         ? { preset: flags.preset, bn: flags.bn === undefined ? undefined : flags.bn === 'none' ? false : flags.bn }

@@ -13,6 +13,7 @@ export function psCommand(): Command {
     .option('--host <address>', 'interface to listen on', '0.0.0.0')
     .addOption(new Option('--port <n>', 'port to listen on').argParser(numberArg('--port', true)).default(7070))
     .option('--token <secret>', 'shared secret (default: $TENSORFLEET_TOKEN)')
+    .option('--shards <urls>', 'comma-separated ws:// addresses of running `tensorfleet ps-shard` processes (default: --ps-shards − 1 started here)')
     .option('--resume', 'continue from the newest checkpoint in OUT/checkpoints')
     .option('--json', 'JSON log lines even on a terminal');
   for (const option of trainConfigOptions()) command.addOption(option);
@@ -33,6 +34,7 @@ export function psCommand(): Command {
       const { path } = await serveJob(config, {
         token, logger: log, backend: backend.name, host: flags.host as string, port: flags.port as number,
         resume: flags.resume === true, runId: run, startedAt,
+        ...(typeof flags.shards === 'string' ? { shards: flags.shards.split(',').map((u) => u.trim()).filter(Boolean) } : {}),
       });
       process.stdout.write(`${path}\n`);
     } catch (err) {

@@ -5,6 +5,7 @@ import { startParameterServer, type ParameterServerHandle, type StepProgress, ty
 import { jobFromConfig } from '../config/job.js';
 import type { TrainConfig } from '../config/schema.js';
 import { summarizeRun, type RunSummary } from './train-summary.js';
+import { startLocalShards, type LocalShards } from './ps-shard.js';
 
 /** Writes a file atomically (temp file, fsync, rename) so a crash never leaves half a summary. */
 export function writeFileAtomic(path: string, text: string): void {
@@ -29,6 +30,8 @@ export interface ServeJobOptions {
   onStep?: (progress: StepProgress) => void;
   /** Called once the server listens (start the workers here). */
   onListening?: (ps: ParameterServerHandle) => void;
+  /** Addresses of running parameter shards (`tensorfleet ps-shard`); default: start config.psShards − 1 of them here. */
+  shards?: string[];
 }
 
 /**
@@ -38,9 +41,26 @@ export interface ServeJobOptions {
 export async function serveJob(config: TrainConfig, o: ServeJobOptions): Promise<{ summary: RunSummary; path: string; result: TrainingSummary }> {
   const out = resolve(config.out);
   mkdirSync(out, { recursive: true });
-  const { job, optimizer, scheduler } = jobFromConfig(config);
   const epochEndTimes: number[] = [];
+  let local: LocalShards | undefined;
+  if (!o.shards && config.psShards > 1) {
+    local = await startLocalShards(config.psShards - 1, { token: o.token });
+    o.logger.info({ shards: local.urls }, `started ${config.psShards - 1} parameter shard processes`);
+  }
+  const shards = o.shards ?? local?.urls ?? [];
+  try {
+    return await serveWithShards(config, o, out, shards, epochEndTimes);
+  } finally {
+    local?.stop();
+  }
+}
+
+async function serveWithShards(
+  config: TrainConfig, o: ServeJobOptions, out: string, shards: string[], epochEndTimes: number[],
+): Promise<{ summary: RunSummary; path: string; result: TrainingSummary }> {
+  const { job, optimizer, scheduler } = jobFromConfig(config);
   const ps = await startParameterServer({
+    ...(shards.length ? { shards } : {}),
     token: o.token,
     workers: config.workers,
     job,

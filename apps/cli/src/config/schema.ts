@@ -33,6 +33,7 @@ export const trainConfigSchema = z
       .strict()
       .prefault({}),
     workers: z.number().int().min(1).max(64).default(2),
+    psShards: z.number().int().min(1).max(64).default(1).describe('parameter-server processes sharing the parameters (size-balanced)'),
     consistency: z
       .string()
       .regex(/^(sync|async|ssp:\d+)$/, 'expected "sync", "async" or "ssp:S" (S a non-negative integer)')
