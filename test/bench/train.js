@@ -1,0 +1,141 @@
+// `npm run bench -- train [--epochs E] [--workers N] [--json] [--no-torch] [--keep]`
+// Runs `tensorfleet train` with the README defaults (mnist-small-cnn, 2 workers, the lecture's recipe) and reports
+// time to 97% validation accuracy (summary.json's timeToAccuracy, counted from the command's start) and training
+// samples/s; and, when /usr/bin/python3 imports torch, the same job under PyTorch DistributedDataParallel (gloo,
+// 2 processes on 127.0.0.1, one thread each, same model, recipe and the very same split) side by side, with ratios.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadMnistDigits, splitDataset } from '@tensorfleet/core';
+
+const require = createRequire(import.meta.url);
+const cli = join(dirname(require.resolve('tensorfleet')), 'bin.js');
+const torchScript = fileURLToPath(new URL('./train_torch.py', import.meta.url));
+const python = '/usr/bin/python3';
+const TARGET = '0.97';
+const SPLIT = { ratios: [0.8, 0.1, 0.1], seed: 1, stratify: true }; // the CLI's default split (seeded by --seed 1)
+
+function parseArgs(args) {
+  const o = { epochs: undefined, workers: undefined, json: false, torch: true, keep: false };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const int = () => {
+      const v = Number(args[++i]);
+      if (!Number.isInteger(v) || v < 1) throw new Error(`train bench: ${a} expects a positive integer, got ${JSON.stringify(args[i])}`);
+      return v;
+    };
+    if (a === '--epochs') o.epochs = int();
+    else if (a === '--workers') o.workers = int();
+    else if (a === '--json') o.json = true;
+    else if (a === '--no-torch') o.torch = false;
+    else if (a === '--keep') o.keep = true;
+    else throw new Error(`train bench: unknown option ${a} (known: --epochs N, --workers N, --json, --no-torch, --keep)`);
+  }
+  return o;
+}
+
+/** Runs the CLI; resolves with summary.json (path from its last stdout line). Progress goes to stderr. */
+function runTensorfleet(out, o) {
+  const args = ['train', '--out', out, '--json'];
+  if (o.epochs) args.push('--epochs', String(o.epochs));
+  if (o.workers) args.push('--workers', String(o.workers));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+      stdout += chunk;
+      for (const line of chunk.split('\n')) if (line.includes('"msg":"epoch"')) process.stderr.write(`tensorfleet ${epochNote(JSON.parse(line))}\n`);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const last = stdout.trim().split('\n').at(-1) ?? '';
+      if (code !== 0 || !last.endsWith('summary.json')) return reject(new Error(`tensorfleet train exited with ${code}:\n${stdout.slice(-2000)}`));
+      resolve(JSON.parse(readFileSync(last, 'utf8')));
+    });
+  });
+}
+
+function epochNote(e) {
+  return `epoch ${e.epoch + 1}: val ${(e.valAccuracy * 100).toFixed(1)}%, ${Math.round(e.samplesPerSec)} samples/s`;
+}
+
+/** Why torch cannot run here, or null. */
+function torchUnavailable() {
+  const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+  if (r.error) return `${python} not found`;
+  if (r.status !== 0) return `${python} cannot import torch (Debian: apt-get install python3-torch)`;
+  return null;
+}
+
+/**
+ * The CLI's split as index lists into the 10k digits: split a stand-in dataset whose "pixels" are the sample
+ * indices, with the real labels (stratification uses them), so torch trains on exactly our train/val/test.
+ */
+function splitIndices() {
+  const digits = loadMnistDigits();
+  const ids = { ...digits, images: Float32Array.from({ length: digits.count }, (_, i) => i), height: 1, width: 1, channels: 1 };
+  const [train, val, test] = splitDataset(ids, SPLIT).map((part) => Array.from(part.images));
+  return { train, val, test };
+}
+
+function runTorch(workDir, o) {
+  const split = join(workDir, 'split.json');
+  writeFileSync(split, JSON.stringify(splitIndices()));
+  const digits = dirname(require.resolve('mnist/src/digits/0.json'));
+  const args = [torchScript, '--digits', digits, '--split', split, '--epochs', String(o.epochs), '--workers', String(o.workers)];
+  const r = spawnSync(python, args, { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' }, maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`train_torch.py failed (${r.status}):\n${r.stderr.slice(-3000)}`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1));
+}
+
+const fmt = (v, digits = 2) => (v === null || v === undefined ? '—' : typeof v === 'number' ? v.toFixed(digits) : String(v));
+const ratio = (a, b) => (typeof a === 'number' && typeof b === 'number' && b !== 0 ? a / b : null);
+
+export async function run(args) {
+  const o = parseArgs(args);
+  const workDir = mkdtempSync(join(tmpdir(), 'tf-bench-train-'));
+  const machine = { cpus: cpus().length, loadAverageAtStart: Number(loadavg()[0].toFixed(2)) }; // others' load skews both sides
+  try {
+    const ours = await runTensorfleet(join(workDir, 'run'), o);
+    const absent = o.torch ? torchUnavailable() : 'skipped (--no-torch)';
+    // The same epochs and workers as the run we just made (its defaults, unless given).
+    const theirs = absent ? null : runTorch(workDir, { epochs: ours.epochs, workers: ours.workers });
+    const rows = [
+      ['time to 97% val accuracy (s)', ours.timeToAccuracy[TARGET] ?? null, theirs?.timeToAccuracy[TARGET] ?? null, 2],
+      ['training samples/s', ours.samplesPerSec, theirs?.samplesPerSec ?? null, 0],
+      ['test accuracy', ours.testAccuracy, theirs?.testAccuracy ?? null, 4],
+      ['epochs', ours.epochs, theirs?.epochs ?? null, 0],
+      ['wall seconds (incl. start-up)', ours.wallSeconds, theirs?.wallSeconds ?? null, 2],
+    ];
+    const result = {
+      target: Number(TARGET),
+      machine,
+      tensorfleet: { backend: ours.backend, workers: ours.workers, epochs: ours.epochs, timeToTarget: ours.timeToAccuracy[TARGET] ?? null, samplesPerSec: ours.samplesPerSec, testAccuracy: ours.testAccuracy, wallSeconds: ours.wallSeconds, history: ours.history },
+      pytorch: theirs ? { ...theirs, timeToTarget: theirs.timeToAccuracy[TARGET] ?? null } : { absent },
+      ratios: theirs
+        ? { timeToTarget: ratio(ours.timeToAccuracy[TARGET], theirs.timeToAccuracy[TARGET]), samplesPerSec: ratio(ours.samplesPerSec, theirs.samplesPerSec) }
+        : null,
+    };
+    if (o.json) {
+      console.log(JSON.stringify(result, null, 2));
+      return;
+    }
+    const head = ['', `tensorfleet (${ours.backend}, ${ours.workers} workers)`, theirs ? `PyTorch ${theirs.torch} DDP (gloo, ${theirs.workers}×1 thread)` : 'PyTorch DDP', 'tensorfleet / PyTorch'];
+    const body = rows.map(([name, a, b, d]) => [name, fmt(a, d), fmt(b, d), fmt(ratio(a, b), 2)]);
+    const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
+    const line = (r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+    console.log(line(head));
+    for (const r of body) console.log(line(r));
+    if (absent) console.log(`PyTorch: ${absent}`);
+    if (ours.timeToAccuracy[TARGET] === undefined) console.log(`tensorfleet did not reach ${TARGET} validation accuracy in ${ours.epochs} epochs`);
+    if (theirs && theirs.timeToAccuracy[TARGET] === undefined) console.log(`PyTorch did not reach ${TARGET} validation accuracy in ${theirs.epochs} epochs`);
+    console.log(`machine: ${machine.cpus} cores, 1-minute load average ${machine.loadAverageAtStart} at the start (anything else running slows both sides).`);
+    console.log('time to 97%: seconds from the command\'s start to the end of the first epoch whose validation accuracy reached 97%.');
+  } finally {
+    if (o.keep) console.error(`kept ${workDir}`);
+    else rmSync(workDir, { recursive: true, force: true });
+  }
+}
