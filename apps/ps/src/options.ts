@@ -44,6 +44,18 @@ export interface ParameterServerOptions {
    * another (with its own optimizer state and checkpoint part); workers push and pull every part to its owner.
    */
   shards?: string[];
+  /**
+   * Elastic membership (sync consistency): workers may leave and join. A worker whose connection closes (or stays
+   * silent past `heartbeatTimeoutMs`) is evicted at once and the step barrier goes on with the others; a worker that
+   * joins mid-epoch gets the current parameters and waits; at every epoch start the members are re-ranked and the data
+   * resharded over them. Training starts with `workers` workers. Default false (a fixed world: a lost worker must
+   * come back within rejoinTimeoutMs).
+   */
+  elastic?: boolean;
+  /** Elastic runs: an epoch starts only once at least this many workers are there (waiting up to rejoinTimeoutMs). Default 1. */
+  minWorkers?: number;
+  /** Elastic runs: a worker silent this long is evicted (workers heartbeat every 5 s). Default 60 s. */
+  heartbeatTimeoutMs?: number;
   /** Called after every applied step (progress bars); must be cheap and must not throw. */
   onStep?: (progress: StepProgress) => void;
 }
@@ -80,6 +92,12 @@ export function resolveOptions(o: ParameterServerOptions) {
   if (o.shards !== undefined && (!Array.isArray(o.shards) || !o.shards.every((u) => typeof u === 'string' && /^wss?:\/\//.test(u)))) {
     fail('shards', 'an array of ws:// or wss:// shard addresses', o.shards);
   }
+  if (o.elastic && (consistency.kind !== 'sync' || job.bn === 'sync')) {
+    fail('elastic', 'sync consistency and bn "local" (elastic membership re-forms the step barrier)', { consistency: o.consistency, bn: job.bn });
+  }
+  if (o.minWorkers !== undefined && (!Number.isInteger(o.minWorkers) || o.minWorkers < 1)) fail('minWorkers', 'a positive integer', o.minWorkers);
+  const hb = o.heartbeatTimeoutMs;
+  if (hb !== undefined && !(Number.isFinite(hb) && hb >= 6000)) fail('heartbeatTimeoutMs', 'a number ≥ 6000 (workers heartbeat every 5 s)', hb);
   if (consistency.kind !== 'sync' && o.shards?.length) fail('consistency', '"sync" with parameter shards (shards apply lockstep steps)', o.consistency);
   if (consistency.kind !== 'sync' && job.bn === 'sync') fail('consistency', '"sync" with job.bn "sync" (SyncBN needs workers in lockstep)', o.consistency);
   return {
@@ -90,5 +108,7 @@ export function resolveOptions(o: ParameterServerOptions) {
     rejoinTimeoutMs: o.rejoinTimeoutMs ?? 60_000,
     consistency,
     shards: o.shards ?? [],
+    elastic: o.elastic === true,
+    minWorkers: o.minWorkers ?? 1,
   };
 }

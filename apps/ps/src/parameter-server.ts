@@ -125,7 +125,8 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
     if (ckpt) {
       const s = ckpt.state;
       if (s.dataSeed !== job.dataSeed) throw new Error(`resume: checkpoint ${ckpt.path} has dataSeed ${s.dataSeed}, the job ${job.dataSeed}`);
-      if (s.step < s.epoch * stepsPerEpoch || s.step > (s.epoch + 1) * stepsPerEpoch) {
+      // (An elastic run's epochs vary in length with the membership, so its steps do not map onto epochs this way.)
+      if (!o.elastic && (s.step < s.epoch * stepsPerEpoch || s.step > (s.epoch + 1) * stepsPerEpoch)) {
         throw new Error(
           `resume: checkpoint ${ckpt.path} is at step ${s.step} of epoch ${s.epoch}, which does not fit ${stepsPerEpoch} steps per epoch ` +
             `(world size or batch size changed?)`,
@@ -154,6 +155,7 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
   });
   const server = await createProtocolServer({
     token: o.token, host: o.host, port: o.port, tls: o.tls, maxPayload: maxPayloadFor(shapes.parameterShapes, shapes.stateShapes),
+    ...(o.heartbeatTimeoutMs ? { idleTimeoutMs: o.heartbeatTimeoutMs } : {}),
   });
   // Pushes and params of this server carry only its own part.
   server.shapes = { parameterShapes: owned.map((i) => shapes.parameterShapes[i]!), stateShapes: shapes.stateShapes };
@@ -162,7 +164,12 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
     await Promise.all(shards.map(async (link) => (await link.snapshot(step, epoch, dir)).forEach((p, j) => parameters[link.parameters[j]!]!.set(p))));
   };
 
-  const slots: (Peer | undefined)[] = new Array(W).fill(undefined);
+  // slots[rank] = the worker holding that rank (in elastic runs: this epoch's members; undefined once evicted).
+  let slots: (Peer | undefined)[] = new Array(W).fill(undefined);
+  /** Elastic runs: workers that joined mid-epoch, waiting for the next epoch. */
+  const lobby: Peer[] = [];
+  let trainingStarted = false;
+  let joinedSomeone: () => void = () => {};
   const rejoinTimers = new Map<number, NodeJS.Timeout>();
   let barrier: Outgoing<BarrierMessage> | null = null;
   let waiter: Waiter<PushMessage> | Waiter<MetricsMessage> | null = null;
@@ -207,26 +214,37 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
       }
       return hub.attach(hello.rank, peer);
     }
-    let rank = hello.rank >= 0 && hello.rank < W && !slots[hello.rank] && hello.runId === runId ? hello.rank : slots.findIndex((s) => !s);
-    if (rank < 0) return peer.fail(new ProtocolError('unexpected-message', `all ${W} worker slots are taken`));
-    slots[rank] = peer;
+    const waitForEpoch = o.elastic && trainingStarted;
+    const rank = waitForEpoch ? -1 : hello.rank >= 0 && hello.rank < W && !slots[hello.rank] && hello.runId === runId ? hello.rank : slots.findIndex((s) => !s);
+    if (rank < 0 && !waitForEpoch) return peer.fail(new ProtocolError('unexpected-message', `all ${W} worker slots are taken`));
+    if (waitForEpoch) lobby.push(peer);
+    else slots[rank] = peer;
     clearTimeout(rejoinTimers.get(rank));
     rejoinTimers.delete(rank);
-    const wlog = log.child({ rank });
-    wlog.info({ remote: peer.remoteAddress, name: hello.name }, 'worker joined');
-    peer.on('message', (m: PushMessage | MetricsMessage | { type: string }) => onMessage(rank, peer, m));
+    const wlog = log.child({ name: hello.name });
+    wlog.info({ remote: peer.remoteAddress, rank, waitingForNextEpoch: waitForEpoch }, 'worker joined');
+    peer.on('message', (m: PushMessage | MetricsMessage | { type: string }) => onMessage(slots.indexOf(peer), peer, m));
     peer.on('rejected', (e: ProtocolError) => wlog.warn({ code: e.code, err: e.message }, 'refused a message; connection closed'));
     peer.on('close', (code: number) => {
-      if (slots[rank] !== peer) return;
+      if (lobby.includes(peer)) lobby.splice(lobby.indexOf(peer), 1);
+      const rank = slots.indexOf(peer);
+      if (rank < 0) return;
       slots[rank] = undefined;
       if (finished) return;
+      if (o.elastic && trainingStarted) {
+        wlog.warn({ code, rank, step, epoch }, 'worker evicted; the step barrier goes on with the others');
+        settleWaiter();
+        return;
+      }
       wlog.warn({ code }, `worker lost; waiting ${o.rejoinTimeoutMs} ms for it to reconnect`);
       rejoinTimers.set(rank, setTimeout(() => failRun(new Error(`worker rank ${rank} lost and not back within ${o.rejoinTimeoutMs} ms`)), o.rejoinTimeoutMs));
     });
-    peer.send(jobMessage(rank));
-    peer.send(paramsFor(rank));
-    if (barrier) peer.send(barrier);
+    peer.send(jobMessage(Math.max(rank, 0)));
+    peer.send(paramsFor(Math.max(rank, 0))); // a joiner holds the current parameters before its first push
+    if (waitForEpoch) peer.send({ type: 'barrier', step, epoch, action: 'wait' });
+    else if (barrier) peer.send(barrier);
     if (slots.every(Boolean)) allJoined();
+    joinedSomeone();
   };
   server.on('peer', admit);
   server.on('rejected', (e: ProtocolError, remote: string) => log.warn({ code: e.code, remote, err: e.message }, 'refused'));
@@ -234,9 +252,10 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
   const onMessage = (rank: number, peer: Peer, m: PushMessage | MetricsMessage | { type: string }) => {
     if (m.type === 'bye') return;
     if (m.type === 'pull') {
-      peer.send(paramsFor(rank));
+      peer.send(paramsFor(Math.max(rank, 0)));
       return;
     }
+    if (rank < 0) return; // an elastic joiner is not a member before the next epoch: its pushes do not count
     if (m.type === 'push' && o.consistency.kind !== 'sync') return applyOnArrival(rank, peer, m as PushMessage);
     if (m.type === 'push' || m.type === 'metrics') {
       const msg = m as PushMessage | MetricsMessage;
@@ -248,13 +267,22 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
         return;
       }
       (waiter!.got as Map<number, PushMessage | MetricsMessage>).set(rank, msg);
-      if (waiter!.got.size === W) {
-        const w = waiter!;
-        waiter = null;
-        (w.resolve as (v: unknown[]) => void)([...Array(W).keys()].map((r) => w.got.get(r)!));
-      }
+      settleWaiter();
     }
   };
+
+  /** Ranks whose messages completed the last collect (elastic runs: the members that were still there). */
+  let collectedRanks: number[] = [];
+  /** Resolves the waiter once every rank (elastic: every member still present) has answered, in rank order. */
+  function settleWaiter(): void {
+    const w = waiter as Waiter<unknown> | null;
+    if (!w) return;
+    const complete = o.elastic && trainingStarted ? slots.every((p, r) => !p || w.got.has(r)) : w.got.size === W;
+    if (!complete) return;
+    waiter = null;
+    collectedRanks = [...w.got.keys()].sort((a, b) => a - b);
+    w.resolve(collectedRanks.map((r) => w.got.get(r)!));
+  }
 
   /** async/ssp: applies one worker's gradient now, then lets go whoever the staleness bound allows. */
   const applyOnArrival = (rank: number, peer: Peer, m: PushMessage) => {
@@ -310,13 +338,42 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
   const evaluate = async (split: 'val' | 'test'): Promise<CombinedMetrics> => {
     const pending = collect<MetricsMessage>('metrics', step, split);
     barrier = { type: 'barrier', step, epoch, action: split === 'val' ? 'validate' : 'test' };
-    broadcast(barrier);
+    if (o.elastic) {
+      slots = slots.filter(Boolean); // the members still there share the split
+      slots.forEach((p, r) => p!.send({ ...barrier!, rank: r, worldSize: slots.length }));
+      settleWaiter(); // nobody left: nothing to wait for
+    } else broadcast(barrier);
     return combineMetrics(await pending);
+  };
+
+  /**
+   * Elastic runs, at an epoch start: the members still there keep their order, the joiners follow; waits (up to
+   * rejoinTimeoutMs) for at least minWorkers. Each member gets the parameters, its rank, the world size and the epoch's
+   * steps (the data is resharded over the members). Returns the number of steps of the epoch.
+   */
+  const formEpochMembership = async (): Promise<number> => {
+    const deadline = Date.now() + o.rejoinTimeoutMs;
+    while (slots.filter(Boolean).length + lobby.length < o.minWorkers) {
+      if (Date.now() > deadline) throw new Error(`epoch ${epoch}: fewer than ${o.minWorkers} workers, and not enough joined within ${o.rejoinTimeoutMs} ms`);
+      await Promise.race([new Promise<void>((r) => (joinedSomeone = r)), new Promise((r) => setTimeout(r, 1000)), failure]);
+    }
+    slots = [...slots.filter(Boolean), ...lobby.splice(0)];
+    const worldSize = slots.length;
+    const steps = Math.min(Math.floor(Math.ceil(data.train.count / worldSize) / job.batchSize), job.maxStepsPerEpoch ?? Infinity);
+    if (steps < 1) throw new Error(`epoch ${epoch}: a shard of ${data.train.count} samples over ${worldSize} workers holds no full batch`);
+    log.info({ epoch, step, worldSize, steps, members: slots.map((p) => p!.hello.name) }, 'epoch membership');
+    const params = encodeMessage(paramsMessage());
+    slots.forEach((p, rank) => {
+      p!.socket.send(params);
+      p!.send({ ...barrier!, rank, worldSize, steps });
+    });
+    return steps;
   };
 
   const train = async (): Promise<TrainingSummary> => {
     await joined;
-    log.info({ workers: W, stepsPerEpoch, step, epoch }, 'all workers joined; training');
+    trainingStarted = true;
+    log.info({ workers: W, stepsPerEpoch, step, epoch, elastic: o.elastic }, 'all workers joined; training');
     const lastEpochs = job.epochs;
     while (epoch < lastEpochs) {
       const t0 = performance.now();
@@ -325,28 +382,38 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
       let lossSum = 0, computeMs = 0, commMs = 0, samples = 0;
       barrier = { type: 'barrier', step, epoch, action: 'train' };
       for (const link of shards) link.epoch(step, epoch, optimizer.lr); // the shards' learning rate from this step on
-      if (o.consistency.kind === 'sync') broadcast(barrier);
-      const endStep = (epoch + 1) * stepsPerEpoch;
+      let endStep = (epoch + 1) * stepsPerEpoch;
+      if (o.elastic) endStep = step + (await formEpochMembership());
+      else if (o.consistency.kind === 'sync') broadcast(barrier);
       const firstUpdate = updates;
       Object.assign(epochStats, { loss: 0, computeMs: 0, commMs: 0, samples: 0, pushes: 0, staleMax: 0, staleSum: 0 });
       if (o.consistency.kind === 'sync') {
         while (step < endStep) {
           const pushes = await collect<PushMessage>('push', step);
+          if (pushes.length === 0) {
+            log.warn({ step, epoch }, 'every member of the epoch left; the epoch ends early');
+            break;
+          }
           const grads = meanInRankOrder(pushes.map((p) => p.grads));
           // SyncBN: every rank's running statistics come from the same global batch, so rank 0's are everyone's.
           if (states.length > 0) states = job.bn === 'sync' ? pushes[0]!.states.map((t) => new Float32Array(t)) : meanInRankOrder(pushes.map((p) => p.states));
           optimizer.step(grads);
+          if (o.elastic) {
+            log.info({ step, epoch, ranks: collectedRanks, samples: pushes.reduce((s, p) => s + p.count, 0) }, 'step applied');
+          }
           step += 1;
-          lossSum += pushes.reduce((s, p) => s + p.loss, 0) / W;
-          computeMs += pushes.reduce((s, p) => s + p.computeMs, 0) / W;
-          commMs += pushes.reduce((s, p) => s + p.commMs, 0) / W;
+          const n = pushes.length;
+          lossSum += pushes.reduce((s, p) => s + p.loss, 0) / n;
+          computeMs += pushes.reduce((s, p) => s + p.computeMs, 0) / n;
+          commMs += pushes.reduce((s, p) => s + p.commMs, 0) / n;
           samples += pushes.reduce((s, p) => s + p.count, 0);
-          if (step % stepsPerEpoch === 0) epoch += 1;
+          if (step === endStep) epoch += 1;
           // Checkpoint before the workers go on, so parameter shards are still at this step when snapshotted.
-          if (o.checkpoint?.everySteps && step % o.checkpoint.everySteps === 0 && step % stepsPerEpoch !== 0) await checkpoint();
+          if (o.checkpoint?.everySteps && step % o.checkpoint.everySteps === 0 && step !== endStep) await checkpoint();
           broadcast(paramsMessage());
-          o.onStep?.({ step, epoch, stepsPerEpoch, loss: pushes.reduce((sum, p) => sum + p.loss, 0) / W });
+          o.onStep?.({ step, epoch, stepsPerEpoch, loss: pushes.reduce((sum, p) => sum + p.loss, 0) / n });
         }
+        if (step < endStep) epoch += 1; // an elastic epoch cut short
         epochStats.pushes = (step - firstStep) * W;
         updates += step - firstStep;
       } else {
@@ -381,7 +448,7 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
       log.info({
         epoch: summary.epoch, step, loss: trainLoss, valLoss: val?.loss ?? null, valAccuracy: val?.top1 ?? null,
         valTop5: val?.top5 ?? null, lr, nextLr: optimizer.lr, samplesPerSec: summary.samplesPerSec,
-        computeMs: summary.computeMsPerStep, commMs: summary.commMsPerStep, seconds, consistency: o.consistency.kind,
+        computeMs: summary.computeMsPerStep, commMs: summary.commMsPerStep, seconds, consistency: o.consistency.kind, samples,
         updates: summary.updates, stalenessMax: summary.staleness.max, stalenessMean: summary.staleness.mean,
       }, 'epoch');
       await checkpoint();
@@ -393,7 +460,8 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
     finished = true;
     barrier = { type: 'barrier', step, epoch, action: 'stop' };
     broadcast(barrier);
-    for (const peer of slots) peer?.close('training done');
+    for (const peer of lobby) peer.send(barrier);
+    for (const peer of [...slots, ...lobby]) peer?.close('training done');
     return {
       runId, worldSize: W, steps: step, updates, consistency: o.consistency.kind === 'ssp' ? `ssp:${o.consistency.bound}` : o.consistency.kind, epochs: history, test, wallSeconds: (performance.now() - started) / 1000,
       checkpoint: lastCheckpoint, normalization: data.normalization, parameterNames: trainer.parameterNames,

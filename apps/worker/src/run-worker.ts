@@ -180,13 +180,25 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     return true;
   };
 
+  /** Elastic runs: the barrier names this phase's rank and world size; reshard the data when they changed. */
+  const adoptMembership = (b: Built, barrier: BarrierMessage): void => {
+    if (barrier.rank === undefined || barrier.worldSize === undefined) return;
+    if (barrier.rank !== b.data.rank || barrier.worldSize !== b.data.worldSize) {
+      b.data = new ShardData(b.data.data, barrier.rank, barrier.worldSize, b.spec.batchSize, b.spec.dataSeed);
+      log.info({ epoch: barrier.epoch, rank: barrier.rank, worldSize: barrier.worldSize }, 'membership changed; data resharded');
+    }
+  };
+
   const trainEpoch = async (b: Built, barrier: BarrierMessage): Promise<void> => {
-    const end = (barrier.epoch + 1) * b.stepsPerEpoch;
+    adoptMembership(b, barrier);
+    // Elastic epochs start at barrier.step and last barrier.steps steps; fixed ones are stepsPerEpoch long.
+    const start = barrier.steps !== undefined ? barrier.step : barrier.epoch * b.stepsPerEpoch;
+    const end = barrier.steps !== undefined ? barrier.step + barrier.steps : (barrier.epoch + 1) * b.stepsPerEpoch;
     while (paramsStep < end && !stopping) {
       const s = paramsStep;
       if (b.parts.sharded) b.trainer.setParameters(await b.parts.assemble(s, primaryParams));
       const t0 = performance.now();
-      const { x, labels } = b.data.trainBatch(barrier.epoch, s - barrier.epoch * b.stepsPerEpoch);
+      const { x, labels } = b.data.trainBatch(barrier.epoch, s - start);
       const t1 = performance.now();
       b.collective?.beginStep(s);
       const { loss, grads } = b.trainer.computeGradients(x, labels);
@@ -211,7 +223,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       steps += 1;
       computeTotal += computeMs;
       commTotal += lastCommMs;
-      log.debug({ step: s, loss, dataMs: t1 - t0, computeMs, commMs: lastCommMs }, 'step');
+      log.debug({ step: s, epoch: barrier.epoch, batch: s - start, loss, dataMs: t1 - t0, computeMs, commMs: lastCommMs }, 'step');
     }
   };
 
@@ -253,9 +265,11 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       if (m.type === 'bye') break;
       if (m.type !== 'barrier') continue;
       if (m.action === 'stop') break;
+      if (m.action === 'wait') continue; // an elastic joiner: the next epoch's barrier gives it a rank
       if (m.action === 'train') await trainEpoch(built!, m);
       else {
         if (built!.parts.sharded) built!.trainer.setParameters(await built!.parts.assemble(paramsStep, primaryParams));
+        adoptMembership(built!, m);
         evaluate(built!, m);
       }
       if (stopping) {

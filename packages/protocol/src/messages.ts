@@ -147,8 +147,8 @@ export interface ReducedMessage {
   values: Float32Array[];
 }
 
-/** What a worker does next at a barrier. */
-export type BarrierAction = 'train' | 'validate' | 'test' | 'stop';
+/** What a worker does next at a barrier ('wait': nothing until the next barrier, e.g. an elastic joiner mid-epoch). */
+export type BarrierAction = 'train' | 'validate' | 'test' | 'stop' | 'wait';
 
 /** Server → worker: the step barrier between phases (train an epoch, evaluate val/test, stop). */
 export interface BarrierMessage {
@@ -157,6 +157,13 @@ export interface BarrierMessage {
   step: number;
   epoch: number;
   action: BarrierAction;
+  /**
+   * Elastic runs: this worker's rank and the world size for this phase (membership changes between epochs), and for
+   * 'train' the number of steps of the epoch, which starts at `step`. Absent: the job message's rank and world size.
+   */
+  rank?: number;
+  worldSize?: number;
+  steps?: number;
 }
 
 /** Worker → server: evaluation (or training) metrics over `count` samples; means over those samples. */

@@ -178,7 +178,9 @@ const validators: Record<string, Validator> = {
   reduced: (m) => ({ type: 'reduced', v: PROTOCOL_VERSION, step: int(m, 'step'), call: int(m, 'call'), values: single(m, 'values') }),
   barrier: (m) => ({
     type: 'barrier', v: PROTOCOL_VERSION, step: int(m, 'step'), epoch: int(m, 'epoch'),
-    action: str(m, 'action', ['train', 'validate', 'test', 'stop']) as 'train',
+    action: str(m, 'action', ['train', 'validate', 'test', 'stop', 'wait']) as 'train',
+    ...(m.worldSize === undefined ? {} : { worldSize: int(m, 'worldSize', 1, 1 << 20), rank: int(m, 'rank', 0, (m.worldSize as number) - 1) }),
+    ...(m.steps === undefined ? {} : { steps: int(m, 'steps', 1) }),
   }),
   metrics: (m) => ({
     type: 'metrics', v: PROTOCOL_VERSION, step: int(m, 'step'), epoch: int(m, 'epoch'),

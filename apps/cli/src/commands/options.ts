@@ -22,6 +22,7 @@ export function trainConfigOptions(): Option[] {
     new Option('--preset <name>', 'model preset').choices(['mlp', 'mnist-small-cnn', 'seed-convnet']),
     new Option('--bn <mode>', "BatchNorm across workers: local (per-worker statistics), sync (true SyncBN), none").choices(['local', 'sync', 'none']),
     new Option('--ps-shards <k>', 'parameter-server processes sharing the parameters').argParser(numberArg('--ps-shards', true)),
+    new Option('--elastic', 'elastic membership: lost workers are evicted, new ones join at the next epoch'),
     new Option('--consistency <mode>', 'sync (default), async, or ssp:S (bounded staleness)'),
     new Option('--optimizer <name>', 'optimizer run by the parameter server').choices(['sgd', 'adam', 'adamw', 'rmsprop', 'adagrad']),
     new Option('--lr <rate>', 'learning rate').argParser(numberArg('--lr')),
@@ -45,6 +46,7 @@ export function configFromFlags(flags: Record<string, unknown>, extra: Record<st
     checkpointEvery: flags.checkpointEvery,
     consistency: flags.consistency,
     psShards: flags.psShards,
+    elastic: flags.elastic,
     model:
       flags.preset !== undefined || flags.bn !== undefined
         ? { preset: flags.preset, bn: flags.bn === undefined ? undefined : flags.bn === 'none' ? false : flags.bn }

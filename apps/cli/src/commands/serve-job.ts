@@ -67,6 +67,7 @@ async function serveWithShards(
     optimizer,
     scheduler,
     consistency: config.consistency,
+    elastic: config.elastic,
     host: o.host,
     port: o.port,
     checkpoint: { dir: join(out, 'checkpoints'), ...(config.checkpointEvery > 0 ? { everySteps: config.checkpointEvery } : {}) },

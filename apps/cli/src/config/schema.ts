@@ -34,6 +34,7 @@ export const trainConfigSchema = z
       .prefault({}),
     workers: z.number().int().min(1).max(64).default(2),
     psShards: z.number().int().min(1).max(64).default(1).describe('parameter-server processes sharing the parameters (size-balanced)'),
+    elastic: z.boolean().default(false).describe('workers may leave (evicted) and join (`tensorfleet worker --ps`) during training'),
     consistency: z
       .string()
       .regex(/^(sync|async|ssp:\d+)$/, 'expected "sync", "async" or "ssp:S" (S a non-negative integer)')
