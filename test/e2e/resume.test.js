@@ -87,14 +87,6 @@ test('SIGKILL of the cluster after epoch 1, then --resume, ends bitwise with the
   killAndResume({ preset: 'mlp', dropoutFc: 0 }),
 );
 
-// Kept running (not skipped) so the report shows when it starts passing; see the todo text for the cause.
-test(
-  'the same with dropout on (the mlp preset as is)',
-  {
-    timeout: 120_000,
-    todo:
-      'workers rebuild the model on resume and each Dropout SeedStream restarts at call 0, so the resumed epoch 2 replays ' +
-      "epoch 1's masks; the worker (apps/worker) must seek the masks to the resumed step",
-  },
-  () => killAndResume({ preset: 'mlp' }),
+test('the same with dropout on (the mlp preset as is): masks are keyed by rank and step, not by process', { timeout: 120_000 }, () =>
+  killAndResume({ preset: 'mlp' }),
 );

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import pino, { type Logger } from 'pino';
-import { buildModel, createTrainer, loadDatasetSpec, selectBackend, type BackendPreference, type Trainer } from '@tensorfleet/core';
+import { buildModel, createTrainer, loadDatasetSpec, positionMaskStreams, selectBackend, type BackendPreference, type Trainer } from '@tensorfleet/core';
 import {
   connectProtocolClient, openBlockingCollective, validateTrainJobSpec, type BlockingCollective,
   type BarrierMessage, type JobMessage, type ProtocolClient, type ProtocolError, type ReconnectOptions, type ServerMessage, type TrainJobSpec,
@@ -201,6 +201,8 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       const { x, labels } = b.data.trainBatch(barrier.epoch, s - start);
       const t1 = performance.now();
       b.collective?.beginStep(s);
+      // Dropout masks keyed by (rank, step): each worker draws its own, and a resumed run draws what it would have.
+      positionMaskStreams(b.model, `${b.data.rank}/${s}`);
       const { loss, grads } = b.trainer.computeGradients(x, labels);
       tf.dispose([x, labels]);
       const states = b.trainer.getStates();

@@ -61,7 +61,8 @@ export class DropConnectDense extends tf.layers.Layer {
   private readonly biasInitializer: Initializer;
   private readonly kernelRegularizer: Regularizer | undefined;
   private readonly activationLayer: tf.layers.Layer;
-  private readonly masks: SeedStream;
+  /** Where this layer's masks come from; {@link positionMaskStreams} moves it. */
+  readonly maskStream: SeedStream;
   private kernel: tf.LayerVariable | undefined;
   private bias: tf.LayerVariable | undefined;
 
@@ -79,7 +80,7 @@ export class DropConnectDense extends tf.layers.Layer {
     this.kernelInitializer = resolveInitializer(args.kernelInitializer ?? 'glorotUniform', 'dropConnectDense kernelInitializer');
     this.biasInitializer = resolveInitializer(args.biasInitializer ?? 'zeros', 'dropConnectDense biasInitializer');
     this.kernelRegularizer = resolveRegularizer(args.kernelRegularizer, 'dropConnectDense kernelRegularizer');
-    this.masks = new SeedStream(this.seed);
+    this.maskStream = new SeedStream(this.seed);
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
@@ -98,7 +99,7 @@ export class DropConnectDense extends tf.layers.Layer {
     return tf.tidy(() => {
       let kernel = this.kernel!.read();
       if (isTraining(kwargs) && this.dropRate > 0) {
-        kernel = tf.mul(kernel, this.masks.nextKeepMultiplier(kernel.shape, this.dropRate));
+        kernel = tf.mul(kernel, this.maskStream.nextKeepMultiplier(kernel.shape, this.dropRate));
       }
       const inputDim = kernel.shape[0]!;
       const flat = x.rank === 2 ? x : tf.reshape(x, [-1, inputDim]);

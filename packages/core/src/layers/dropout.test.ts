@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 
 import { dropout } from './dropout.js';
+import { positionMaskStreams } from './seed-stream.js';
 
 /** 5 binomial standard deviations around n·p: a wrong rate fails, a right one passes except with probability ~6e-7. */
 function assertBinomialCount(count: number, n: number, p: number, label: string): void {
@@ -77,4 +78,19 @@ test('training forwards of dropout leak no tensors', () => {
   const before = tf.memory().numTensors;
   for (let i = 0; i < 3; i++) tf.dispose(layer.apply(x, { training: true }) as tf.Tensor);
   assert.equal(tf.memory().numTensors, before);
+});
+
+test('positionMaskStreams: masks depend on (seed, key, call within key), not on the calls made before', () => {
+  const x = tf.ones([4, 64]);
+  const maskAt = (model: tf.Sequential, key: string) => {
+    positionMaskStreams(model, key);
+    return Array.from((model.apply(x, { training: true }) as tf.Tensor).dataSync());
+  };
+  const build = () => tf.sequential({ layers: [dropout({ rate: 0.5, seed: 3, inputShape: [64] })] });
+  const fresh = build();
+  const used = build();
+  for (let i = 0; i < 5; i++) maskAt(used, `0/${i}`); // a process that already trained 5 steps
+  assert.deepEqual(maskAt(used, '0/7'), maskAt(fresh, '0/7'));
+  assert.notDeepEqual(maskAt(fresh, '0/7'), maskAt(fresh, '1/7')); // another rank, other masks
+  assert.notDeepEqual(maskAt(fresh, '0/7'), maskAt(fresh, '0/8'));
 });

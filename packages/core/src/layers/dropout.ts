@@ -31,20 +31,21 @@ export class Dropout extends tf.layers.Layer {
   static className = `${CLASS_PREFIX}Dropout`;
   readonly rate: number;
   readonly seed: number | undefined;
-  private readonly masks: SeedStream;
+  /** Where this layer's masks come from; {@link positionMaskStreams} moves it. */
+  readonly maskStream: SeedStream;
 
   constructor(args: DropoutArgs) {
     super(args);
     this.rate = checkRate(args?.rate, 'dropout rate');
     this.seed = checkSeed(args.seed, 'dropout seed');
-    this.masks = new SeedStream(this.seed);
+    this.maskStream = new SeedStream(this.seed);
     this.supportsMasking = true;
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
     if (!isTraining(kwargs) || this.rate === 0) return x.clone();
-    return tf.tidy(() => tf.mul(x, this.masks.nextKeepMultiplier(x.shape, this.rate)));
+    return tf.tidy(() => tf.mul(x, this.maskStream.nextKeepMultiplier(x.shape, this.rate)));
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {

@@ -12,3 +12,4 @@ export {
   type BatchNormCollective,
   type SyncBatchNormArgs,
 } from './sync-batch-norm.js';
+export { SeedStream, positionMaskStreams } from './seed-stream.js';

@@ -7,12 +7,23 @@ import * as tf from '@tensorflow/tfjs';
  */
 export class SeedStream {
   private calls = 0;
+  private key = '';
 
   constructor(readonly seed: number | undefined) {}
 
+  /**
+   * Moves the stream to a named position, e.g. `${rank}/${step}`: the masks then depend on (seed, key, call within the
+   * key) and not on how many calls this process made before. That keeps a resumed run on the masks an uninterrupted
+   * one would draw, and gives each worker of a data-parallel job its own masks.
+   */
+  position(key: string): void {
+    this.key = key;
+    this.calls = 0;
+  }
+
   /** A [0, 1) uniform tensor of `shape` for the next training call. */
   nextUniform(shape: number[]): tf.Tensor {
-    const callSeed = this.seed === undefined ? undefined : `${this.seed}/${this.calls}`;
+    const callSeed = this.seed === undefined ? undefined : `${this.seed}/${this.key ? `${this.key}/` : ''}${this.calls}`;
     this.calls++;
     return tf.randomUniform(shape, 0, 1, 'float32', callSeed);
   }
@@ -49,4 +60,20 @@ export function checkSeed(value: unknown, what: string): number | undefined {
 /** True when a tfjs-layers call's kwargs ask for training behaviour. */
 export function isTraining(kwargs: Record<string, unknown> | undefined): boolean {
   return kwargs?.['training'] === true;
+}
+
+/**
+ * Positions the mask stream of every seeded dropout-style layer of a model (Dropout, SpatialDropout2D,
+ * DropConnectDense) at `key`; see {@link SeedStream.position}. A data-parallel worker calls it before each step with
+ * its rank and the step number.
+ *
+ * @example
+ * positionMaskStreams(model, `${rank}/${step}`);
+ * const { grads } = trainer.computeGradients(x, labels);
+ */
+export function positionMaskStreams(model: { layers: unknown[] }, key: string): void {
+  for (const layer of model.layers) {
+    const stream = (layer as { maskStream?: unknown }).maskStream;
+    if (stream instanceof SeedStream) stream.position(key);
+  }
 }

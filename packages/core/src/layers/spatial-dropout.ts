@@ -26,13 +26,14 @@ export class SpatialDropout2D extends tf.layers.Layer {
   static className = `${CLASS_PREFIX}SpatialDropout2D`;
   readonly rate: number;
   readonly seed: number | undefined;
-  private readonly masks: SeedStream;
+  /** Where this layer's masks come from; {@link positionMaskStreams} moves it. */
+  readonly maskStream: SeedStream;
 
   constructor(args: SpatialDropout2DArgs) {
     super(args);
     this.rate = checkRate(args?.rate, 'spatialDropout2d rate');
     this.seed = checkSeed(args.seed, 'spatialDropout2d seed');
-    this.masks = new SeedStream(this.seed);
+    this.maskStream = new SeedStream(this.seed);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs): tf.Tensor {
@@ -43,7 +44,7 @@ export class SpatialDropout2D extends tf.layers.Layer {
     if (!isTraining(kwargs) || this.rate === 0) return x.clone();
     const [n, , , c] = x.shape as [number, number, number, number];
     // One draw per (sample, channel), broadcast over height and width.
-    return tf.tidy(() => tf.mul(x, this.masks.nextKeepMultiplier([n, 1, 1, c], this.rate)));
+    return tf.tidy(() => tf.mul(x, this.maskStream.nextKeepMultiplier([n, 1, 1, c], this.rate)));
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
