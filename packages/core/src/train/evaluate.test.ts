@@ -78,3 +78,20 @@ test('bad input gets a clear error and leaves the model untouched', () => {
   assert.throws(() => trainer.evaluate(x, tf.tensor1d([0, 1], 'int32')), /used after dispose/);
   model.dispose();
 });
+
+test('computeGradients counts the training batch rows predicted right (top-1 of the same forward pass)', () => {
+  const K = 4;
+  const model = buildModel({
+    inputShape: [3], numClasses: K, seed: 5,
+    layers: [{ type: 'dense', units: 8, activation: 'tanh' }, { type: 'dense', units: K }, { type: 'softmax' }],
+  });
+  const trainer = createTrainer(model);
+  const x = tf.randomNormal([40, 3], 0, 1, 'float32', 9);
+  const labels = tf.tensor1d(Array.from({ length: 40 }, (_, i) => i % K), 'int32');
+  const { correct } = trainer.computeGradients(x, labels);
+  const expected = countTopK(model.predict(x) as tf.Tensor2D, labels, 1); // no dropout/BN: training pass == inference
+  assert.equal(correct, expected);
+  assert.ok(correct > 0 && correct < 40, `a random model gets some but not all right, got ${correct}`);
+  tf.dispose([x, labels]);
+  model.dispose();
+});

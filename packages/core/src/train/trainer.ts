@@ -40,9 +40,10 @@ export interface Trainer {
   /**
    * Forward and backward on one batch in training mode (dropout on, BatchNorm on batch statistics and updating its
    * moving statistics). `loss` is the mean data loss plus every regularization penalty; `grads` follow
-   * `parameterNames`. The model's weights are not changed.
+   * `parameterNames`; `correct` counts the rows whose top-1 prediction (in that same training-mode pass) is the label.
+   * The model's weights are not changed.
    */
-  computeGradients(x: tf.Tensor, labels: tf.Tensor1D): { loss: number; grads: Float32Array[] };
+  computeGradients(x: tf.Tensor, labels: tf.Tensor1D): { loss: number; grads: Float32Array[]; correct: number };
   /** Inference mode. `loss` is the mean (label-smoothed) data loss without regularization, as Keras evaluate reports it. */
   evaluate(x: tf.Tensor, labels: tf.Tensor1D): EvaluationResult;
   /** Releases the trainer's tensors (not the model's weights). */
@@ -160,10 +161,14 @@ export function createTrainer(model: tf.LayersModel, options: TrainerOptions = {
       alive();
       checkBatch(x, labels, numClasses, inputShape);
       const variables = params.map((w) => w.read() as tf.Variable);
+      let correct: tf.Tensor | undefined;
       const { value, grads } = tf.tidy(() => {
         const yTrue = tf.oneHot(labels.toInt(), numClasses);
         return tf.variableGrads(() => {
-          let loss = dataLoss(yTrue, forward(x, true));
+          const probs = forward(x, true);
+          // Training accuracy comes from the same forward pass (dropout on), so it costs one argmax, not a second pass.
+          correct = tf.keep(probs.argMax(1).equal(labels.toInt()).sum());
+          let loss = dataLoss(yTrue, probs);
           // The model's own kernel regularizers, as model.fit adds them.
           for (const penalty of model.calculateLosses()) loss = loss.add(penalty);
           if (extraReg) loss = loss.add(regularizationPenalty(kernels.map((w) => w.read()), extraReg));
@@ -173,6 +178,7 @@ export function createTrainer(model: tf.LayersModel, options: TrainerOptions = {
       try {
         return {
           loss: value.dataSync()[0]!,
+          correct: correct!.dataSync()[0]!,
           grads: variables.map((v, i) => {
             const g = grads[v.name];
             // A parameter the loss does not reach has zero gradient (tfjs omits it).
@@ -181,6 +187,7 @@ export function createTrainer(model: tf.LayersModel, options: TrainerOptions = {
         };
       } finally {
         value.dispose();
+        correct?.dispose();
         tf.dispose(Object.values(grads));
       }
     },
