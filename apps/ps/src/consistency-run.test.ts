@@ -91,7 +91,12 @@ test('async SGD with 2 workers converges on the MNIST digits MLP (val top-1 > 0.
   assert.ok(summary.epochs[1]!.trainLoss < summary.epochs[0]!.trainLoss);
 });
 
-test('bad consistency options are named', async () => {
+test('bad consistency, elastic and shard option combinations are named', async () => {
+  await assert.rejects(startParameterServer({ token, workers: 1, job: job(), elastic: true, shards: ['ws://127.0.0.1:1'] }), /option "elastic": expected no parameter shards/);
+  await assert.rejects(startParameterServer({ token, workers: 1, job: job(), elastic: true, consistency: 'async' }), /option "elastic": expected sync consistency/);
+  await assert.rejects(startParameterServer({ token, workers: 1, job: job(), shards: ['ws://127.0.0.1:1'], consistency: 'ssp:2' }), /option "consistency": expected "sync" with parameter shards/);
+  await assert.rejects(startParameterServer({ token, workers: 1, job: job(), elastic: true, heartbeatTimeoutMs: 100 }), /option "heartbeatTimeoutMs": expected a number ≥ 300 in an elastic run/);
+  await assert.rejects(startParameterServer({ token, workers: 1, job: job(), shards: ['http://x'] }), /option "shards": expected an array of ws:\/\/ or wss:\/\/ shard addresses/);
   await assert.rejects(startParameterServer({ token, workers: 1, job: job(), consistency: 'ssp:x' }), /option "consistency": expected "sync", "async" or "ssp:S".*got "ssp:x"/);
   await assert.rejects(
     startParameterServer({ token, workers: 1, job: job({ bn: 'sync' }), consistency: 'async' }),

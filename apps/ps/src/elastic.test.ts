@@ -1,19 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fork, type ChildProcess } from 'node:child_process';
-import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
-import pino from 'pino';
-import { loadDatasetSpec, shardIndices } from '@tensorfleet/core';
 import { job as makeJob, token } from './cluster.test-util.js';
+import { capture, checkSamples, workerScript } from './elastic.test-util.js';
 import { startParameterServer } from './parameter-server.js';
-
-const workerScript = fileURLToPath(new URL('./elastic-worker.test-util.js', import.meta.url));
-
-function capture(lines: Record<string, any>[]) {
-  const stream = new Writable({ write(chunk, _e, cb) { for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l)); cb(); } });
-  return pino({ level: 'info' }, stream);
-}
 
 test('elastic: workers SIGKILLed at random steps and replaced; no step applied twice or lost, no sample counted twice in an epoch', async (t) => {
   const seed = Date.now() % 100_000;
@@ -59,27 +49,10 @@ test('elastic: workers SIGKILLed at random steps and replaced; no step applied t
     assert.ok(applied.some((l) => l.ranks.length < memberships.find((m) => m.epoch === l.epoch)!.worldSize), 'the barrier went on without the dead worker');
     assert.ok(memberships.every((m) => m.worldSize === 3), `every epoch starts with 3 members again (the replacements): ${memberships.map((m) => m.worldSize)}`);
 
-    const data = loadDatasetSpec(job.dataset);
-    const epochLines = lines.filter((l) => l.msg === 'epoch');
-    for (const m of memberships) {
-      const seen = new Set<number>();
-      let samples = 0;
-      for (const l of applied.filter((a) => a.epoch === m.epoch)) {
-        const k = l.step - m.step;
-        for (const rank of l.ranks as number[]) {
-          const shard = shardIndices({ count: data.train.count, rank, worldSize: m.worldSize, epoch: m.epoch, seed: job.dataSeed });
-          for (const index of shard.subarray(k * job.batchSize, (k + 1) * job.batchSize)) {
-            assert.ok(!seen.has(index), `epoch ${m.epoch}: sample ${index} counted twice`);
-            seen.add(index);
-          }
-        }
-        samples += l.samples;
-      }
-      assert.equal(seen.size, samples, `epoch ${m.epoch}: logged samples equal the distinct samples`);
-      assert.equal(epochLines.find((e) => e.epoch === m.epoch)!.samples, samples, `epoch ${m.epoch}: the epoch line's sample count`);
-    }
+    checkSamples(lines, job);
     for (const e of summary.epochs) assert.equal(e.val?.count, 1000, `epoch ${e.epoch}: val shards of the members add up to the split`);
   } finally {
     for (const c of children) c.kill('SIGKILL');
   }
 });
+

@@ -54,7 +54,7 @@ export interface ParameterServerOptions {
   elastic?: boolean;
   /** Elastic runs: an epoch starts only once at least this many workers are there (waiting up to rejoinTimeoutMs). Default 1. */
   minWorkers?: number;
-  /** Elastic runs: a worker silent this long is evicted (workers heartbeat every 5 s). Default 60 s. */
+  /** Elastic runs: a worker silent this long is evicted (workers are told to heartbeat 3× as often). Default 60 s. */
   heartbeatTimeoutMs?: number;
   /** Called after every applied step (progress bars); must be cheap and must not throw. */
   onStep?: (progress: StepProgress) => void;
@@ -96,8 +96,9 @@ export function resolveOptions(o: ParameterServerOptions) {
     fail('elastic', 'sync consistency and bn "local" (elastic membership re-forms the step barrier)', { consistency: o.consistency, bn: job.bn });
   }
   if (o.minWorkers !== undefined && (!Number.isInteger(o.minWorkers) || o.minWorkers < 1)) fail('minWorkers', 'a positive integer', o.minWorkers);
+  if (o.elastic && o.shards?.length) fail('elastic', 'no parameter shards (shards expect a fixed world size)', o.shards);
   const hb = o.heartbeatTimeoutMs;
-  if (hb !== undefined && !(Number.isFinite(hb) && hb >= 6000)) fail('heartbeatTimeoutMs', 'a number ≥ 6000 (workers heartbeat every 5 s)', hb);
+  if (hb !== undefined && !(o.elastic && Number.isFinite(hb) && hb >= 300)) fail('heartbeatTimeoutMs', 'a number ≥ 300 in an elastic run', hb);
   if (consistency.kind !== 'sync' && o.shards?.length) fail('consistency', '"sync" with parameter shards (shards apply lockstep steps)', o.consistency);
   if (consistency.kind !== 'sync' && job.bn === 'sync') fail('consistency', '"sync" with job.bn "sync" (SyncBN needs workers in lockstep)', o.consistency);
   return {

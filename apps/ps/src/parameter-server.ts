@@ -192,7 +192,8 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
     return gate ? { ...paramsMessage(), step: gate.clocks[rank]! } as Outgoing<ServerMessage> : paramsMessage();
   };
   const jobMessage = (rank: number): Outgoing<ServerMessage> => ({
-    type: 'job', runId, rank, worldSize: W, seed: job.dataSeed, step, epoch, stepsPerEpoch, spec: job as unknown as Record<string, unknown>,
+    type: 'job', runId, rank, worldSize: W, seed: job.dataSeed, step, epoch, stepsPerEpoch,
+    spec: (o.heartbeatTimeoutMs ? { ...job, heartbeatIntervalMs: Math.max(100, Math.floor(o.heartbeatTimeoutMs / 3)) } : job) as unknown as Record<string, unknown>,
     ...shapes, owned, shards: shards.map((link) => ({ url: link.url, parameters: link.parameters })),
   });
   const broadcast = (message: Outgoing<ServerMessage>) => {

@@ -143,6 +143,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
 
   const build = async (job: JobMessage): Promise<Built> => {
     const spec = validateTrainJobSpec(job.spec);
+    if (spec.heartbeatIntervalMs) client.setHeartbeatInterval(spec.heartbeatIntervalMs);
     let model = buildModel(spec.model);
     let collective: BlockingCollective | null = null;
     if (spec.bn === 'sync') {

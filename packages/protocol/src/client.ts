@@ -77,9 +77,11 @@ export class ProtocolClient extends EventEmitter {
   // Messages that arrive before anyone listens (the server talks right after the welcome, in the same tick as the
   // connect promise resolving) are held and delivered, in order, to the first 'message' listener.
   private backlog: ServerMessage[] = [];
+  private heartbeatIntervalMs: number;
 
   constructor(private readonly options: ProtocolClientOptions) {
     super();
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 5_000;
     this.on('newListener', (event: string) => {
       if (event === 'message' && this.backlog.length) queueMicrotask(() => this.flushBacklog());
     });
@@ -205,8 +207,19 @@ export class ProtocolClient extends EventEmitter {
     });
   }
 
+  /**
+   * Changes the heartbeat period (e.g. to what the server's job asks for); applies at once when connected.
+   * @example
+   * client.setHeartbeatInterval(1000);
+   */
+  setHeartbeatInterval(ms: number): void {
+    if (!(Number.isFinite(ms) && ms > 0)) throw new TypeError(`setHeartbeatInterval: expected a positive number of ms, got ${ms}`);
+    this.heartbeatIntervalMs = ms;
+    if (this.connected) this.startHeartbeat(this.socket!);
+  }
+
   private startHeartbeat(socket: WebSocket): void {
-    const interval = this.options.heartbeatIntervalMs ?? 5_000;
+    const interval = this.heartbeatIntervalMs;
     const timeout = this.options.heartbeatTimeoutMs ?? 60_000;
     clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = setInterval(() => {

@@ -29,13 +29,15 @@ export interface TrainJobSpec {
   bn?: 'local' | 'sync';
   /** How long a SyncBN allreduce may wait for the other workers before failing the step (default 30 s). */
   collectiveTimeoutMs?: number;
+  /** Heartbeat period the server asks of its workers (set by an elastic server from its heartbeat timeout). */
+  heartbeatIntervalMs?: number;
 }
 
 function isMap(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v) && !ArrayBuffer.isView(v);
 }
 
-const KNOWN = ['model', 'dataset', 'batchSize', 'epochs', 'trainer', 'dataSeed', 'maxStepsPerEpoch', 'evaluateVal', 'evaluateTest', 'evalBatchSize', 'bn', 'collectiveTimeoutMs'];
+const KNOWN = ['model', 'dataset', 'batchSize', 'epochs', 'trainer', 'dataSeed', 'maxStepsPerEpoch', 'evaluateVal', 'evaluateTest', 'evalBatchSize', 'bn', 'collectiveTimeoutMs', 'heartbeatIntervalMs'];
 
 /**
  * Checks a job spec's own fields (the model and dataset specs only for being maps); throws naming the field, what was
@@ -61,6 +63,7 @@ export function validateTrainJobSpec(spec: unknown): TrainJobSpec {
   posInt('maxStepsPerEpoch', true);
   posInt('evalBatchSize', true);
   posInt('collectiveTimeoutMs', true);
+  posInt('heartbeatIntervalMs', true);
   if (spec.bn !== undefined && spec.bn !== 'local' && spec.bn !== 'sync') fail('bn', '"local" or "sync"', spec.bn);
   const seed = spec.dataSeed;
   if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0) fail('dataSeed', 'a non-negative integer', seed);
