@@ -13,6 +13,9 @@ interface Round {
  * hub sums them in rank order (float64 accumulation, so the result does not depend on arrival order) and sends the sum
  * to every rank. One round trip per call. A rank whose collective connection closes while a round waits for it fails
  * that round for the others at once (they get an error instead of waiting for their timeout).
+ * @example
+ * const hub = new CollectiveHub(W, log);
+ * server.on('peer', (peer) => { if (peer.hello.role === 'collective') hub.attach(peer.hello.rank, peer); });
  */
 export class CollectiveHub {
   private readonly peers = new Map<number, Peer>();

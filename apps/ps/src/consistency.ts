@@ -22,6 +22,10 @@ export function parseConsistency(text: unknown): Consistency {
 /**
  * Bookkeeping of async/SSP training within one epoch: every worker's clock (pushes applied), who waits for
  * parameters, and when a waiting worker may go on: clock − slowest clock ≤ bound (∞ for async), or its epoch is done.
+ * @example
+ * const gate = new StalenessGate(2, 0, 10, 1);
+ * gate.pushed(0); gate.release(); // [0]: one step ahead is allowed
+ * gate.pushed(0); gate.release(); // []: two ahead, rank 0 waits for rank 1
  */
 export class StalenessGate {
   readonly clocks: number[];

@@ -410,7 +410,8 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
           samples += pushes.reduce((s, p) => s + p.count, 0);
           if (step === endStep) epoch += 1;
           // Checkpoint before the workers go on, so parameter shards are still at this step when snapshotted.
-          if (o.checkpoint?.everySteps && step % o.checkpoint.everySteps === 0 && step !== endStep) await checkpoint();
+          // Elastic epochs are re-formed on resume, so an elastic run checkpoints at epoch ends only (no sample seen twice).
+          if (!o.elastic && o.checkpoint?.everySteps && step % o.checkpoint.everySteps === 0 && step !== endStep) await checkpoint();
           broadcast(paramsMessage());
           o.onStep?.({ step, epoch, stepsPerEpoch, loss: pushes.reduce((sum, p) => sum + p.loss, 0) / n });
         }

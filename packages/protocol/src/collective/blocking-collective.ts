@@ -22,6 +22,10 @@ export interface BlockingCollectiveOptions {
  * blocks the calling thread on `Atomics.wait` until the thread writes the sum into a SharedArrayBuffer. Calls are
  * numbered per training step (`beginStep`), so the server matches the k-th call of every rank. One round trip to the
  * server per call. Never call it from the thread that runs the parameter server: that thread could not answer.
+ * @example
+ * const collective = await openBlockingCollective({ url, token, rank: 0, runId });
+ * collective.beginStep(7);
+ * const sums = collective.allreduceSum(new Float32Array([1, 2, 3])); // blocks; elementwise sums over all ranks
  */
 export class BlockingCollective {
   private seq = 0;
