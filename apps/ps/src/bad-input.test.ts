@@ -34,7 +34,7 @@ test('bad pushes are refused by name, the PS parameters stay unchanged, and a go
   for (const [name, make, expected] of cases) {
     const { client, shapes, stateShapes } = await intruder(ps.url);
     const failed = once(client, 'failed');
-    client.send({ type: 'push', step: 0, loss: 1, count: 8, computeMs: 1, commMs: 0, ...make(shapes, stateShapes) } as never);
+    client.send({ type: 'push', step: 0, loss: 1, count: 8, correct: 4, computeMs: 1, commMs: 0, ...make(shapes, stateShapes) } as never);
     const [error] = (await failed) as [ProtocolError];
     assert.match(error.message, expected, name);
     const now = ps.snapshot();

@@ -32,7 +32,7 @@ test('ssp:1 with a slow worker: no worker ever starts a step more than 1 ahead o
         const step = clock;
         setTimeout(() => {
           sent[rank] = step + 1;
-          client.send({ type: 'push', step, loss: 1, count: 8, computeMs: 1, commMs: 0, grads: shapes.map((s) => new Float32Array(s.reduce((a, b) => a * b, 1))), states: [] });
+          client.send({ type: 'push', step, loss: 1, count: 8, correct: 4, computeMs: 1, commMs: 0, grads: shapes.map((s) => new Float32Array(s.reduce((a, b) => a * b, 1))), states: [] });
         }, delayMs);
       };
       client.on('failed', reject);

@@ -27,6 +27,8 @@ export interface EpochSummary {
   lr: number;
   seconds: number;
   samplesPerSec: number;
+  /** Fraction of the epoch's training samples predicted right (training mode, dropout on). */
+  trainAccuracy: number;
   computeMsPerStep: number;
   commMsPerStep: number;
   /** Gradients applied this epoch (W per step in async/ssp, 1 per step in sync). */
@@ -183,7 +185,7 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
   let epochDone: (() => void) | null = null;
   const versionSent: number[] = new Array(W).fill(0);
   const latestStates: (Float32Array[] | undefined)[] = new Array(W).fill(undefined);
-  const epochStats = { loss: 0, computeMs: 0, commMs: 0, samples: 0, pushes: 0, staleMax: 0, staleSum: 0 };
+  const epochStats = { loss: 0, computeMs: 0, commMs: 0, samples: 0, correct: 0, pushes: 0, staleMax: 0, staleSum: 0 };
 
   const paramsMessage = (): Outgoing<ServerMessage> => ({ type: 'params', step, epoch, lr: optimizer.lr, params: ownedParameters, states });
   /** Parameters for one rank: in async/ssp its `step` is that worker's own clock (the next step it computes). */
@@ -305,7 +307,7 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
     gate.pushed(rank);
     Object.assign(epochStats, {
       loss: epochStats.loss + m.loss, computeMs: epochStats.computeMs + m.computeMs, commMs: epochStats.commMs + m.commMs,
-      samples: epochStats.samples + m.count, pushes: epochStats.pushes + 1,
+      samples: epochStats.samples + m.count, correct: epochStats.correct + m.correct, pushes: epochStats.pushes + 1,
       staleMax: Math.max(epochStats.staleMax, staleness), staleSum: epochStats.staleSum + staleness,
     });
     log.info({ rank, step: m.step, update: updates, staleness, minStep: gate.minClock, loss: m.loss }, 'gradient applied');
@@ -380,14 +382,14 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
       const t0 = performance.now();
       const firstStep = step;
       const lr = optimizer.lr;
-      let lossSum = 0, computeMs = 0, commMs = 0, samples = 0;
+      let lossSum = 0, computeMs = 0, commMs = 0, samples = 0, correct = 0;
       barrier = { type: 'barrier', step, epoch, action: 'train' };
       for (const link of shards) link.epoch(step, epoch, optimizer.lr); // the shards' learning rate from this step on
       let endStep = (epoch + 1) * stepsPerEpoch;
       if (o.elastic) endStep = step + (await formEpochMembership());
       else if (o.consistency.kind === 'sync') broadcast(barrier);
       const firstUpdate = updates;
-      Object.assign(epochStats, { loss: 0, computeMs: 0, commMs: 0, samples: 0, pushes: 0, staleMax: 0, staleSum: 0 });
+      Object.assign(epochStats, { loss: 0, computeMs: 0, commMs: 0, samples: 0, correct: 0, pushes: 0, staleMax: 0, staleSum: 0 });
       if (o.consistency.kind === 'sync') {
         while (step < endStep) {
           const pushes = await collect<PushMessage>('push', step);
@@ -408,6 +410,7 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
           computeMs += pushes.reduce((s, p) => s + p.computeMs, 0) / n;
           commMs += pushes.reduce((s, p) => s + p.commMs, 0) / n;
           samples += pushes.reduce((s, p) => s + p.count, 0);
+          correct += pushes.reduce((s, p) => s + p.correct, 0);
           if (step === endStep) epoch += 1;
           // Checkpoint before the workers go on, so parameter shards are still at this step when snapshotted.
           // Elastic epochs are re-formed on resume, so an elastic run checkpoints at epoch ends only (no sample seen twice).
@@ -424,7 +427,7 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
         for (let r = 0; r < W; r++) slots[r]?.send(paramsFor(r)); // every worker starts the epoch from the newest parameters
         broadcast(barrier);
         await Promise.race([finishedEpoch, failure]);
-        ({ loss: lossSum, computeMs, commMs, samples } = epochStats);
+        ({ loss: lossSum, computeMs, commMs, samples, correct } = epochStats);
         lossSum = (lossSum / epochStats.pushes) * (step - firstStep); // per-push mean, scaled as the sync path's per-step sum
         computeMs = (computeMs / epochStats.pushes) * (step - firstStep);
         commMs = (commMs / epochStats.pushes) * (step - firstStep);
@@ -440,7 +443,7 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
       }
       const seconds = (performance.now() - t0) / 1000;
       const summary: EpochSummary = {
-        epoch: epoch - 1, steps, trainLoss, val, lr, seconds, samplesPerSec: samples / seconds,
+        epoch: epoch - 1, steps, trainLoss, trainAccuracy: samples ? correct / samples : 0, val, lr, seconds, samplesPerSec: samples / seconds,
         computeMsPerStep: computeMs / Math.max(1, steps), commMsPerStep: commMs / Math.max(1, steps),
         updates: updates - firstUpdate,
         staleness: { max: epochStats.staleMax, mean: epochStats.staleSum / Math.max(1, epochStats.pushes) },
@@ -448,7 +451,7 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
       history.push(summary);
       // Flat fields, one line per epoch: what `tensorfleet logs`, the HPO coordinator and people read.
       log.info({
-        epoch: summary.epoch, step, loss: trainLoss, valLoss: val?.loss ?? null, valAccuracy: val?.top1 ?? null,
+        epoch: summary.epoch, step, loss: trainLoss, accuracy: summary.trainAccuracy, valLoss: val?.loss ?? null, valAccuracy: val?.top1 ?? null,
         valTop5: val?.top5 ?? null, lr, nextLr: optimizer.lr, samplesPerSec: summary.samplesPerSec,
         computeMs: summary.computeMsPerStep, commMs: summary.commMsPerStep, seconds, consistency: o.consistency.kind, samples,
         updates: summary.updates, stalenessMax: summary.staleness.max, stalenessMean: summary.staleness.mean,

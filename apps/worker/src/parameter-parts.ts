@@ -71,7 +71,7 @@ export class ParameterParts {
   }
 
   /** Sends each shard the gradients of its part for `step`. */
-  push(step: number, grads: Float32Array[], meta: { loss: number; count: number; computeMs: number; commMs: number }): void {
+  push(step: number, grads: Float32Array[], meta: { loss: number; count: number; correct: number; computeMs: number; commMs: number }): void {
     this.clients.forEach((client, k) => {
       client.send({ type: 'push', step, ...meta, grads: this.job.shards[k]!.parameters.map((i) => grads[i]!), states: [] });
     });

@@ -204,11 +204,11 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       b.collective?.beginStep(s);
       // Dropout masks keyed by (rank, step): each worker draws its own, and a resumed run draws what it would have.
       positionMaskStreams(b.model, `${b.data.rank}/${s}`);
-      const { loss, grads } = b.trainer.computeGradients(x, labels);
+      const { loss, grads, correct } = b.trainer.computeGradients(x, labels);
       tf.dispose([x, labels]);
       const states = b.trainer.getStates();
       const computeMs = performance.now() - t1;
-      const meta = { loss, count: b.spec.batchSize, computeMs, commMs: lastCommMs };
+      const meta = { loss, count: b.spec.batchSize, correct, computeMs, commMs: lastCommMs };
       client.send({ type: 'push', step: s, ...meta, grads: b.parts.sharded ? b.parts.primaryPart(grads) : grads, states });
       b.parts.push(s, grads, meta);
       const sent = performance.now();

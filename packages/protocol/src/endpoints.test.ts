@@ -47,7 +47,7 @@ async function rawSocket(url: string, secret = token): Promise<{ ws: WebSocket; 
 }
 
 const goodPush = () => ({
-  type: 'push' as const, step: 0, loss: 1, count: 4, computeMs: 1, commMs: 0,
+  type: 'push' as const, step: 0, loss: 1, count: 4, correct: 2, computeMs: 1, commMs: 0,
   grads: [Float32Array.from({ length: 8 }, (_, i) => i / 8), Float32Array.from([1, 2])], states: [Float32Array.from([3, 4])],
 });
 

@@ -5,7 +5,7 @@ import { decodeFrame, encodeFrame, FRAME_HEADER_BYTES } from './frame.js';
 import { ProtocolError } from './errors.js';
 
 const grads = [Float32Array.from([1.5, -2, 3.25]), Float32Array.from([0.125]), new Float32Array(0)];
-const push = { type: 'push', v: 1, step: 7, loss: 0.5, count: 32, computeMs: 1.25, commMs: 0, grads, states: [Float32Array.from([9])] };
+const push = { type: 'push', v: 1, step: 7, loss: 0.5, count: 32, correct: 30, computeMs: 1.25, commMs: 0, grads, states: [Float32Array.from([9])] };
 
 function code(fn: () => unknown): string {
   try {

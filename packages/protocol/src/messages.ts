@@ -107,6 +107,8 @@ export interface PushMessage {
   step: number;
   loss: number;
   count: number;
+  /** Rows of the batch whose top-1 prediction (training mode) was right: the epoch's training accuracy. */
+  correct: number;
   /** This step's forward/backward time. */
   computeMs: number;
   /** The previous step's wait from push to new parameters (0 on the first). */

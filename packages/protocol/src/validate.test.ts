@@ -7,7 +7,7 @@ import { validateMessage, type ValidationContext } from './validate.js';
 const shapes = { parameterShapes: [[2, 3], [3]], stateShapes: [[3]] };
 const ctx: ValidationContext = { from: 'worker', ...shapes };
 const good = () => ({
-  type: 'push', v: 1, step: 3, loss: 0.7, count: 8, computeMs: 2, commMs: 0,
+  type: 'push', v: 1, step: 3, loss: 0.7, count: 8, correct: 5, computeMs: 2, commMs: 0,
   grads: [new Float32Array(6).fill(0.5), new Float32Array(3)], states: [new Float32Array(3)],
 });
 
@@ -112,4 +112,9 @@ test('job shard layout: every parameter index owned exactly once, shard addresse
   assert.match(rejection({ ...job, owned: [0, 1], shards: [{ url: 'ws://h:1', parameters: [1, 2] }] }, server).message, /every parameter index 0..2 owned exactly once/);
   assert.match(rejection({ ...job, owned: [1], shards: [{ url: 'http://h', parameters: [0, 2] }] }, server).message, /shards\[0\]\.url: expected a ws:\/\/ or wss:\/\/ address/);
   assert.match(rejection({ ...job, owned: [0, 1, 7] }, server).message, /"job".owned: expected an array of parameter indices in \[0, 2\]/);
+});
+
+test('a push claiming more right predictions than samples is refused, naming the field', () => {
+  const e = rejection({ ...good(), correct: 9 });
+  assert.match(e.message, /correct.*\[0, 8\].*9/);
 });

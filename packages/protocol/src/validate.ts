@@ -167,7 +167,7 @@ const validators: Record<string, Validator> = {
   pull: () => ({ type: 'pull', v: PROTOCOL_VERSION }),
   push: (m, ctx) => ({
     type: 'push', v: PROTOCOL_VERSION, step: int(m, 'step'), loss: finite(m, 'loss'), count: int(m, 'count', 1),
-    computeMs: finite(m, 'computeMs', 0), commMs: finite(m, 'commMs', 0),
+    correct: int(m, 'correct', 0, typeof m.count === 'number' ? m.count : 0), computeMs: finite(m, 'computeMs', 0), commMs: finite(m, 'commMs', 0),
     grads: tensors(m, 'grads', ctx.parameterShapes, true), states: tensors(m, 'states', ctx.stateShapes, true),
   }),
   params: (m, ctx) => ({

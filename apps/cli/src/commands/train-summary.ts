@@ -16,7 +16,7 @@ export interface RunSummary {
   backend: string;
   /** The newest checkpoint: model.json + weights.bin that stock tfjs loads, normalization.json beside them. */
   modelPath: string | null;
-  history: Array<{ epoch: number; loss: number; valLoss: number | null; valAccuracy: number | null; valTop5: number | null; lr: number; seconds: number; samplesPerSec: number; computeMsPerStep: number; commMsPerStep: number }>;
+  history: Array<{ epoch: number; loss: number; accuracy: number; valLoss: number | null; valAccuracy: number | null; valTop5: number | null; lr: number; seconds: number; samplesPerSec: number; computeMsPerStep: number; commMsPerStep: number }>;
 }
 
 /**
@@ -48,7 +48,7 @@ export function summarizeRun(
     backend,
     modelPath: result.checkpoint,
     history: result.epochs.map((e) => ({
-      epoch: e.epoch, loss: e.trainLoss, valLoss: e.val?.loss ?? null, valAccuracy: e.val?.top1 ?? null,
+      epoch: e.epoch, loss: e.trainLoss, accuracy: e.trainAccuracy, valLoss: e.val?.loss ?? null, valAccuracy: e.val?.top1 ?? null,
       valTop5: e.val?.top5 ?? null, lr: e.lr, seconds: e.seconds, samplesPerSec: e.samplesPerSec,
       computeMsPerStep: e.computeMsPerStep, commMsPerStep: e.commMsPerStep,
     })),
