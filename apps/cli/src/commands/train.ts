@@ -43,6 +43,8 @@ export async function runTrain(flags: Record<string, unknown>): Promise<number> 
       onListening: (ps) => {
         workers = startLocalWorkers(config.workers, { psUrl: ps.url, token, backend: config.backend, json });
         workers.exited.catch((err: Error) => {
+          // An elastic job outlives its workers: the PS evicts the lost one and goes on with the rest.
+          if (config.elastic) return log.warn({ err: err.message }, 'a local worker left; the elastic job goes on');
           workerFailure = err;
           void ps.close();
         });
