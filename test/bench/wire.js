@@ -65,7 +65,7 @@ async function benchProtocol(floats, count) {
   const socket = client['socket'];
   const t0 = performance.now();
   // Encoding is part of the measured path, as in a worker's push.
-  await sendAll((_, cb) => socket.send(encodeMessage({ type: 'push', step: 0, loss: 1, count: 1, computeMs: 0, commMs: 0, grads, states: [] }), cb), null, count);
+  await sendAll((_, cb) => socket.send(encodeMessage({ type: 'push', step: 0, loss: 1, count: 1, correct: 1, computeMs: 0, commMs: 0, grads, states: [] }), cb), null, count);
   await done;
   const ms = performance.now() - t0;
   client.close();
