@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { startParameterServer, type ParameterServerHandle, type StepProgress, type TrainingSummary } from '@tensorfleet/ps';
@@ -41,6 +41,10 @@ export interface ServeJobOptions {
 export async function serveJob(config: TrainConfig, o: ServeJobOptions): Promise<{ summary: RunSummary; path: string; result: TrainingSummary }> {
   const out = resolve(config.out);
   mkdirSync(out, { recursive: true });
+  if (o.resume && !existsSync(join(out, 'checkpoints', 'latest.json'))) {
+    // Say so rather than pretend: a typo in --out would otherwise silently retrain from scratch.
+    o.logger.warn({ out }, `--resume: no checkpoint in ${join(out, 'checkpoints')}; starting a fresh run`);
+  }
   const epochEndTimes: number[] = [];
   let local: LocalShards | undefined;
   if (!o.shards && config.psShards > 1) {
