@@ -1,0 +1,57 @@
+import type { MetricsMessage } from '@tensorfleet/protocol';
+import { combineMetrics, type CombinedMetrics } from './aggregate.js';
+import type { EpochTotals, RunContext } from './run-context.js';
+import { broadcast } from './run-messages.js';
+import type { EpochSummary } from './run-types.js';
+import { collect, settleWaiter } from './step-collector.js';
+
+/** Where an epoch started: what its summary is measured against. */
+export interface EpochStart {
+  /** performance.now() at the epoch start. */
+  t0: number;
+  firstStep: number;
+  firstUpdate: number;
+  /** Learning rate used during the epoch. */
+  lr: number;
+}
+
+/** Has every worker evaluate its shard of `split` and combines their metrics, weighted by counts. */
+export async function evaluate(run: RunContext, split: 'val' | 'test'): Promise<CombinedMetrics> {
+  const pending = collect<MetricsMessage>(run, 'metrics', run.step, split);
+  run.barrier = { type: 'barrier', step: run.step, epoch: run.epoch, action: split === 'val' ? 'validate' : 'test' };
+  if (run.o.elastic) {
+    run.slots = run.slots.filter(Boolean); // the members still there share the split
+    run.slots.forEach((p, r) => p!.send({ ...run.barrier!, rank: r, worldSize: run.slots.length }));
+    settleWaiter(run); // nobody left: nothing to wait for
+  } else broadcast(run, run.barrier);
+  return combineMetrics(await pending);
+}
+
+/** Ends a trained epoch: validates, steps the scheduler, records the epoch in the history and logs its line. */
+export async function finishEpoch(run: RunContext, start: EpochStart, totals: EpochTotals): Promise<void> {
+  const { o, data, epochStats, optimizer, scheduler } = run;
+  const { lossSum, computeMs, commMs, samples, correct } = totals;
+  const { lr } = start;
+  const steps = run.step - start.firstStep;
+  const val = o.job.evaluateVal === false || !data.val ? null : await evaluate(run, 'val');
+  const trainLoss = lossSum / Math.max(1, steps);
+  if (scheduler) {
+    if (o.scheduler?.name === 'reduceLROnPlateau') (scheduler as unknown as { step(m: number): void }).step(val ? val.loss : trainLoss);
+    else (scheduler as unknown as { step(): void }).step();
+  }
+  const seconds = (performance.now() - start.t0) / 1000;
+  const summary: EpochSummary = {
+    epoch: run.epoch - 1, steps, trainLoss, trainAccuracy: samples ? correct / samples : 0, val, lr, seconds, samplesPerSec: samples / seconds,
+    computeMsPerStep: computeMs / Math.max(1, steps), commMsPerStep: commMs / Math.max(1, steps),
+    updates: run.updates - start.firstUpdate,
+    staleness: { max: epochStats.staleMax, mean: epochStats.staleSum / Math.max(1, epochStats.pushes) },
+  };
+  run.history.push(summary);
+  // Flat fields, one line per epoch: what `tensorfleet logs`, the HPO coordinator and people read.
+  run.log.info({
+    epoch: summary.epoch, step: run.step, loss: trainLoss, accuracy: summary.trainAccuracy, valLoss: val?.loss ?? null, valAccuracy: val?.top1 ?? null,
+    valTop5: val?.top5 ?? null, lr, nextLr: optimizer.lr, samplesPerSec: summary.samplesPerSec,
+    computeMs: summary.computeMsPerStep, commMs: summary.commMsPerStep, seconds, consistency: o.consistency.kind, samples,
+    updates: summary.updates, stalenessMax: summary.staleness.max, stalenessMean: summary.staleness.mean,
+  }, 'epoch');
+}

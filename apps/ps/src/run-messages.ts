@@ -1,0 +1,30 @@
+import { encodeMessage, type Outgoing, type ServerMessage } from '@tensorfleet/protocol';
+import type { RunContext } from './run-context.js';
+
+/** The current parameters of this server's part, BN states and learning rate, at the global step. */
+export const paramsMessage = (run: RunContext): Outgoing<ServerMessage> => ({
+  type: 'params', step: run.step, epoch: run.epoch, lr: run.optimizer.lr, params: run.ownedParameters, states: run.states,
+});
+
+/** Parameters for one rank: in async/ssp its `step` is that worker's own clock (the next step it computes). */
+export function paramsFor(run: RunContext, rank: number): Outgoing<ServerMessage> {
+  run.versionSent[rank] = run.updates;
+  return run.gate ? { ...paramsMessage(run), step: run.gate.clocks[rank]! } as Outgoing<ServerMessage> : paramsMessage(run);
+}
+
+/** What a worker needs to join the run at `rank`: the job spec, its place, the shapes and who owns which parameters. */
+export function jobMessage(run: RunContext, rank: number): Outgoing<ServerMessage> {
+  const { o } = run;
+  const { job } = o;
+  return {
+    type: 'job', runId: run.runId, rank, worldSize: run.W, seed: job.dataSeed, step: run.step, epoch: run.epoch, stepsPerEpoch: run.stepsPerEpoch,
+    spec: (o.heartbeatTimeoutMs ? { ...job, heartbeatIntervalMs: Math.max(100, Math.floor(o.heartbeatTimeoutMs / 3)) } : job) as unknown as Record<string, unknown>,
+    ...run.shapes, owned: run.owned, shards: run.shards.map((link) => ({ url: link.url, parameters: link.parameters })),
+  };
+}
+
+/** Sends one message to every worker in a slot. */
+export function broadcast(run: RunContext, message: Outgoing<ServerMessage>): void {
+  const frame = encodeMessage(message); // encoded once for all workers
+  for (const peer of run.slots) if (peer?.isOpen) peer.socket.send(frame);
+}

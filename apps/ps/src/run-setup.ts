@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import {
+  buildModel, createOptimizer, createScheduler, createTrainer, loadDatasetSpec,
+  type LRScheduler, type Optimizer, type Trainer,
+} from '@tensorfleet/core';
+import { resumeFromLatestCheckpoint } from './run-checkpoint.js';
+import type { EpochSummary } from './run-types.js';
+import { partitionParameters } from './partition.js';
+import type { resolveOptions } from './options.js';
+
+export type ResolvedOptions = ReturnType<typeof resolveOptions>;
+
+/** What a run trains and where it stands: built from the options, then moved to the newest checkpoint on resume. */
+export interface PreparedRun {
+  data: ReturnType<typeof loadDatasetSpec>;
+  stepsPerEpoch: number;
+  model: ReturnType<typeof buildModel>;
+  trainer: Trainer;
+  /** Every parameter tensor of the model (the shards' parts are copied in when gathered). */
+  parameters: Float32Array[];
+  states: Float32Array[];
+  /** parts[k] = indices of the parameters owned by server k (0 = this primary server). */
+  parts: number[][];
+  owned: number[];
+  ownedParameters: Float32Array[];
+  optimizer: Optimizer;
+  scheduler: LRScheduler | null;
+  runId: string;
+  step: number;
+  epoch: number;
+  history: EpochSummary[];
+  lastCheckpoint: string | null;
+  /** The checkpoint folder resumed from ('' for a fresh run): the shards resume their parts from it too. */
+  resumedFrom: string;
+}
+
+/** Loads the data, builds model, trainer, optimizer and scheduler, and resumes from a checkpoint when asked. */
+export function prepareRun(o: ResolvedOptions): PreparedRun {
+  const { job } = o;
+  const data = loadDatasetSpec(job.dataset, { baseDir: o.baseDir });
+  const perWorker = Math.ceil(data.train.count / o.workers);
+  const stepsPerEpoch = Math.min(Math.floor(perWorker / job.batchSize), job.maxStepsPerEpoch ?? Infinity);
+  if (stepsPerEpoch < 1) {
+    throw new Error(`startParameterServer: a shard of ${perWorker} training samples per worker holds no full batch of ${job.batchSize}`);
+  }
+
+  const model = buildModel(job.model);
+  const trainer: Trainer = createTrainer(model, job.trainer ?? {});
+  const parameters = trainer.getParameters();
+  // Sharded servers: this (primary) server owns part 0 of a size-balanced partition, each shard one other part.
+  const parts = partitionParameters(trainer.parameterShapes, o.shards.length + 1);
+  const owned = parts[0]!;
+  const ownedParameters = owned.map((i) => parameters[i]!);
+  const optimizer: Optimizer = createOptimizer(o.optimizer.name, ownedParameters, o.optimizer.options as never);
+  const scheduler: LRScheduler | null = o.scheduler ? createScheduler(o.scheduler.name, optimizer, (o.scheduler.options ?? {}) as never) : null;
+
+  const run: PreparedRun = {
+    data, stepsPerEpoch, model, trainer, parameters, states: trainer.getStates(), parts, owned, ownedParameters, optimizer, scheduler,
+    runId: o.runId ?? randomUUID(), step: 0, epoch: 0, history: [], lastCheckpoint: null, resumedFrom: '',
+  };
+  if (o.resume && o.checkpoint) resumeFromLatestCheckpoint(o, run);
+  return run;
+}

@@ -1,0 +1,57 @@
+import type { NormalizationStats } from '@tensorfleet/core';
+import type { CombinedMetrics } from './aggregate.js';
+
+/** One epoch's record in the summary and the logs. */
+export interface EpochSummary {
+  epoch: number;
+  steps: number;
+  /** Mean over the epoch's steps of the workers' mean training loss (regularization included). */
+  trainLoss: number;
+  val: CombinedMetrics | null;
+  /** Learning rate used during the epoch. */
+  lr: number;
+  seconds: number;
+  samplesPerSec: number;
+  /** Fraction of the epoch's training samples predicted right (training mode, dropout on). */
+  trainAccuracy: number;
+  computeMsPerStep: number;
+  commMsPerStep: number;
+  /** Gradients applied this epoch (W per step in async/ssp, 1 per step in sync). */
+  updates: number;
+  /** Staleness of the applied gradients: optimizer updates between the worker's parameters and the apply. */
+  staleness: { max: number; mean: number };
+}
+
+/** What a finished run returns. */
+export interface TrainingSummary {
+  runId: string;
+  worldSize: number;
+  /** Global steps done (async/ssp: steps of the slowest worker). */
+  steps: number;
+  /** Optimizer updates applied. */
+  updates: number;
+  consistency: string;
+  epochs: EpochSummary[];
+  test: CombinedMetrics | null;
+  wallSeconds: number;
+  /** Last checkpoint folder (model.json + weights.bin + normalization.json + state.msgpack), or null. */
+  checkpoint: string | null;
+  normalization: NormalizationStats | null;
+  parameterNames: string[];
+  parameters: Float32Array[];
+  states: Float32Array[];
+}
+
+/** Handle of a running parameter server. */
+export interface ParameterServerHandle {
+  port: number;
+  /** ws://host:port (wss:// with TLS) for the workers. */
+  url: string;
+  runId: string;
+  /** Resolves with the summary when training is over; rejects if the run fails (lost worker, close()). */
+  done: Promise<TrainingSummary>;
+  /** Copies of the current step, parameters and BN states (for tests and monitoring). */
+  snapshot(): { step: number; epoch: number; parameters: Float32Array[]; states: Float32Array[] };
+  /** Stops the server; an unfinished run's `done` rejects. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,48 @@
+import type { PushMessage } from '@tensorfleet/protocol';
+import { meanInRankOrder } from './aggregate.js';
+import { checkpointRun } from './run-checkpoint.js';
+import type { EpochTotals, RunContext } from './run-context.js';
+import { broadcast, paramsMessage } from './run-messages.js';
+import { collect } from './step-collector.js';
+
+/**
+ * Sync consistency: trains up to `endStep` in lockstep. Each step waits for every rank's push (elastic: every member
+ * still there), applies the mean gradient in rank order once and sends the new parameters to all.
+ */
+export async function runSyncEpoch(run: RunContext, endStep: number): Promise<EpochTotals> {
+  const { o, log, stepsPerEpoch } = run;
+  const { job } = o;
+  const firstStep = run.step;
+  let lossSum = 0, computeMs = 0, commMs = 0, samples = 0, correct = 0;
+  while (run.step < endStep) {
+    const pushes = await collect<PushMessage>(run, 'push', run.step);
+    if (pushes.length === 0) {
+      log.warn({ step: run.step, epoch: run.epoch }, 'every member of the epoch left; the epoch ends early');
+      break;
+    }
+    const grads = meanInRankOrder(pushes.map((p) => p.grads));
+    // SyncBN: every rank's running statistics come from the same global batch, so rank 0's are everyone's.
+    if (run.states.length > 0) run.states = job.bn === 'sync' ? pushes[0]!.states.map((t) => new Float32Array(t)) : meanInRankOrder(pushes.map((p) => p.states));
+    run.optimizer.step(grads);
+    if (o.elastic) {
+      log.info({ step: run.step, epoch: run.epoch, ranks: run.collectedRanks, samples: pushes.reduce((s, p) => s + p.count, 0) }, 'step applied');
+    }
+    run.step += 1;
+    const n = pushes.length;
+    lossSum += pushes.reduce((s, p) => s + p.loss, 0) / n;
+    computeMs += pushes.reduce((s, p) => s + p.computeMs, 0) / n;
+    commMs += pushes.reduce((s, p) => s + p.commMs, 0) / n;
+    samples += pushes.reduce((s, p) => s + p.count, 0);
+    correct += pushes.reduce((s, p) => s + p.correct, 0);
+    if (run.step === endStep) run.epoch += 1;
+    // Checkpoint before the workers go on, so parameter shards are still at this step when snapshotted.
+    // Elastic epochs are re-formed on resume, so an elastic run checkpoints at epoch ends only (no sample seen twice).
+    if (!o.elastic && o.checkpoint?.everySteps && run.step % o.checkpoint.everySteps === 0 && run.step !== endStep) await checkpointRun(run);
+    broadcast(run, paramsMessage(run));
+    o.onStep?.({ step: run.step, epoch: run.epoch, stepsPerEpoch, loss: pushes.reduce((sum, p) => sum + p.loss, 0) / n });
+  }
+  if (run.step < endStep) run.epoch += 1; // an elastic epoch cut short
+  run.epochStats.pushes = (run.step - firstStep) * run.W;
+  run.updates += run.step - firstStep;
+  return { lossSum, computeMs, commMs, samples, correct };
+}
