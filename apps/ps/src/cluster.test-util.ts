@@ -1,8 +1,9 @@
 // Shared by the cluster tests: an in-process PS plus workers on real sockets, and small jobs.
 import pino from 'pino';
-import type { ModelSpec } from '@tensorfleet/core';
+import * as tf from '@tensorflow/tfjs';
+import { buildModel, createOptimizer, createTrainer, loadDatasetSpec, type ModelSpec } from '@tensorfleet/core';
 import type { TrainJobSpec } from '@tensorfleet/protocol';
-import { runWorker } from '@tensorfleet/worker';
+import { runWorker, ShardData } from '@tensorfleet/worker';
 import { startParameterServer } from './parameter-server.js';
 import type { ParameterServerOptions } from './options.js';
 
@@ -39,4 +40,33 @@ export function relErr(a: Float32Array, e: Float32Array): number {
     den += e[i]! ** 2;
   }
   return Math.sqrt(num / Math.max(den, 1e-30));
+}
+
+/**
+ * One process training with SGD on the concatenation (rank order) of the W workers' batches of each step: what a
+ * synchronous run must equal. Returns the initial and final parameters and the final BN running statistics.
+ */
+export function singleProcessReference(
+  job: TrainJobSpec, worldSize: number, steps: number, sgdOptions: Record<string, unknown>,
+): { initial: Float32Array[]; final: Float32Array[]; states: Float32Array[] } {
+  const data = loadDatasetSpec(job.dataset);
+  const shards = Array.from({ length: worldSize }, (_, r) => new ShardData(data, r, worldSize, job.batchSize, job.dataSeed));
+  const model = buildModel(job.model);
+  const trainer = createTrainer(model);
+  const params = trainer.getParameters();
+  const initial = params.map((p) => new Float32Array(p));
+  const sgd = createOptimizer('sgd', params, sgdOptions);
+  for (let s = 0; s < steps; s++) {
+    const parts = shards.map((sh) => sh.trainBatch(0, s));
+    const x = tf.concat(parts.map((p) => p.x));
+    const labels = tf.concat(parts.map((p) => p.labels)) as tf.Tensor1D;
+    const { grads } = trainer.computeGradients(x, labels);
+    tf.dispose([x, labels, ...parts.flatMap((p) => [p.x, p.labels])]);
+    sgd.step(grads);
+    trainer.setParameters(params);
+  }
+  const states = trainer.getStates();
+  trainer.dispose();
+  model.dispose();
+  return { initial, final: params, states };
 }

@@ -1,10 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
-import * as tf from '@tensorflow/tfjs';
-import { buildModel, createOptimizer, createTrainer, loadDatasetSpec } from '@tensorfleet/core';
-import { ShardData } from '@tensorfleet/worker';
-import { job as makeJob, logger, relErr, smallMlp, token } from './cluster.test-util.js';
+import { job as makeJob, logger, relErr, singleProcessReference, smallMlp, token } from './cluster.test-util.js';
 import { startParameterServer } from './parameter-server.js';
 
 const workerScript = new URL('./sync-worker.test-util.js', import.meta.url);
@@ -25,25 +22,7 @@ test('a whole sync-SGD run with bn "sync" over 2 worker threads == one process w
   t.diagnostic(`sync BN compute ms/step per worker: ${outcomes.map((o) => o.summary!.computeMsPerStep.toFixed(1)).join(', ')}`);
 
   // Reference: one process, plain BatchNorm, the concatenation (rank order) of the workers' batches of each step.
-  const data = loadDatasetSpec(job.dataset);
-  const shards = Array.from({ length: W }, (_, r) => new ShardData(data, r, W, job.batchSize, job.dataSeed));
-  const model = buildModel(job.model);
-  const trainer = createTrainer(model);
-  const params = trainer.getParameters();
-  const initial = params.map((p) => new Float32Array(p));
-  const sgd = createOptimizer('sgd', params, optimizer.options);
-  for (let s = 0; s < steps; s++) {
-    const parts = shards.map((sh) => sh.trainBatch(0, s));
-    const x = tf.concat(parts.map((p) => p.x));
-    const labels = tf.concat(parts.map((p) => p.labels)) as tf.Tensor1D;
-    const { grads } = trainer.computeGradients(x, labels);
-    tf.dispose([x, labels, ...parts.flatMap((p) => [p.x, p.labels])]);
-    sgd.step(grads);
-    trainer.setParameters(params);
-  }
-  const states = trainer.getStates();
-  trainer.dispose();
-  model.dispose();
+  const { initial, final: params, states } = singleProcessReference(job, W, steps, optimizer.options);
   summary.parameters.forEach((p, i) => {
     const err = relErr(p, params[i]!);
     assert.ok(err <= 1e-5, `parameter ${summary.parameterNames[i]}: relative error ${err.toExponential(2)} > 1e-5`);
