@@ -34,18 +34,25 @@ export class Dropout extends tf.layers.Layer {
   /** Where this layer's masks come from; {@link positionMaskStreams} moves it. */
   readonly maskStream: SeedStream;
 
-  constructor(args: DropoutArgs) {
+  /** `what` names the layer in option errors (subclasses pass their own factory's name). */
+  constructor(args: DropoutArgs, what = 'dropout') {
     super(args);
-    this.rate = checkRate(args?.rate, 'dropout rate');
-    this.seed = checkSeed(args.seed, 'dropout seed');
+    this.rate = checkRate(args?.rate, `${what} rate`);
+    this.seed = checkSeed(args.seed, `${what} seed`);
     this.maskStream = new SeedStream(this.seed);
     this.supportsMasking = true;
   }
 
+  /** The shape of one mask draw for input `x`; the mask broadcasts over the rest. Elementwise here. */
+  protected maskShape(x: tf.Tensor): number[] {
+    return x.shape;
+  }
+
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+    const maskShape = this.maskShape(x); // also validates the input, in inference too
     if (!isTraining(kwargs) || this.rate === 0) return x.clone();
-    return tf.tidy(() => tf.mul(x, this.maskStream.nextKeepMultiplier(x.shape, this.rate)));
+    return tf.tidy(() => tf.mul(x, this.maskStream.nextKeepMultiplier(maskShape, this.rate)));
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {

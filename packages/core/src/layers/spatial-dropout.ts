@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { type CallKwargs, CLASS_PREFIX } from './layer-args.js';
-import type { DropoutArgs } from './dropout.js';
-import { checkRate, checkSeed, isTraining, SeedStream } from './seed-stream.js';
+import { CLASS_PREFIX } from './layer-args.js';
+import { Dropout, type DropoutArgs } from './dropout.js';
 
 /** Options of {@link SpatialDropout2D}: the same as dropout's. */
 export type SpatialDropout2DArgs = DropoutArgs;
@@ -22,39 +21,21 @@ export type SpatialDropout2DArgs = DropoutArgs;
  * ] });
  * ```
  */
-export class SpatialDropout2D extends tf.layers.Layer {
-  static className = `${CLASS_PREFIX}SpatialDropout2D`;
-  readonly rate: number;
-  readonly seed: number | undefined;
-  /** Where this layer's masks come from; {@link positionMaskStreams} moves it. */
-  readonly maskStream: SeedStream;
+export class SpatialDropout2D extends Dropout {
+  static override className = `${CLASS_PREFIX}SpatialDropout2D`;
 
   constructor(args: SpatialDropout2DArgs) {
-    super(args);
-    this.rate = checkRate(args?.rate, 'spatialDropout2d rate');
-    this.seed = checkSeed(args.seed, 'spatialDropout2d seed');
-    this.maskStream = new SeedStream(this.seed);
+    super(args, 'spatialDropout2d');
+    this.supportsMasking = false;
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs): tf.Tensor {
-    const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+  /** One draw per (sample, channel), broadcast over height and width. */
+  protected override maskShape(x: tf.Tensor): number[] {
     if (x.rank !== 4) {
       throw new Error(`spatialDropout2d: expected an NHWC input of rank 4, got shape [${x.shape.join(', ')}]`);
     }
-    if (!isTraining(kwargs) || this.rate === 0) return x.clone();
     const [n, , , c] = x.shape as [number, number, number, number];
-    // One draw per (sample, channel), broadcast over height and width.
-    return tf.tidy(() => tf.mul(x, this.maskStream.nextKeepMultiplier([n, 1, 1, c], this.rate)));
-  }
-
-  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
-    return inputShape;
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    const config: tf.serialization.ConfigDict = { rate: this.rate };
-    if (this.seed !== undefined) config['seed'] = this.seed;
-    return { ...super.getConfig(), ...config };
+    return [n, 1, 1, c];
   }
 }
 tf.serialization.registerClass(SpatialDropout2D);
