@@ -3,6 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { syncBatchNorm, type BatchNorm } from '@tensorfleet/core';
+import { bnTrainingStep as trainingStep, type BnStepResult } from '@tensorfleet/core/testing';
 import { openBlockingCollective } from '@tensorfleet/protocol';
 
 export interface ReplicaInput {
@@ -22,31 +23,8 @@ export interface ReplicaInput {
   lingerMs?: number;
 }
 
-export interface ReplicaStep {
-  y: Float32Array; dx: Float32Array; dgamma: Float32Array; dbeta: Float32Array; runningMean: Float32Array; runningVar: Float32Array;
-}
-
-/** One training forward on x and backward of Σ(y·dy) through `layer`. */
-export function trainingStep(layer: BatchNorm, shape: number[], x: number[], dy: number[]): ReplicaStep {
-  return tf.tidy(() => {
-    const xVar = tf.variable(tf.tensor(x, shape), true);
-    const dyT = tf.tensor(dy, shape);
-    const [gamma, beta] = layer.trainableWeights.map((w) => w.read() as tf.Variable);
-    let y: Float32Array | undefined;
-    const { grads } = tf.variableGrads(() => {
-      const out = layer.apply(xVar, { training: true }) as tf.Tensor;
-      y = out.dataSync() as Float32Array;
-      return tf.sum(tf.mul(out, dyT)) as tf.Scalar;
-    }, [xVar, gamma!, beta!]);
-    const result = {
-      y: y!, dx: grads[xVar.name]!.dataSync() as Float32Array, dgamma: grads[gamma!.name]!.dataSync() as Float32Array,
-      dbeta: grads[beta!.name]!.dataSync() as Float32Array, runningMean: layer.getWeights()[2]!.dataSync() as Float32Array,
-      runningVar: layer.getWeights()[3]!.dataSync() as Float32Array,
-    };
-    xVar.dispose();
-    return result;
-  });
-}
+/** One replica's step: output, gradients and running statistics (core's BatchNorm test quantities). */
+export type ReplicaStep = BnStepResult;
 
 /** Builds the layer for `shape` (without a collective call) and loads γ/β. */
 export function buildWith(layer: BatchNorm, shape: number[], gamma: number[], beta: number[]): void {

@@ -2,20 +2,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
 import { batchNorm } from '@tensorfleet/core';
+import { assertClose as closeTo, bnTrainingStep as trainingStep } from '@tensorfleet/core/testing';
 import { createProtocolServer, type Peer } from '@tensorfleet/protocol';
 import { CollectiveHub } from './collective-hub.js';
 import { logger, token } from './cluster.test-util.js';
-import { buildWith, trainingStep, type ReplicaInput, type ReplicaStep } from './sync-bn-replica.test-util.js';
+import { buildWith, type ReplicaInput, type ReplicaStep } from './sync-bn-replica.test-util.js';
 
 const replicaScript = new URL('./sync-bn-replica.test-util.js', import.meta.url);
 
-function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, label: string, rtol = 1e-5, atol = 1e-6): void {
-  assert.equal(actual.length, expected.length, `${label}: length`);
-  for (let i = 0; i < actual.length; i++) {
-    const a = actual[i]!, e = expected[i]!;
-    assert.ok(Math.abs(a - e) <= atol + rtol * Math.abs(e), `${label}[${i}]: ${a} vs ${e}`);
-  }
-}
+/** The project's float32 bar (rtol 1e-5) with an atol for values near zero. */
+const assertClose = (actual: ArrayLike<number>, expected: ArrayLike<number>, label: string): void =>
+  closeTo(actual, expected, { rtol: 1e-5, atol: 1e-6, label });
 
 function random(seed: number): () => number {
   let s = seed >>> 0;

@@ -1,1 +1,2 @@
 export { assertClose, loadFixture } from './assert.js';
+export { bnTrainingStep, type BnStepResult } from './bn-training-step.js';
