@@ -18,7 +18,7 @@ test('SIGKILL the coordinator mid-study, start it again: finished trials kept, i
   const raw = {
     name: 'resumable', seed: 9, objective: { metric: 'valAccuracy' },
     budget: { trials: 5, maxConcurrent: 2, maxEpochs: 5 },
-    base: { sim: { epochMs: 120 } },
+    base: { sim: { epochMs: 250 } }, // epochs long enough that a loaded machine's polling still hits the kill window
     space: { 'optimizer.lr': { type: 'loguniform', low: 3e-3, high: 3e-2 } },
   };
   const specPath = join(dir, 'spec.json');
@@ -31,6 +31,8 @@ test('SIGKILL the coordinator mid-study, start it again: finished trials kept, i
     import { readFileSync } from 'node:fs';
     await runStudy({ spec: simulatedSpec(JSON.parse(readFileSync(${JSON.stringify(specPath)}, 'utf8'))), storage: ${JSON.stringify(storage)} });`;
   const coordinator = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'ignore' });
+  // Listen from the start: if the study ends before the kill point, a late once('exit') would wait forever.
+  const coordinatorExited = new Promise((r) => coordinator.once('exit', r));
 
   // Wait until one trial has finished and another is mid-way, then kill the coordinator without warning.
   let before: TrialRow[] = [];
@@ -47,7 +49,7 @@ test('SIGKILL the coordinator mid-study, start it again: finished trials kept, i
     if (before.some((t) => t.state === 'completed') && before.some((t) => t.state === 'running' && t.epochs >= 1 && t.epochs < 4)) break;
   }
   coordinator.kill('SIGKILL');
-  await new Promise((r) => coordinator.once('exit', r));
+  await coordinatorExited;
   const finishedBefore = before.filter((t) => t.state === 'completed');
   const interrupted = before.filter((t) => t.state === 'running');
   assert.ok(finishedBefore.length >= 1 && interrupted.length >= 1, `kill point not reached: ${before.map((t) => t.state)}`);
