@@ -1,4 +1,4 @@
-import type { MetricsMessage } from '@tensorfleet/protocol';
+import { logMessages, type EpochLine, type MetricsMessage } from '@tensorfleet/protocol';
 import { combineMetrics, type CombinedMetrics } from './aggregate.js';
 import type { EpochTotals, RunContext } from './run-context.js';
 import { broadcast } from './run-messages.js';
@@ -47,11 +47,14 @@ export async function finishEpoch(run: RunContext, start: EpochStart, totals: Ep
     staleness: { max: epochStats.staleMax, mean: epochStats.staleSum / Math.max(1, epochStats.pushes) },
   };
   run.history.push(summary);
-  // Flat fields, one line per epoch: what `tensorfleet logs`, the HPO coordinator and people read.
-  run.log.info({
-    epoch: summary.epoch, step: run.step, loss: trainLoss, accuracy: summary.trainAccuracy, valLoss: val?.loss ?? null, valAccuracy: val?.top1 ?? null,
-    valTop5: val?.top5 ?? null, lr, nextLr: optimizer.lr, samplesPerSec: summary.samplesPerSec,
-    computeMs: summary.computeMsPerStep, commMs: summary.commMsPerStep, seconds, consistency: o.consistency.kind, samples,
-    updates: summary.updates, stalenessMax: summary.staleness.max, stalenessMean: summary.staleness.mean,
-  }, 'epoch');
+  // Flat fields, one line per epoch (the run-report contract): what `tensorfleet logs`, the HPO coordinator, the
+  // terminal and metrics.csv read.
+  const line: EpochLine = {
+    epoch: summary.epoch, epochs: o.job.epochs, step: run.step, steps, loss: trainLoss, accuracy: summary.trainAccuracy,
+    valLoss: val?.loss ?? null, valAccuracy: val?.top1 ?? null, valTop5: val?.top5 ?? null, lr, nextLr: optimizer.lr,
+    samplesPerSec: summary.samplesPerSec, computeMs: summary.computeMsPerStep, commMs: summary.commMsPerStep, seconds,
+    consistency: o.consistency.kind, samples, updates: summary.updates, stalenessMax: summary.staleness.max,
+    stalenessMean: summary.staleness.mean,
+  };
+  run.log.info(line, logMessages.epoch);
 }

@@ -12,3 +12,4 @@ export { createProtocolServer, ProtocolServer, Peer, CLOSE_POLICY, CLOSE_TOO_LAR
 export { connectProtocolClient, ProtocolClient, backoffDelay, type ProtocolClientOptions, type ReconnectOptions } from './client.js';
 export { validateTrainJobSpec, type TrainJobSpec } from './job.js';
 export { openBlockingCollective, BlockingCollective, type BlockingCollectiveOptions } from './collective/blocking-collective.js';
+export * from './run-report/index.js';

@@ -1,23 +1,7 @@
+import type { RunSummary } from '@tensorfleet/protocol';
 import type { TrainingSummary } from '@tensorfleet/ps';
 
-/** DIR/summary.json: what a finished `tensorfleet train` reports, for people, the HPO coordinator and benchmarks. */
-export interface RunSummary {
-  testLoss: number | null;
-  testAccuracy: number | null;
-  testTop5: number | null;
-  epochs: number;
-  steps: number;
-  workers: number;
-  wallSeconds: number;
-  /** Seconds from the command's start to the end of the first epoch whose validation top-1 reached each target. */
-  timeToAccuracy: Record<string, number>;
-  /** Training samples per second over all workers, averaged over the epochs' training phases. */
-  samplesPerSec: number;
-  backend: string;
-  /** The newest checkpoint: model.json + weights.bin that stock tfjs loads, normalization.json beside them. */
-  modelPath: string | null;
-  history: Array<{ epoch: number; loss: number; accuracy: number; valLoss: number | null; valAccuracy: number | null; valTop5: number | null; lr: number; seconds: number; samplesPerSec: number; computeMsPerStep: number; commMsPerStep: number }>;
-}
+export type { RunSummary };
 
 /**
  * Builds the run summary from the parameter server's result. `epochEndTimes[e]` is the wall second (since the command
@@ -36,6 +20,7 @@ export function summarizeRun(
   const trainSeconds = result.epochs.reduce((s, e) => s + e.seconds, 0);
   const samples = result.epochs.reduce((s, e) => s + e.samplesPerSec * e.seconds, 0);
   return {
+    run: result.runId,
     testLoss: result.test?.loss ?? null,
     testAccuracy: result.test?.top1 ?? null,
     testTop5: result.test?.top5 ?? null,

@@ -1,0 +1,19 @@
+/**
+ * How a `tensorfleet` command ends. The HPO coordinator reads a trial's code (diverged = crashed at its epoch), scripts
+ * read every one; nothing else spells these numbers.
+ *
+ * @example
+ * process.exitCode = exitCodes.usage; // `--epochs 1.5`
+ */
+export const exitCodes = {
+  ok: 0,
+  /** The run failed (a lost worker, an unreachable server, a bug). */
+  failed: 1,
+  /** Bad configuration or usage: a flag, a config field, a missing file, a study or trial that does not exist. */
+  usage: 2,
+  /** The recipe diverged: a non-finite loss, gradient or statistic. */
+  diverged: 3,
+  /** Stopped by SIGINT/SIGTERM (a study pauses and can be resumed). */
+  interrupted: 130,
+} as const;
+export type ExitCode = (typeof exitCodes)[keyof typeof exitCodes];

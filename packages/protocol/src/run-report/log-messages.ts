@@ -1,0 +1,23 @@
+/**
+ * The `msg` of the log lines other processes act on. A reader matches a line by these constants, never by a
+ * hand-typed string, so renaming a message cannot silently break `tensorfleet logs`, the coordinator or the terminal.
+ */
+export const logMessages = {
+  /** The parameter server's end-of-epoch line: fields are EpochLine. */
+  epoch: 'epoch',
+  /** The run diverged (the CLI's last line before exit code 3); may carry `epoch`. */
+  diverged: 'diverged',
+  /** A worker gave up: `err` holds the reason (the local cluster reports the first one as the run's cause). */
+  workerFailed: 'worker failed',
+  /** A process picked its tfjs backend: `backend`, `reason`. */
+  backendSelected: 'backend selected',
+  /** All workers joined: `workers`, `stepsPerEpoch`, `epochs`. */
+  training: 'all workers joined; training',
+  /** The parameter server evaluated the test split: `test` {loss, top1, top5, count}. */
+  testEvaluation: 'test evaluation',
+  /** The command finished: testAccuracy, testLoss, wallSeconds, samplesPerSec. */
+  finished: 'run finished',
+  /** A client lost or could not reach its server and tries again: `url`, `error`, `attempt`, `of`, `delayMs`. */
+  retrying: 'retrying',
+} as const;
+export type LogMessage = (typeof logMessages)[keyof typeof logMessages];
