@@ -5,8 +5,9 @@ import { StudyStore } from '../storage/study-store.js';
 import type { StudyRow } from '../storage/types.js';
 import { studyLayout } from '../study/layout.js';
 import { bestConfigYaml } from './best-config.js';
-import { learningCurveChart, objectiveCharts, renderSvg, rungChart, type Chart } from './plots.js';
+import { chartFigure, chartRuntime, chartStyles, escapeHtml } from './chart-html.js';
 import { paramColumns, reportRows } from './rows.js';
+import { studyCharts } from './study-charts.js';
 import { csvTable, markdownTable } from './tables.js';
 
 /** The files a report writes. */
@@ -18,12 +19,11 @@ export interface ReportFiles {
   bestConfig: string | null;
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-
 /**
  * Writes a study's report into `outDir` (default `<study folder>/report`): report.md and trials.csv (the lecture-style
- * table sorted by the objective), best-config.yaml, and report.html with SVG plots rendered by vega-lite: objective
- * against each hyper-parameter, learning curves, and ASHA's rung decisions.
+ * table sorted by the objective), best-config.yaml when a trial has a result, and report.html with the charts of
+ * {@link studyCharts} (rendered to SVG here, redrawn with hover tooltips by the inlined vega runtime: one file that
+ * opens offline).
  *
  * @example
  * const files = await writeReport({ storage: 'runs/hpo/studies.sqlite', study: 'regularization-sweep' });
@@ -64,26 +64,28 @@ async function writeStudyReport(store: StudyStore, study: StudyRow, outDir: stri
     `- searcher: ${spec.searcher} (seed ${spec.seed}); scheduler: ${spec.scheduler.name}${spec.scheduler.name === 'asha' ? ` (η=${spec.scheduler.reductionFactor}, min ${spec.scheduler.minEpochs} epochs)` : ''}`,
     `- objective: ${spec.objective.mode} ${metric}; budget: ${study.trialsPlanned} trials, ≤ ${spec.budget.maxEpochs} epochs each, ≤ ${spec.budget.maxConcurrent} at once`,
     `- trials: ${Object.entries(states).map(([k, v]) => `${v} ${k}`).join(', ')}; epochs spent: ${epochsSpent} of ${study.trialsPlanned * spec.budget.maxEpochs} a FIFO search would spend`,
-    best ? `- best: trial ${best.trial}, ${metric} = ${best.objective} (${best.state}, ${best.epochs} epochs)` : '- best: none yet',
+    best ? `- best: trial ${best.trial}, ${metric} = ${Number(best.objective!.toPrecision(4))} (${best.state}, ${best.epochs} epochs)` : '- best: none yet',
     '',
     'Rows are sorted by the objective; top-1/top-5 are validation accuracies at the trial\'s last epoch; lr is its last lr.',
     '',
   ].join('\n');
-  const markdown = `${summary}\n${markdownTable(rows, columns, metric)}\nFiles: [trials.csv](trials.csv), [best-config.yaml](best-config.yaml), [report.html](report.html)\n`;
+  const links = ['[trials.csv](trials.csv)', ...(bestConfig ? ['[best-config.yaml](best-config.yaml)'] : []), '[report.html](report.html)'];
+  const markdown = `${summary}\n${markdownTable(rows, columns, metric)}\nFiles: ${links.join(', ')}\n`;
 
-  const charts: Chart[] = [...objectiveCharts(trials, columns, metric), learningCurveChart(trials, metrics, metric)];
-  if (spec.scheduler.name === 'asha') charts.push(rungChart(trials, rungs, metric));
-  const svgs = await Promise.all(charts.map((c) => renderSvg(c.spec)));
+  const figures = await Promise.all(studyCharts({ spec, trials, metrics, rungs }).map(({ id, chart }) => chartFigure(chart, id)));
   const html = [
     '<!doctype html><html><head><meta charset="utf-8">',
     `<title>Study ${escapeHtml(study.name)}</title>`,
-    '<style>body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px} figure{display:inline-block;margin:0.5em;vertical-align:top}',
-    'table{border-collapse:collapse;font-size:0.85em} td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}</style></head><body>',
+    '<style>body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px}',
+    'table{border-collapse:collapse;font-size:0.85em} td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}',
+    chartStyles,
+    '</style></head><body>',
     `<h1>Study ${escapeHtml(study.name)}</h1>`,
     `<p>${escapeHtml(summary.split('\n').filter((l) => l.startsWith('- ')).map((l) => l.slice(2)).join(' · '))}</p>`,
-    ...charts.map((c, i) => `<figure><figcaption>${escapeHtml(c.title)}</figcaption>${svgs[i]}</figure>`),
+    ...figures,
     '<h2>Trials</h2>',
     htmlTable(markdownTable(rows, columns, metric)),
+    chartRuntime(),
     '</body></html>',
   ].join('\n');
 
