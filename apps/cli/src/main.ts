@@ -5,6 +5,7 @@ import { hpoCommand } from './commands/hpo.js';
 import { logsCommand } from './commands/logs.js';
 import { psCommand } from './commands/ps.js';
 import { psShardCommand } from './commands/ps-shard.js';
+import { tokenCommand } from './commands/token.js';
 import { trainCommand } from './commands/train.js';
 import { workerCommand } from './commands/worker.js';
 
@@ -20,7 +21,8 @@ export function buildProgram(): Command {
     .addCommand(workerCommand())
     .addCommand(dataCommand())
     .addCommand(hpoCommand())
-    .addCommand(logsCommand());
+    .addCommand(logsCommand())
+    .addCommand(tokenCommand());
 }
 
 /** Runs the CLI; a configuration or usage error prints one clear message and exits 2. */

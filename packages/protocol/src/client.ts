@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { WebSocket } from 'ws';
-import { clientResponse, macEquals, makeNonce, serverProof } from './auth.js';
 import { decodeMessage, encodeMessage } from './codec.js';
 import { ProtocolError } from './errors.js';
+import { ClientHandshake } from './handshake.js';
 import type { Outgoing, ServerMessage, WelcomeMessage, WorkerMessage } from './messages.js';
 import type { ValidationContext } from './validate.js';
 
@@ -19,7 +19,7 @@ export interface ReconnectOptions {
 export interface ProtocolClientOptions {
   /** ws://host:port or wss://host:port of the server. */
   url: string;
-  /** Shared secret; proven by HMAC challenge, never sent. */
+  /** Shared secret; this client proves it by HMAC challenge first, then checks the server's proof. Never sent. */
   token: string;
   /** Shown in the server's logs. */
   name?: string;
@@ -121,7 +121,7 @@ export class ProtocolClient extends EventEmitter {
   /** @internal Opens one connection attempt. */
   open(): void {
     const o = this.options;
-    const nonce = makeNonce();
+    const handshake = new ClientHandshake(o.token);
     this.authenticated = false;
     const socket = new WebSocket(o.url, {
       maxPayload: o.maxPayload ?? 1 << 30,
@@ -138,7 +138,7 @@ export class ProtocolClient extends EventEmitter {
     socket.on('open', () => {
       this.lastHeard = Date.now();
       const id = o.identity?.() ?? { rank: -1, runId: '' };
-      socket.send(encodeMessage({ type: 'hello', role: o.role ?? 'worker', clientNonce: nonce, rank: id.rank, runId: id.runId, name: o.name ?? '' }));
+      socket.send(encodeMessage(handshake.hello({ role: o.role ?? 'worker', rank: id.rank, runId: id.runId, name: o.name ?? '' })));
     });
     socket.on('message', (data, isBinary) => {
       this.lastHeard = Date.now();
@@ -158,14 +158,15 @@ export class ProtocolClient extends EventEmitter {
       if (message.type === 'heartbeat') return;
       if (!this.authenticated) {
         if (message.type === 'challenge') {
-          if (!macEquals(message.proof, serverProof(o.token, nonce, message.nonce))) {
-            this.giveUp(new ProtocolError('auth-failed', `server at ${o.url} could not prove the token`), true);
-            return;
-          }
-          socket.send(encodeMessage({ type: 'auth', response: clientResponse(o.token, message.nonce, nonce) }));
+          socket.send(encodeMessage(handshake.answer(message)));
           return;
         }
         if (message.type === 'welcome') {
+          // The server proves the token only after this client did; a server that cannot is not the one we want.
+          if (!handshake.verify(message)) {
+            this.giveUp(new ProtocolError('auth-failed', `server at ${o.url} could not prove the token`), true);
+            return;
+          }
           clearTimeout(handshakeTimer);
           this.authenticated = true;
           this.attempts = 0;

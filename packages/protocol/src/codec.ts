@@ -10,7 +10,7 @@ export function encodeMessage(message: Outgoing<Message>): Buffer {
 }
 
 /** ws hands binary messages over as a Buffer, an ArrayBuffer or fragments; a text message is refused. */
-function toBytes(data: RawData, isBinary: boolean): Uint8Array {
+export function toBytes(data: RawData, isBinary: boolean): Uint8Array {
   if (!isBinary) throw new ProtocolError('bad-frame', 'text websocket message; frames are binary');
   if (Array.isArray(data)) return Buffer.concat(data);
   if (data instanceof ArrayBuffer) return new Uint8Array(data);

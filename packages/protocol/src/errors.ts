@@ -16,6 +16,7 @@ export type ProtocolErrorCode =
   | 'frame-too-large'
   | 'auth-failed'
   | 'timeout'
+  | 'refused'
   | 'closed'
   | 'remote-error';
 

@@ -8,6 +8,9 @@ export { encodeFrame, decodeFrame, FRAME_MAGIC, FRAME_VERSION, FRAME_HEADER_BYTE
 export { validateMessage, type ValidationContext } from './validate.js';
 export { encodeMessage, decodeMessage, maxPayloadFor } from './codec.js';
 export { makeNonce, serverProof, clientResponse, macEquals, NONCE_BYTES } from './auth.js';
+export { ServerHandshake, ClientHandshake } from './handshake.js';
+export { Admission, type AdmissionLimits } from './admission.js';
+export { estimateTokenBits, tokenProblem, generateToken, MIN_TOKEN_BITS } from './token.js';
 export { createProtocolServer, ProtocolServer, Peer, CLOSE_POLICY, CLOSE_TOO_LARGE, type ProtocolServerOptions } from './server.js';
 export { connectProtocolClient, ProtocolClient, backoffDelay, type ProtocolClientOptions, type ReconnectOptions } from './client.js';
 export { validateTrainJobSpec, type TrainJobSpec } from './job.js';

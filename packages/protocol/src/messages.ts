@@ -4,7 +4,7 @@
  */
 
 /** Version of the message vocabulary; a peer speaking another version is refused with `bad-version`. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2; // 2: the worker proves the token first (challenge has no proof; welcome has it)
 
 /** Worker → server: opens the handshake with a fresh nonce for the server to prove it knows the token. */
 export interface HelloMessage {
@@ -23,12 +23,11 @@ export interface HelloMessage {
   name: string;
 }
 
-/** Server → worker: the server's nonce and its proof of the token (HMAC over both nonces). */
+/** Server → worker: the server's random nonce. Nothing in it depends on the token (see ServerHandshake). */
 export interface ChallengeMessage {
   type: 'challenge';
   v: number;
   nonce: Uint8Array;
-  proof: Uint8Array;
 }
 
 /** Worker → server: HMAC response to the challenge. The token itself never travels. */
@@ -38,11 +37,12 @@ export interface AuthMessage {
   response: Uint8Array;
 }
 
-/** Server → worker: authentication succeeded. */
+/** Server → worker: authentication succeeded; `proof` is the server's HMAC over both nonces (sent only now). */
 export interface WelcomeMessage {
   type: 'welcome';
   v: number;
   sessionId: string;
+  proof: Uint8Array;
 }
 
 /**

@@ -4,10 +4,12 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { clientResponse, macEquals, makeNonce, serverProof } from './auth.js';
+import { Admission, type AdmissionLimits } from './admission.js';
 import { decodeMessage, encodeMessage } from './codec.js';
 import { ProtocolError } from './errors.js';
+import { ServerHandshake } from './handshake.js';
 import type { HelloMessage, Message, Outgoing, ServerMessage, WorkerMessage } from './messages.js';
+import { PendingConnections } from './pending-connections.js';
 import type { ValidationContext } from './validate.js';
 
 /** Options of {@link createProtocolServer}. */
@@ -18,12 +20,19 @@ export interface ProtocolServerOptions {
   host?: string;
   /** Port; default 0 (any free port, read it back from `server.port`). */
   port?: number;
-  /** Largest accepted frame in bytes (see maxPayloadFor); larger frames close the connection with 1009. */
+  /**
+   * Largest accepted frame in bytes once authenticated (see maxPayloadFor); larger frames close the connection with
+   * 1009. Before authentication the limit is `preAuthMaxBytes`.
+   */
   maxPayload: number;
   /** PEM certificate and key: serve wss:// instead of ws://. */
   tls?: { cert: string | Buffer; key: string | Buffer };
-  /** A peer that has not authenticated within this many ms is dropped. Default 10 s. */
+  /** A connection that has not authenticated within this many ms (TCP accept to welcome) is dropped. Default 5 s. */
   handshakeTimeoutMs?: number;
+  /** Bytes a connection may send before it authenticates (HTTP upgrade + hello + auth need < 1 KiB). Default 16 KiB. */
+  preAuthMaxBytes?: number;
+  /** Caps on unauthenticated connections and the failed-authentication lockout (see AdmissionLimits). */
+  admission?: AdmissionLimits;
   /** A peer silent for this many ms is dropped (workers send heartbeats). Default 60 s. */
   idleTimeoutMs?: number;
 }
@@ -86,9 +95,12 @@ export class Peer extends EventEmitter {
 }
 
 /**
- * A websocket endpoint that authenticates workers (HMAC challenge on a shared token), validates every frame before
- * handing it on, answers heartbeats and drops idle or misbehaving peers.
- * Events: 'peer' (Peer) once authenticated; 'rejected' (ProtocolError, remoteAddress) for every refused connection or frame.
+ * A websocket endpoint that authenticates workers (HMAC challenge on a shared token, the worker proving first),
+ * validates every frame before handing it on, answers heartbeats and drops idle or misbehaving peers. Before
+ * authentication a connection is held only within the admission limits, for `handshakeTimeoutMs`, and may send only
+ * `preAuthMaxBytes`.
+ * Events: 'peer' (Peer) once authenticated; 'rejected' (ProtocolError, remoteAddress) for every refused frame or
+ * connection (connections refused at accept are reported at most once a second, with a count).
  */
 export class ProtocolServer extends EventEmitter {
   readonly peers = new Set<Peer>();
@@ -98,29 +110,37 @@ export class ProtocolServer extends EventEmitter {
   constructor(
     private readonly http: HttpServer,
     private readonly wss: WebSocketServer,
+    private readonly gate: PendingConnections,
     readonly url: string,
     readonly port: number,
   ) {
     super();
   }
 
+  /** Unauthenticated connections held right now. */
+  get pendingConnections(): number {
+    return this.gate.admission.pendingCount;
+  }
+
   /**
-   * Stops accepting, closes every peer and the listening socket. With `sayBye` (default) peers get a bye and do not
-   * reconnect; without it they see a dropped transport (as on a crash) and try to reconnect.
+   * Stops accepting, closes every peer, every pending connection and the listening socket. With `sayBye` (default)
+   * peers get a bye and do not reconnect; without it they see a dropped transport (as on a crash) and try to reconnect.
    */
   async close({ sayBye = true }: { sayBye?: boolean } = {}): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
     if (sayBye) for (const peer of this.peers) peer.close('server closing');
     for (const client of this.wss.clients) client.terminate();
+    this.gate.closeAll();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
     this.http.closeAllConnections?.();
-    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+    await closed;
   }
 }
 
 /**
  * Starts a protocol server listening on host:port.
  * @example
- * const server = await createProtocolServer({ token: 's3cret', maxPayload: 64 << 20 });
+ * const server = await createProtocolServer({ token: generateToken(), maxPayload: 64 << 20 });
  * server.on('peer', (peer) => peer.on('message', (m) => console.log(m.type)));
  * console.log(server.url); // ws://127.0.0.1:PORT
  */
@@ -128,43 +148,59 @@ export async function createProtocolServer(options: ProtocolServerOptions): Prom
   if (!options.token) throw new TypeError('createProtocolServer: option "token" must be a non-empty string');
   if (!(options.maxPayload > 0)) throw new TypeError(`createProtocolServer: option "maxPayload" must be > 0, got ${options.maxPayload}`);
   const host = options.host ?? '127.0.0.1';
-  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
+  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 5_000;
   const idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
-  const http = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }) : createHttpServer();
+  // Node's own HTTP timeouts bound the phase before the websocket upgrade (its defaults hold a silent socket ~90 s).
+  const httpOptions = {
+    headersTimeout: handshakeTimeoutMs, requestTimeout: handshakeTimeoutMs + 1_000, keepAliveTimeout: 1_000,
+    connectionsCheckingInterval: Math.min(1_000, handshakeTimeoutMs), maxHeaderSize: 8 * 1024,
+  };
+  const http = options.tls ? createHttpsServer({ ...httpOptions, cert: options.tls.cert, key: options.tls.key }) : createHttpServer(httpOptions);
+  // Plain HTTP requests get a refusal instead of hanging until a timeout.
+  http.on('request', (_req, res) => res.writeHead(426, { connection: 'close', 'content-type': 'text/plain' }).end('websocket only\n'));
   const wss = new WebSocketServer({ server: http, maxPayload: options.maxPayload, perMessageDeflate: false });
+  let server: ProtocolServer | undefined;
+  const gate = new PendingConnections(http, {
+    admission: new Admission(options.admission),
+    handshakeTimeoutMs,
+    preAuthMaxBytes: options.preAuthMaxBytes ?? 16 * 1024,
+    onReject: (error, remote) => server?.emit('rejected', error, remote),
+  });
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
-    http.listen(options.port ?? 0, host, () => resolve());
+    http.listen(options.port ?? 0, host, () => {
+      http.off('error', reject);
+      resolve();
+    });
   });
+  http.on('error', (error) => server?.emit('rejected', new ProtocolError('refused', `listening socket: ${error.message}`), `${host}`));
   const port = (http.address() as AddressInfo).port;
-  const server = new ProtocolServer(http, wss, `${options.tls ? 'wss' : 'ws'}://${host}:${port}`, port);
+  server = new ProtocolServer(http, wss, gate, `${options.tls ? 'wss' : 'ws'}://${host}:${port}`, port);
+  const s = server;
 
   wss.on('connection', (socket, request) => {
-    const remote = `${request.socket.remoteAddress}:${request.socket.remotePort}`;
+    const tcp = request.socket;
+    const remote = `${tcp.remoteAddress}:${tcp.remotePort}`;
+    const handshake = new ServerHandshake(options.token);
     let peer: Peer | undefined;
-    let stage: 'hello' | 'auth' = 'hello';
-    let clientNonce: Uint8Array | undefined;
-    let serverNonce: Uint8Array | undefined;
+    let refused = false;
     let lastHeard = Date.now();
-    let peerHello: HelloMessage | undefined;
     const raw = (m: Outgoing<Message>) => socket.readyState === socket.OPEN && socket.send(encodeMessage(m));
     const reject = (error: ProtocolError) => {
-      server.emit('rejected', error, remote);
+      s.emit('rejected', error, remote);
       if (peer) {
         peer.emit('rejected', error);
         peer.fail(error);
-      } else if (socket.readyState === socket.OPEN) {
+      } else if (!refused) {
+        refused = true;
+        if (error.code === 'auth-failed') gate.admission.recordFailure(tcp.remoteAddress ?? '');
         raw({ type: 'error', code: error.code, message: error.message });
         socket.close(CLOSE_POLICY, error.code);
       }
     };
-    const handshakeTimer = setTimeout(
-      () => reject(new ProtocolError('timeout', `no authentication within ${handshakeTimeoutMs} ms`)),
-      handshakeTimeoutMs,
-    );
     const idleTimer = setInterval(() => {
       if (Date.now() - lastHeard > idleTimeoutMs) {
-        server.emit('rejected', new ProtocolError('timeout', `silent for more than ${idleTimeoutMs} ms`), remote);
+        s.emit('rejected', new ProtocolError('timeout', `silent for more than ${idleTimeoutMs} ms`), remote);
         socket.terminate();
       }
     }, Math.max(10, Math.min(idleTimeoutMs / 2, 5_000)));
@@ -172,46 +208,38 @@ export async function createProtocolServer(options: ProtocolServerOptions): Prom
 
     socket.on('error', (error: Error & { code?: string }) => {
       const tooLarge = error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
-      const pe = new ProtocolError(tooLarge ? 'frame-too-large' : 'bad-frame', `${error.message} (maxPayload ${options.maxPayload} bytes)`);
-      server.emit('rejected', pe, remote);
+      const pe = new ProtocolError(tooLarge ? 'frame-too-large' : 'bad-frame', peer ? `${error.message} (maxPayload ${options.maxPayload} bytes)` : error.message);
+      s.emit('rejected', pe, remote);
       peer?.emit('rejected', pe);
     });
     socket.on('close', (code, reason) => {
-      clearTimeout(handshakeTimer);
       clearInterval(idleTimer);
       if (peer) {
         peer.markClosed();
-        server.peers.delete(peer);
+        s.peers.delete(peer);
         peer.emit('close', code, reason.toString());
       }
     });
     socket.on('message', (data, isBinary) => {
+      // After a refusal nothing more from this connection is looked at (frames may already be queued behind it).
+      if (refused || (peer && !peer.isOpen)) return;
       lastHeard = Date.now();
       let message: WorkerMessage;
       try {
-        message = decodeMessage(data, isBinary, { from: 'worker', ...(peer?.validation() ?? server.shapes) }) as WorkerMessage;
         if (!peer) {
-          if (message.type !== stage) throw new ProtocolError('unexpected-message', `expected "${stage}" during the handshake, got "${message.type}"`);
-          if (message.type === 'hello') {
-            clientNonce = message.clientNonce;
-            serverNonce = makeNonce();
-            stage = 'auth';
-            raw({ type: 'challenge', nonce: serverNonce, proof: serverProof(options.token, clientNonce, serverNonce) });
-            peerHello = message;
+          const step = handshake.receive(data, isBinary);
+          if ('reply' in step) {
+            raw(step.reply);
             return;
           }
-          if (message.type === 'auth') {
-            if (!macEquals(message.response, clientResponse(options.token, serverNonce!, clientNonce!))) {
-              throw new ProtocolError('auth-failed', 'the HMAC response does not match: wrong token');
-            }
-            clearTimeout(handshakeTimer);
-            peer = new Peer(socket, peerHello!, remote, () => server.shapes);
-            server.peers.add(peer);
-            raw({ type: 'welcome', sessionId: peer.id });
-            server.emit('peer', peer);
-            return;
-          }
+          gate.authenticated(tcp);
+          peer = new Peer(socket, step.authenticated, remote, () => s.shapes);
+          s.peers.add(peer);
+          raw({ type: 'welcome', sessionId: peer.id, proof: step.proof });
+          s.emit('peer', peer);
+          return;
         }
+        message = decodeMessage(data, isBinary, { from: 'worker', ...peer.validation() }) as WorkerMessage;
       } catch (error) {
         reject(error instanceof ProtocolError ? error : new ProtocolError('bad-frame', (error as Error).message));
         return;
@@ -224,7 +252,7 @@ export async function createProtocolServer(options: ProtocolServerOptions): Prom
         reject(new ProtocolError('unexpected-message', `"${message.type}" after authentication`));
         return;
       }
-      peer!.emit('message', message);
+      peer.emit('message', message);
     });
   });
   return server;

@@ -146,9 +146,9 @@ const validators: Record<string, Validator> = {
     type: 'hello', v: PROTOCOL_VERSION, role: str(m, 'role', ['worker', 'collective', 'primary']) as 'worker', clientNonce: bytes(m, 'clientNonce', NONCE_BYTES),
     rank: int(m, 'rank', -1, 1 << 20), runId: str(m, 'runId'), name: str(m, 'name'),
   }),
-  challenge: (m) => ({ type: 'challenge', v: PROTOCOL_VERSION, nonce: bytes(m, 'nonce', NONCE_BYTES), proof: bytes(m, 'proof', HMAC_BYTES) }),
+  challenge: (m) => ({ type: 'challenge', v: PROTOCOL_VERSION, nonce: bytes(m, 'nonce', NONCE_BYTES) }),
   auth: (m) => ({ type: 'auth', v: PROTOCOL_VERSION, response: bytes(m, 'response', HMAC_BYTES) }),
-  welcome: (m) => ({ type: 'welcome', v: PROTOCOL_VERSION, sessionId: str(m, 'sessionId') }),
+  welcome: (m) => ({ type: 'welcome', v: PROTOCOL_VERSION, sessionId: str(m, 'sessionId'), proof: bytes(m, 'proof', HMAC_BYTES) }),
   job: (m) => {
     const worldSize = int(m, 'worldSize', 1, 1 << 20);
     return {

@@ -5,6 +5,7 @@ import { Command, Option } from 'commander';
 import { startParameterShard } from '@tensorfleet/ps';
 import { createCliLogger } from '../logging.js';
 import { numberArg } from './options.js';
+import { resolveToken, tokenOptions } from './secret.js';
 
 const binPath = fileURLToPath(new URL('../bin.js', import.meta.url));
 
@@ -13,17 +14,18 @@ const binPath = fileURLToPath(new URL('../bin.js', import.meta.url));
  * `--shards URL,...`) connects, gives it its part of the parameters and drives it; workers push and pull that part here.
  */
 export function psShardCommand(): Command {
+  const [tokenFlag, weakTokenFlag] = tokenOptions();
   return new Command('ps-shard')
     .description('run one parameter shard; the primary parameter server connects to it and assigns its part')
     .option('--host <address>', 'interface to listen on', '0.0.0.0')
     .addOption(new Option('--port <n>', 'port to listen on (0: any free port)').argParser(numberArg('--port', true)).default(7071))
-    .option('--token <secret>', 'shared secret (default: $TENSORFLEET_TOKEN)')
+    .addOption(tokenFlag!)
+    .addOption(weakTokenFlag!)
     .option('--json', 'JSON log lines even on a terminal')
-    .action(async (flags: { host: string; port: number; token?: string; json?: boolean }) => {
+    .action(async (flags: { host: string; port: number; token?: string; allowWeakToken?: boolean; json?: boolean }) => {
       const log = createCliLogger({}, { json: flags.json === true });
-      const token = flags.token ?? process.env.TENSORFLEET_TOKEN;
+      const token = resolveToken(flags, log);
       if (!token) {
-        log.error('no token: pass --token or set TENSORFLEET_TOKEN (the secret of the primary and the workers)');
         process.exitCode = 2;
         return;
       }

@@ -30,6 +30,8 @@ export interface ServeJobOptions {
   onStep?: (progress: StepProgress) => void;
   /** Called once the server listens (start the workers here). */
   onListening?: (ps: ParameterServerHandle) => void;
+  /** PEM certificate and key: serve wss:// (`tensorfleet ps --cert --key`). */
+  tls?: { cert: Buffer; key: Buffer };
   /** Addresses of running parameter shards (`tensorfleet ps-shard`); default: start config.psShards − 1 of them here. */
   shards?: string[];
 }
@@ -74,6 +76,7 @@ async function serveWithShards(
     elastic: config.elastic,
     host: o.host,
     port: o.port,
+    ...(o.tls ? { tls: o.tls } : {}),
     checkpoint: { dir: join(out, 'checkpoints'), ...(config.checkpointEvery > 0 ? { everySteps: config.checkpointEvery } : {}) },
     resume: o.resume,
     ...(o.runId && !o.resume ? { runId: o.runId } : {}),

@@ -1,28 +1,33 @@
 import { Command, Option } from 'commander';
 import { runWorker } from '@tensorfleet/worker';
 import { selectBackend, type BackendPreference } from '@tensorfleet/core';
+import { ConfigError } from '../config/load.js';
 import { createCliLogger } from '../logging.js';
+import { readPem, resolveToken, tokenOptions } from './secret.js';
 
 /** `tensorfleet worker --ps ws://HOST:PORT`: one worker process, on this machine or another, joining a job. */
 export function workerCommand(): Command {
-  return new Command('worker')
+  const command = new Command('worker')
     .description('run one data-parallel worker that joins the parameter server at --ps')
     .requiredOption('--ps <url>', 'ws:// or wss:// address of the parameter server')
-    .option('--token <secret>', 'shared secret (default: $TENSORFLEET_TOKEN); proven by HMAC, never sent')
+    .option('--ca <file>', 'PEM certificate(s) to trust for a wss:// parameter server (e.g. its --cert)')
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).default('auto'))
     .option('--name <name>', 'shown in the parameter server logs')
-    .option('--json', 'JSON log lines even on a terminal')
-    .action(async (flags: { ps: string; token?: string; backend: BackendPreference; name?: string; json?: boolean }) => {
-      const token = flags.token ?? process.env.TENSORFLEET_TOKEN;
+    .option('--json', 'JSON log lines even on a terminal');
+  for (const option of tokenOptions()) command.addOption(option);
+  return command
+    .action(async (flags: { ps: string; token?: string; allowWeakToken?: boolean; ca?: string; backend: BackendPreference; name?: string; json?: boolean }) => {
       const log = createCliLogger({}, { json: flags.json === true }); // the worker binds role, rank and run itself
+      const token = resolveToken(flags, log);
       if (!token) {
-        log.error('no token: pass --token or set TENSORFLEET_TOKEN (the same secret the parameter server was given)');
         process.exitCode = 2;
         return;
       }
+      if (flags.ca !== undefined && !flags.ps.startsWith('wss://')) throw new ConfigError(`--ca is for a wss:// parameter server; --ps is "${flags.ps}"`);
+      const tls = flags.ca !== undefined ? { ca: readPem('--ca', flags.ca) } : undefined;
       try {
         await selectBackend({ preferred: flags.backend, log: (b) => log.info({ role: 'worker', backend: b.name, reason: b.reason }, 'backend selected') });
-        await runWorker({ psUrl: flags.ps, token, logger: log, handleSignals: true, ...(flags.name ? { name: flags.name } : {}) });
+        await runWorker({ psUrl: flags.ps, token, logger: log, handleSignals: true, ...(flags.name ? { name: flags.name } : {}), ...(tls ? { tls } : {}) });
       } catch (err) {
         log.error({ err: (err as Error).message }, 'worker failed');
         process.exitCode = 1;
