@@ -101,19 +101,21 @@ test('a server that cannot prove the token in its welcome is refused by the clie
 });
 
 test('pending connections are capped per address and dropped at the handshake deadline', async () => {
-  await withServer({ handshakeTimeoutMs: 600, admission: { maxPendingPerAddress: 4, maxPending: 100 } }, async (server) => {
+  // Generous margins: a loaded machine is several times slower.
+  await withServer({ handshakeTimeoutMs: 1_500, admission: { maxPendingPerAddress: 4, maxPending: 100 } }, async (server) => {
+    const t0 = Date.now();
     const held = await Promise.all(Array.from({ length: 4 }, () => tcp(server.port)));
-    await new Promise((r) => setTimeout(r, 50));
+    while (server.pendingConnections < 4 && Date.now() - t0 < 1_000) await new Promise((r) => setTimeout(r, 10));
     assert.equal(server.pendingConnections, 4);
     const fifth = await tcp(server.port);
-    assert.equal(await closedWithin(fifth, 400), true, 'the 5th pending socket from one address is refused');
-    const t0 = Date.now();
-    assert.deepEqual(await Promise.all(held.map((s) => closedWithin(s, 3_000))), [true, true, true, true]);
-    assert.ok(Date.now() - t0 < 2_000, 'idle sockets are dropped at the deadline');
+    assert.equal(await closedWithin(fifth, 1_000), true, 'the 5th pending socket from one address is refused');
+    assert.deepEqual(await Promise.all(held.map((s) => closedWithin(s, 6_000))), [true, true, true, true]);
+    const heldFor = Date.now() - t0;
+    assert.ok(heldFor >= 1_400 && heldFor < 5_000, `idle sockets are dropped at the deadline (after ${heldFor} ms)`);
     assert.equal(server.pendingConnections, 0);
     // An authenticated worker is not pending and not bound by the deadline.
     const client = await connectProtocolClient({ url: server.url, token, reconnect: false });
-    await new Promise((r) => setTimeout(r, 900));
+    await new Promise((r) => setTimeout(r, 2_000));
     assert.ok(client.connected);
     client.close();
   });
