@@ -76,6 +76,11 @@ export class BatchNorm extends tf.layers.Layer {
   protected beta: tf.LayerVariable | undefined;
   protected movingMean: tf.LayerVariable | undefined;
   protected movingVariance: tf.LayerVariable | undefined;
+  /**
+   * A frozen layer (fine-tuning) normalizes with its running statistics and never updates them, in training too, as
+   * Keras' BatchNormalization does with `trainable = false`. Set by core's trainer for the layers it freezes.
+   */
+  frozen = false;
 
   constructor(args: BatchNormArgs = {}) {
     super(args);
@@ -116,7 +121,7 @@ export class BatchNorm extends tf.layers.Layer {
     if (x.rank < 2 || x.shape[x.rank - 1] !== channels) {
       throw new Error(`${this.kind()}: expected an input [..., ${channels}] of rank >= 2, got [${x.shape.join(', ')}]`);
     }
-    return isTraining(kwargs) ? this.trainingForward(x) : this.inferenceForward(x);
+    return isTraining(kwargs) && !this.frozen ? this.trainingForward(x) : this.inferenceForward(x);
   }
 
   private inferenceForward(x: tf.Tensor): tf.Tensor {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initializer } from '../init/index.js';
 import { l1, l1l2, l2, type Regularizer } from '../regularizers/index.js';
 import { batchNorm, dropConnectDense, dropout, spatialDropout2d } from '../layers/index.js';
-import type { KernelOptions, LayerSpec, ModelSpec, RegularizerSpec } from './spec.js';
+import { layerName, type KernelOptions, type LayerSpec, type ModelSpec, type RegularizerSpec } from './spec.js';
 import { effectiveRegularizer, validateModelSpec } from './validate.js';
 
 function kernelRegularizer(reg: RegularizerSpec | undefined): Regularizer | undefined {
@@ -29,7 +29,7 @@ function kernelArgs(layer: KernelOptions, spec: ModelSpec, seed: number | undefi
 
 function makeLayer(layer: LayerSpec, index: number, spec: ModelSpec): tf.layers.Layer {
   // Stable names (not tfjs's global counters) so weight names, e.g. "dense_3/kernel", agree across processes.
-  const name = `${layer.type}_${index}`;
+  const name = layerName(layer, index);
   const seed = spec.seed === undefined ? undefined : spec.seed + index;
   switch (layer.type) {
     case 'conv2d':
@@ -75,7 +75,7 @@ function makeLayer(layer: LayerSpec, index: number, spec: ModelSpec): tf.layers.
 /**
  * Builds an uncompiled tfjs LayersModel from a {@link ModelSpec}, after validating it (a bad spec throws a
  * `ModelSpecError` naming the layer index and field). Spec layer i is `model.layers[i + 1]` (after the input layer)
- * and is named `<type>_<i>`, so weight names (e.g. `dense_3/kernel`) are stable across processes.
+ * and is named by its `name`, else `<type>_<i>`, so weight names (e.g. `dense_3/kernel`) are stable across processes.
  * Kernels get the model's `regularizer` unless a layer overrides it; tfjs adds those penalties to the loss in
  * `model.fit`, and core's trainer adds them too.
  *

@@ -1,4 +1,4 @@
-// Public face of core/models: JSON model spec → tfjs LayersModel, and presets.
+// Public face of core/models: JSON model spec → tfjs LayersModel, presets, stock tfjs/Keras model files, pretrained weights.
 export type {
   ActivationName,
   InitializerName,
@@ -24,3 +24,11 @@ export { ModelSpecError, validateModelSpec } from './validate.js';
 export { buildModel } from './build.js';
 export { presetNames, presetSpec } from './presets.js';
 export type { PresetOptions } from './presets.js';
+export { layerName } from './spec.js';
+export type { NamedLayer } from './spec.js';
+export { modelSpecFromKeras, supportedKerasLayers } from './keras-topology.js';
+export { readTfjsModel, type TfjsModel } from './tfjs-model.js';
+export { assignNamedWeights, readManifestWeights, readModelJson, weightShapes, type NamedWeights, type TfjsModelJson } from './named-weights.js';
+export {
+  frozenLayerNames, headClassesIn, headLayerName, pretrainedInit, readPretrainedWeights, withClassCount, type FreezeSpec,
+} from './pretrained.js';

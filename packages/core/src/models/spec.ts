@@ -17,8 +17,22 @@ export interface RegularizerSpec {
   l2?: number;
 }
 
+/** Every layer may carry a name (default `<type>_<index>`): weights are named `<name>/kernel` etc. */
+export interface NamedLayer {
+  /**
+   * Layer name, unique in the model: letters, digits, `_`, `-`. Keeps a Keras/tfjs model's own names (so its
+   * weights, `init.from` and `freeze` lists match by name); default `<type>_<index>`, e.g. `dense_3`.
+   */
+  name?: string;
+}
+
+/** The name layer `index` of a spec gets: its own `name`, else `<type>_<index>` (stable across processes). */
+export function layerName(layer: LayerSpec, index: number): string {
+  return layer.name ?? `${layer.type}_${index}`;
+}
+
 /** Options shared by the layers that own a kernel (conv2d, dense, dropConnectDense). */
-export interface KernelOptions {
+export interface KernelOptions extends NamedLayer {
   /** Add a bias (default true; presets turn it off when BatchNorm follows, as its beta makes it redundant). */
   useBias?: boolean;
   /** Overrides the model's `kernelInitializer`. */
@@ -53,23 +67,23 @@ export interface DropConnectDenseLayerSpec extends KernelOptions {
 }
 
 /** BatchNorm over the last (channel) axis. Give `momentum` (torch, weight of the new batch) or `rho` (lecture, 1 − momentum). */
-export interface BatchNormLayerSpec {
+export interface BatchNormLayerSpec extends NamedLayer {
   type: 'batchNorm';
   momentum?: number;
   rho?: number;
   epsilon?: number;
 }
 
-export interface ReluLayerSpec {
+export interface ReluLayerSpec extends NamedLayer {
   type: 'relu';
 }
 
-export interface ActivationLayerSpec {
+export interface ActivationLayerSpec extends NamedLayer {
   type: 'activation';
   activation: ActivationName;
 }
 
-export interface Pool2dLayerSpec {
+export interface Pool2dLayerSpec extends NamedLayer {
   type: 'maxPool2d' | 'avgPool2d';
   poolSize: number | [number, number];
   /** Defaults to poolSize. */
@@ -78,23 +92,23 @@ export interface Pool2dLayerSpec {
   padding?: 'same' | 'valid';
 }
 
-export interface FlattenLayerSpec {
+export interface FlattenLayerSpec extends NamedLayer {
   type: 'flatten';
 }
 
 /** Inverted dropout of single activations. */
-export interface DropoutLayerSpec {
+export interface DropoutLayerSpec extends NamedLayer {
   type: 'dropout';
   rate: number;
 }
 
 /** Drops whole channels of NHWC feature maps (torch Dropout2d). */
-export interface SpatialDropout2dLayerSpec {
+export interface SpatialDropout2dLayerSpec extends NamedLayer {
   type: 'spatialDropout2d';
   rate: number;
 }
 
-export interface SoftmaxLayerSpec {
+export interface SoftmaxLayerSpec extends NamedLayer {
   type: 'softmax';
 }
 

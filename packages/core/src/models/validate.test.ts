@@ -37,7 +37,7 @@ test('names the layer index and field of a bad value', () => {
 
 test('rejects unknown fields, so a typo is not silently ignored', () => {
   bad(spec([{ type: 'conv2d', filter: 4, kernelSize: 3 } as unknown as LayerSpec, ...head]), /layers\[0\] \(conv2d\): unknown field 'filter' \(allowed: filters, kernelSize/);
-  bad(spec([{ type: 'relu', rate: 0.5 } as unknown as LayerSpec, ...head]), /layers\[0\] \(relu\): unknown field 'rate' \(allowed: none besides type\)/);
+  bad(spec([{ type: 'relu', rate: 0.5 } as unknown as LayerSpec, ...head]), /layers\[0\] \(relu\): unknown field 'rate' \(allowed: name\)/);
   bad({ ...spec(head), regulariser: {} }, /model spec: unknown field 'regulariser'/);
   bad(spec(head, { regularizer: { l3: 1 } as unknown as { l1: number } }), /model spec\.regularizer: unknown field 'l3'/);
 });

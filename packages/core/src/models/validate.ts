@@ -1,4 +1,4 @@
-import { activationNames, initializerNames } from './spec.js';
+import { activationNames, initializerNames, layerName } from './spec.js';
 import type { LayerSpec, LayerType, ModelSpec, RegularizerSpec } from './spec.js';
 
 /** Thrown for a malformed {@link ModelSpec}; the message names the layer index and field. */
@@ -133,7 +133,10 @@ function checkLayer(layer: LayerSpec, index: number, shape: number[], spec: Mode
     throw new ModelSpecError(`${where}.type: expected one of ${allowedTypes.join(', ')}, got ${describe(raw['type'])}`);
   }
   const c = new Checker(`${where} (${layer.type})`, raw);
-  c.onlyFields(fieldsByType[layer.type]);
+  c.onlyFields([...fieldsByType[layer.type], 'name']);
+  if (c.has('name') && !(typeof raw['name'] === 'string' && /^[A-Za-z][\w-]*$/.test(raw['name']) && raw['name'] !== 'input')) {
+    c.fail('name', "a name of letters, digits, _ or - starting with a letter (not 'input')");
+  }
   const needsImage = (): void => {
     if (shape.length !== 3) {
       throw new ModelSpecError(
@@ -253,10 +256,14 @@ export function validateModelSpec(spec: ModelSpec): number[][] {
   }
 
   const shapes: number[][] = [];
+  const names = new Map<string, number>();
   let shape = spec.inputShape;
   spec.layers.forEach((layer, i) => {
     shape = checkLayer(layer, i, shape, spec);
     shapes.push(shape);
+    const name = layerName(layer, i);
+    if (names.has(name)) throw new ModelSpecError(`layers[${i}].name: '${name}' is already the name of layers[${names.get(name)}]`);
+    names.set(name, i);
   });
   const last = spec.layers.length - 1;
   if (!endsInSoftmax(spec.layers[last])) {

@@ -1,6 +1,7 @@
 import { CosineAnnealingLR, type CosineAnnealingLROptions } from './cosine-annealing-lr.js';
 import { ExponentialLR, type ExponentialLROptions } from './exponential-lr.js';
 import { LinearLR, type LinearLROptions } from './linear-lr.js';
+import { LinearWarmup, type LinearWarmupOptions } from './linear-warmup.js';
 import { MultiStepLR, type MultiStepLROptions } from './multi-step-lr.js';
 import { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from './reduce-lr-on-plateau.js';
 import { StepLR, type StepLROptions } from './step-lr.js';
@@ -53,4 +54,16 @@ export function createScheduler<K extends SchedulerName>(
     throw new RangeError(`createScheduler: unknown scheduler '${String(name)}' (known: ${schedulerNames.join(', ')})`);
   }
   return factories[name](target, options ?? ({} as SchedulerOptionsByName[K]));
+}
+
+/**
+ * A scheduler by name after a linear warmup ({@link LinearWarmup}, torch's SequentialLR of LinearLR then the main
+ * one); `main` null keeps the lr constant once warmed up.
+ * @example
+ * const sched = createWarmupScheduler(optimizer, { epochs: 3, startFactor: 0.1 }, { name: 'cosine', options: { tMax: 20 } });
+ */
+export function createWarmupScheduler<K extends SchedulerName>(
+  target: SchedulerTarget, warmup: LinearWarmupOptions, main: { name: K; options: SchedulerOptionsByName[K] } | null,
+): LinearWarmup {
+  return new LinearWarmup(target, warmup, main ? (t) => createScheduler(main.name, t, main.options) : null);
 }

@@ -14,8 +14,9 @@ export { MultiStepLR, type MultiStepLROptions } from './multi-step-lr.js';
 export { ExponentialLR, type ExponentialLROptions } from './exponential-lr.js';
 export { CosineAnnealingLR, type CosineAnnealingLROptions } from './cosine-annealing-lr.js';
 export { LinearLR, type LinearLROptions } from './linear-lr.js';
+export { LinearWarmup, type LinearWarmupOptions, type MainSchedulerFactory } from './linear-warmup.js';
 export {
-  createScheduler, schedulerNames, type SchedulerName, type SchedulerByName, type SchedulerOptionsByName,
+  createScheduler, createWarmupScheduler, schedulerNames, type SchedulerName, type SchedulerByName, type SchedulerOptionsByName,
 } from './create.js';
 export {
   reduceLROnPlateau, ReduceLROnPlateauCallback, type ReduceLROnPlateauCallbackOptions,

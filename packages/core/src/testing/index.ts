@@ -1,2 +1,3 @@
 export { assertClose, loadFixture } from './assert.js';
 export { bnTrainingStep, type BnStepResult } from './bn-training-step.js';
+export { registerFileSaveRouter } from './file-save-router.js';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { labelSmoothingCrossEntropy } from '../losses/index.js';
 import { regularizationPenalty } from '../regularizers/index.js';
+import { BatchNorm } from '../layers/index.js';
 import { countTopK } from './accuracy.js';
 
 /** Options of {@link createTrainer}. */
@@ -14,6 +15,12 @@ export interface TrainerOptions {
    * l1 = λ·Σ|w|, l2 = (λ/2)·Σw².
    */
   regularizer?: { l1?: number; l2?: number };
+  /**
+   * Names of frozen layers (fine-tuning): their weights get no gradient (not computed; {@link Trainer.frozenParameters}
+   * tells the optimizer which to leave alone) and their BatchNorm normalizes with its running statistics and keeps
+   * them, as Keras' `trainable = false` does. The parameter layout stays that of the whole model.
+   */
+  frozen?: string[];
 }
 
 /** Loss, top-1 and top-5 accuracy (fractions), each the mean over `count` samples. */
@@ -29,6 +36,8 @@ export interface Trainer {
   /** Trainable weights' names (e.g. "dense_1/kernel") in the fixed order used by every array below. */
   readonly parameterNames: string[];
   readonly parameterShapes: number[][];
+  /** frozenParameters[i]: parameter i belongs to a frozen layer; its gradient is always zero and no optimizer may move it. */
+  readonly frozenParameters: boolean[];
   /** Non-trainable weights (BatchNorm moving mean/variance) in fixed order. */
   readonly stateNames: string[];
   readonly stateShapes: number[][];
@@ -65,6 +74,22 @@ function checkOptions(options: TrainerOptions): void {
       throw new Error(`createTrainer: regularizer.${key} must be a finite number ≥ 0, got ${JSON.stringify(v)}`);
     }
   }
+  const frozen = options.frozen;
+  if (frozen !== undefined && !(Array.isArray(frozen) && frozen.every((n) => typeof n === 'string'))) {
+    throw new Error(`createTrainer: frozen must be a list of layer names, got ${JSON.stringify(frozen)}`);
+  }
+}
+
+/** Marks the frozen layers (BatchNorm then uses its running statistics) and returns the names of their weights. */
+function freezeLayers(model: tf.LayersModel, names: string[]): Set<string> {
+  const weights = new Set<string>();
+  for (const name of names) {
+    const layer = model.layers.find((l) => l.name === name);
+    if (!layer) throw new Error(`createTrainer: frozen layer "${name}" is not in the model (layers: ${model.layers.map((l) => l.name).join(', ')})`);
+    if (layer instanceof BatchNorm) layer.frozen = true;
+    for (const w of layer.weights) weights.add(w.originalName);
+  }
+  return weights;
 }
 
 function copyOut(t: tf.Tensor): Float32Array {
@@ -133,6 +158,9 @@ export function createTrainer(model: tf.LayersModel, options: TrainerOptions = {
   const inputShape = model.inputs[0]!.shape;
   const params = model.trainableWeights;
   const states = model.nonTrainableWeights;
+  const frozenWeights = freezeLayers(model, options.frozen ?? []);
+  const frozenParameters = params.map((w) => frozenWeights.has(w.originalName));
+  if (params.length > 0 && frozenParameters.every(Boolean)) throw new Error('createTrainer: every layer with parameters is frozen; nothing would train');
   const kernels = params.filter((w) => w.originalName.endsWith('/kernel'));
   const dataLoss = labelSmoothingCrossEntropy({
     epsilon: options.labelSmoothing ?? 0,
@@ -150,6 +178,7 @@ export function createTrainer(model: tf.LayersModel, options: TrainerOptions = {
   return {
     parameterNames: params.map((w) => w.originalName),
     parameterShapes: params.map((w) => [...(w.shape as number[])]),
+    frozenParameters,
     stateNames: states.map((w) => w.originalName),
     stateShapes: states.map((w) => [...(w.shape as number[])]),
     getParameters: () => params.map((w) => copyOut(w.read())),
@@ -160,7 +189,8 @@ export function createTrainer(model: tf.LayersModel, options: TrainerOptions = {
     computeGradients(x, labels) {
       alive();
       checkBatch(x, labels, numClasses, inputShape);
-      const variables = params.map((w) => w.read() as tf.Variable);
+      // Frozen weights are not differentiated at all: their gradients are zeros without a backward pass through them.
+      const variables = params.map((w) => w.read() as tf.Variable).filter((_, i) => !frozenParameters[i]);
       let correct: tf.Tensor | undefined;
       const { value, grads } = tf.tidy(() => {
         const yTrue = tf.oneHot(labels.toInt(), numClasses);
@@ -179,10 +209,10 @@ export function createTrainer(model: tf.LayersModel, options: TrainerOptions = {
         return {
           loss: value.dataSync()[0]!,
           correct: correct!.dataSync()[0]!,
-          grads: variables.map((v, i) => {
-            const g = grads[v.name];
-            // A parameter the loss does not reach has zero gradient (tfjs omits it).
-            return g ? copyOut(g) : new Float32Array(params[i]!.shape.reduce((a: number, b) => a * (b as number), 1));
+          grads: params.map((w, i) => {
+            const g = frozenParameters[i] ? undefined : grads[(w.read() as tf.Variable).name];
+            // A parameter the loss does not reach (or a frozen one) has zero gradient (tfjs omits it).
+            return g ? copyOut(g) : new Float32Array(w.shape.reduce((a: number, b) => a * (b as number), 1));
           }),
         };
       } finally {
