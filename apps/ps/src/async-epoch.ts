@@ -41,11 +41,11 @@ export function applyOnArrival(run: RunContext, rank: number, peer: Peer, m: Pus
     return;
   }
   const staleness = run.updates - run.versionSent[rank]!;
-  run.optimizer.step(m.grads);
+  run.optimizer.step(run.freeze.trainableOf(m.grads));
   run.updates += 1;
   if (m.states.length) {
     run.latestStates[rank] = m.states.map((t) => new Float32Array(t));
-    run.states = meanInRankOrder(run.latestStates.filter((x): x is Float32Array[] => x !== undefined));
+    run.states = run.freeze.keepFrozenStates(run.states, meanInRankOrder(run.latestStates.filter((x): x is Float32Array[] => x !== undefined)));
   }
   const before = gate.minClock;
   gate.pushed(rank);

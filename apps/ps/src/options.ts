@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { OptimizerName, SchedulerName } from '@tensorfleet/core';
+import type { NamedWeights, OptimizerName, SchedulerName } from '@tensorfleet/core';
 import { validateTrainJobSpec, type TrainJobSpec } from '@tensorfleet/protocol';
 import { parseConsistency } from './consistency.js';
 
@@ -11,6 +11,11 @@ export interface ParameterServerOptions {
   workers: number;
   /** What to train: model spec, dataset spec, batch size per worker, epochs, data seed, loss options. */
   job: TrainJobSpec;
+  /**
+   * Weights a fresh run starts from, by name (e.g. core's `pretrainedInit(...)` of `init.from`, or a tfjs model file's
+   * own weights); the others keep their seeded initialization. Ignored when resuming from a checkpoint.
+   */
+  initialWeights?: NamedWeights;
   /** Core optimizer run on the PS. Default SGD { lr: 0.01, momentum: 0.9 }. */
   optimizer?: { name: OptimizerName; options?: Record<string, unknown> };
   /** LR scheduler, stepped once per epoch (ReduceLROnPlateau on the val loss). Default reduceLROnPlateau {}; null for none. */
@@ -96,6 +101,7 @@ export function resolveOptions(o: ParameterServerOptions) {
     fail('elastic', 'sync consistency and bn "local" (elastic membership re-forms the step barrier)', { consistency: o.consistency, bn: job.bn });
   }
   if (o.minWorkers !== undefined && (!Number.isInteger(o.minWorkers) || o.minWorkers < 1)) fail('minWorkers', 'a positive integer', o.minWorkers);
+  if (job.trainer?.frozen?.length && o.shards?.length) fail('shards', 'no parameter shards when layers are frozen (a shard would update its frozen part)', o.shards);
   if (o.elastic && o.shards?.length) fail('elastic', 'no parameter shards (shards expect a fixed world size)', o.shards);
   const hb = o.heartbeatTimeoutMs;
   if (hb !== undefined && !(o.elastic && Number.isFinite(hb) && hb >= 300)) fail('heartbeatTimeoutMs', 'a number ≥ 300 in an elastic run', hb);

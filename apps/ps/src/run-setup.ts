@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import {
-  buildModel, createOptimizer, createScheduler, createTrainer, loadDatasetSpec,
+  assignNamedWeights, buildModel, createOptimizer, createScheduler, createTrainer, loadDatasetSpec,
   type LRScheduler, type Optimizer, type Trainer,
 } from '@tensorfleet/core';
+import { FrozenParameters } from './frozen-parameters.js';
 import { resumeFromLatestCheckpoint } from './run-checkpoint.js';
 import type { EpochSummary } from './run-types.js';
 import { partitionParameters } from './partition.js';
@@ -24,6 +25,8 @@ export interface PreparedRun {
   owned: number[];
   ownedParameters: Float32Array[];
   optimizer: Optimizer;
+  /** Which owned parameters the optimizer moves and which BN statistics stay (frozen layers). */
+  freeze: FrozenParameters;
   scheduler: LRScheduler | null;
   runId: string;
   step: number;
@@ -45,17 +48,20 @@ export function prepareRun(o: ResolvedOptions): PreparedRun {
   }
 
   const model = buildModel(job.model);
+  // Pretrained weights (init.from, a tfjs model's own): a fresh run starts from them; a resume then overwrites them.
+  if (o.initialWeights) assignNamedWeights(model, o.initialWeights);
   const trainer: Trainer = createTrainer(model, job.trainer ?? {});
   const parameters = trainer.getParameters();
   // Sharded servers: this (primary) server owns part 0 of a size-balanced partition, each shard one other part.
   const parts = partitionParameters(trainer.parameterShapes, o.shards.length + 1);
   const owned = parts[0]!;
   const ownedParameters = owned.map((i) => parameters[i]!);
-  const optimizer: Optimizer = createOptimizer(o.optimizer.name, ownedParameters, o.optimizer.options as never);
+  const freeze = new FrozenParameters(trainer, owned);
+  const optimizer: Optimizer = createOptimizer(o.optimizer.name, freeze.trainableOf(ownedParameters), o.optimizer.options as never);
   const scheduler: LRScheduler | null = o.scheduler ? createScheduler(o.scheduler.name, optimizer, (o.scheduler.options ?? {}) as never) : null;
 
   const run: PreparedRun = {
-    data, stepsPerEpoch, model, trainer, parameters, states: trainer.getStates(), parts, owned, ownedParameters, optimizer, scheduler,
+    data, stepsPerEpoch, model, trainer, parameters, states: trainer.getStates(), parts, owned, ownedParameters, optimizer, freeze, scheduler,
     runId: o.runId ?? randomUUID(), step: 0, epoch: 0, history: [], lastCheckpoint: null, resumedFrom: '',
   };
   if (o.resume && o.checkpoint) resumeFromLatestCheckpoint(o, run);

@@ -22,8 +22,11 @@ export async function runSyncEpoch(run: RunContext, endStep: number): Promise<Ep
     }
     const grads = meanInRankOrder(pushes.map((p) => p.grads));
     // SyncBN: every rank's running statistics come from the same global batch, so rank 0's are everyone's.
-    if (run.states.length > 0) run.states = job.bn === 'sync' ? pushes[0]!.states.map((t) => new Float32Array(t)) : meanInRankOrder(pushes.map((p) => p.states));
-    run.optimizer.step(grads);
+    if (run.states.length > 0) {
+      const states = job.bn === 'sync' ? pushes[0]!.states.map((t) => new Float32Array(t)) : meanInRankOrder(pushes.map((p) => p.states));
+      run.states = run.freeze.keepFrozenStates(run.states, states);
+    }
+    run.optimizer.step(run.freeze.trainableOf(grads));
     if (o.elastic) {
       log.info({ step: run.step, epoch: run.epoch, ranks: run.collectedRanks, samples: pushes.reduce((s, p) => s + p.count, 0) }, 'step applied');
     }

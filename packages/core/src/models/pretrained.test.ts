@@ -94,6 +94,7 @@ test('a frozen layer gets zero gradients (not computed) and its BatchNorm normal
   const trainer = createTrainer(model, { frozen: ['body', 'body_bn'] });
   const frozen = trainer.parameterNames.filter((_, i) => trainer.frozenParameters[i]);
   assert.deepEqual(frozen, ['body/kernel', 'body/bias', 'body_bn/gamma', 'body_bn/beta']);
+  assert.deepEqual(trainer.stateNames.filter((_, i) => trainer.frozenStates[i]), ['body_bn/moving_mean', 'body_bn/moving_variance']);
   trainer.setStates(trainer.getStates().map((s, i) => s.map((_, j) => 0.2 + 0.3 * i + j / 10)));
   const before = trainer.getStates();
   const x = tf.randomNormal([8, 6], 0, 1, 'float32', 4);

@@ -41,6 +41,8 @@ export interface Trainer {
   /** Non-trainable weights (BatchNorm moving mean/variance) in fixed order. */
   readonly stateNames: string[];
   readonly stateShapes: number[][];
+  /** frozenStates[i]: state i is a frozen BatchNorm's running statistic, which training leaves as it is. */
+  readonly frozenStates: boolean[];
   getParameters(): Float32Array[];
   /** Validates every array (count, length, finite) before writing any. */
   setParameters(values: Float32Array[]): void;
@@ -181,6 +183,7 @@ export function createTrainer(model: tf.LayersModel, options: TrainerOptions = {
     frozenParameters,
     stateNames: states.map((w) => w.originalName),
     stateShapes: states.map((w) => [...(w.shape as number[])]),
+    frozenStates: states.map((w) => frozenWeights.has(w.originalName)),
     getParameters: () => params.map((w) => copyOut(w.read())),
     setParameters: (values) => assignAll('setParameters', params, values),
     getStates: () => states.map((w) => copyOut(w.read())),
