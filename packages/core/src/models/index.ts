@@ -32,3 +32,4 @@ export { assignNamedWeights, readManifestWeights, readModelJson, weightShapes, t
 export {
   frozenLayerNames, headClassesIn, headLayerName, pretrainedInit, readPretrainedWeights, withClassCount, type FreezeSpec,
 } from './pretrained.js';
+export { ModelInitError, resolveModelInit, type ModelInit, type ModelInitInput, type ResolvedModelInit } from './model-init.js';
