@@ -2,11 +2,14 @@
 // digits with the default augmentations (shift ±10%, brightness ±20%, torchvision RandomErasing p=0.5) and
 // normalization, three ways: typed arrays only, tfjs tensors in this thread (makeBatches), and tensors prefetched by a
 // worker thread (BatchLoader). Then the training throughput of mnist-small-cnn on the selected backend (one worker's
-// compute, no communication) and the ratio, which must be ≥ 5 so data is never the bottleneck.
+// compute, no communication) and the ratio, which must be ≥ 5 so data is never the bottleneck. Then the resident memory
+// of each dataset kind as a worker holds it (bytes for 8-bit sources) beside float32, CIFAR-10 at its full 60,000 images
+// (data/memory.js; `--no-memory` skips it, `--cifar-count N` shrinks it).
 import * as tf from '@tensorflow/tfjs';
 import {
   BatchLoader, computeNormalization, defaultAugment, loadMnistDigits, makeBatches, makeRawBatches, shardIndices,
 } from '@tensorfleet/core';
+import { memoryPerDataset } from './data/memory.js';
 
 function arg(args, name, fallback) {
   const i = args.indexOf(name);
@@ -79,6 +82,9 @@ export async function run(args) {
   });
   const training = await trainingThroughput(batchSize, arg(args, '--steps', 20));
   const pipeline = Math.min(tensors.samplesPerSec, prefetched.samplesPerSec);
+  const memoryLog = json ? () => {} : (line) => console.log(line);
+  if (!json && !args.includes('--no-memory')) console.log('resident memory per dataset (loaded as a worker loads it, after GC, beyond the bare process):');
+  const memory = args.includes('--no-memory') ? undefined : await memoryPerDataset({ cifarCount: arg(args, '--cifar-count', 60000), log: memoryLog });
   const result = {
     suite: 'data',
     dataset: 'mnist-digits',
@@ -91,6 +97,7 @@ export async function run(args) {
       prefetchedTensorsSamplesPerSec: Math.round(prefetched.samplesPerSec),
     },
     training,
+    ...(memory ? { memory } : {}),
     ...(training.samplesPerSec
       ? { ratio: Number((pipeline / training.samplesPerSec).toFixed(1)), ok: pipeline >= 5 * training.samplesPerSec }
       : {}),

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadMnistDigits, splitDataset } from '@tensorfleet/core';
+import { loadMnistDigits, pixelValues, splitDataset } from '@tensorfleet/core';
 import { readSummary, runCli } from './helpers/cli.js';
 
 const stockEval = fileURLToPath(new URL('./helpers/stock-tfjs-eval.js', import.meta.url));
@@ -81,7 +81,8 @@ describe('tensorfleet train with the defaults, one epoch', { timeout: 90_000 }, 
     const [, , testSplit] = splitDataset(loadMnistDigits(), { ratios: [0.8, 0.1, 0.1], seed: 1, stratify: true });
     const images = join(root, 'test-images.f32');
     const labels = join(root, 'test-labels.json');
-    writeFileSync(images, new Uint8Array(testSplit.images.buffer, testSplit.images.byteOffset, testSplit.images.byteLength));
+    const pixels = pixelValues(testSplit); // float32 values (the dataset holds bytes)
+    writeFileSync(images, new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength));
     writeFileSync(labels, JSON.stringify(Array.from(testSplit.labels)));
     // A separate process that imports tfjs alone: nothing of tensorfleet is registered there.
     const result = JSON.parse(execFileSync(process.execPath, [stockEval, summary.modelPath, images, labels], { encoding: 'utf8' }));

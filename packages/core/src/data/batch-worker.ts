@@ -5,7 +5,7 @@ import { SamplePipeline, type PipelineOptions } from './pipeline.js';
 import type { ImageDataset } from './types.js';
 
 const data = workerData as {
-  images: Float32Array;
+  images: ImageDataset['images'];
   labels: Int32Array;
   meta: Omit<ImageDataset, 'images' | 'labels'>;
   indices: Int32Array;

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { SamplePipeline, type PipelineOptions } from './pipeline.js';
+import { allocLike, type PixelArray } from './pixels.js';
 import type { ImageDataset } from './types.js';
 
 /** Options of {@link makeBatches} and {@link BatchLoader}. */
@@ -75,16 +76,17 @@ export interface BatchLoaderOptions extends BatchOptions {
   prefetch?: number;
 }
 
-// Datasets copied into shared memory once, so every loader's worker thread reads them without another copy.
-const shared = new WeakMap<Float32Array, { images: Float32Array; labels: Int32Array }>();
+// Datasets copied into shared memory once, so every loader's worker thread reads them without another copy. Core's
+// loaders and splits already allocate shared memory; this is for datasets built by hand.
+const shared = new WeakMap<PixelArray, { images: PixelArray; labels: Int32Array }>();
 
-function sharedCopy(ds: ImageDataset): { images: Float32Array; labels: Int32Array } {
+function sharedCopy(ds: ImageDataset): { images: PixelArray; labels: Int32Array } {
   if (ds.images.buffer instanceof SharedArrayBuffer && ds.labels.buffer instanceof SharedArrayBuffer) {
     return { images: ds.images, labels: ds.labels };
   }
   let s = shared.get(ds.images);
   if (!s || s.labels.length !== ds.labels.length) {
-    const images = new Float32Array(new SharedArrayBuffer(ds.images.byteLength));
+    const images = allocLike(ds, ds.images.length);
     images.set(ds.images);
     const labels = new Int32Array(new SharedArrayBuffer(ds.labels.byteLength));
     labels.set(ds.labels);

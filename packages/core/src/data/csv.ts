@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { DataFormatError } from './errors.js';
+import { PixelBuilder, scaledLevels } from './pixels.js';
 import type { ImageDataset, TransformName } from './types.js';
 
 /** Options of {@link loadCsv}. */
@@ -37,6 +38,7 @@ const isNumber = (s: string): boolean => s !== '' && Number.isFinite(Number(s));
 /**
  * Loads a CSV file of numeric feature columns and one label column. Labels are non-negative integers or strings
  * (strings become ids in sorted order and are kept as `classNames`). Quoted cells may not contain the delimiter.
+ * Features that are all integers in [0, 255] (pixels) are held as one byte each, others as float32.
  * A malformed row throws a {@link DataFormatError} naming the file, the line and what was expected.
  *
  * @example
@@ -108,7 +110,7 @@ export function loadCsv(source: CsvSource): ImageDataset {
   if (!Number.isFinite(scale)) throw new Error(`${file}: scale must be a finite number, got ${scale}`);
 
   const count = dataRows.length;
-  const images = new Float32Array(count * features);
+  const pixels = new PixelBuilder(count * features, scaledLevels(scale));
   const rawLabels: string[] = new Array(count);
   dataRows.forEach(({ cells, line }, r) => {
     if (cells.length !== columns) {
@@ -122,7 +124,8 @@ export function loadCsv(source: CsvSource): ImageDataset {
         const col = headerNames ? `"${headerNames[c]}"` : `${c}`;
         throw new DataFormatError(file, { line }, `a number in column ${col}`, JSON.stringify(cell));
       }
-      images[k++] = Number(cell) * scale;
+      const raw = Number(cell);
+      pixels.set(k++, raw, raw * scale);
     }
     const label = cells[labelIndex]!;
     if (label === '') throw new DataFormatError(file, { line }, 'a label', 'an empty cell');
@@ -153,7 +156,7 @@ export function loadCsv(source: CsvSource): ImageDataset {
   }
   const tabular = shape[0] === 1 && shape[1] === 1;
   return {
-    images,
+    ...pixels.finish(),
     labels,
     count,
     height: shape[0],

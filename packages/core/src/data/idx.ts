@@ -1,6 +1,7 @@
 import { DataFormatError } from './errors.js';
 import { readMaybeGzip } from './read-file.js';
 import { knownAllowedTransforms } from './label-guard.js';
+import { allocPixels, UNIT_LEVELS } from './pixels.js';
 import type { ImageDataset, TransformName } from './types.js';
 
 /** Where an IDX dataset lives: an images file and a labels file, raw or gzipped (MNIST / Fashion-MNIST layout). */
@@ -64,7 +65,7 @@ function hex(b: number): string {
 
 /**
  * Loads an IDX image/label pair (MNIST, Fashion-MNIST, EMNIST...), raw or .gz, into an ImageDataset with pixels
- * scaled to [0, 1]. Images are [N, H, W] (one channel) or [N, H, W, C]; labels are [N]. A truncated or malformed file
+ * in [0, 1] (k / 255), held as one byte each. Images are [N, H, W] (one channel) or [N, H, W, C]; labels are [N]. A truncated or malformed file
  * throws a {@link DataFormatError} naming the file, the byte offset and what was expected.
  *
  * @example
@@ -84,8 +85,8 @@ export function loadIdx(source: IdxSource): ImageDataset {
     throw new Error(`${source.labels}: has ${labels.dims[0]} labels but ${source.images} has ${count} images`);
   }
   const name = source.name ?? 'idx';
-  const out = new Float32Array(images.data.length);
-  for (let i = 0; i < out.length; i++) out[i] = images.data[i]! / 255;
+  const out = allocPixels('uint8', images.data.length);
+  out.set(images.data);
   const labelArray = Int32Array.from(labels.data);
   let maxLabel = -1;
   for (const l of labelArray) if (l > maxLabel) maxLabel = l;
@@ -99,6 +100,7 @@ export function loadIdx(source: IdxSource): ImageDataset {
   const allowedTransforms = source.allowedTransforms ?? knownAllowedTransforms(name);
   return {
     images: out,
+    levels: UNIT_LEVELS,
     labels: labelArray,
     count,
     height,

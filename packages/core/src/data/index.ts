@@ -1,9 +1,12 @@
-export type { ImageDataset, TransformName } from './types.js';
+export type { DatasetInfo, ImageDataset, TransformName } from './types.js';
+export { allocPixels, compactValues, pixelValues, readPixels, UNIT_LEVELS, type PixelArray } from './pixels.js';
 export { loadMnistDigits } from './mnist.js';
 export { DataFormatError } from './errors.js';
 export { loadIdx, parseIdx, type IdxSource } from './idx.js';
 export { loadCifar10, CIFAR10_CLASSES } from './cifar10.js';
 export { loadCsv, type CsvSource } from './csv.js';
+export { loadImageFolder, IMAGE_EXTENSIONS, type ImageFolderSource } from './image-folder.js';
+export { decodeImage, resizeBilinear, type DecodedImage } from './image-decode.js';
 export { subsetDataset } from './subset.js';
 export { splitDataset, type SplitOptions } from './split.js';
 export {

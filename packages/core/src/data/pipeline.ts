@@ -1,6 +1,7 @@
 import { resolveAugment, type AugmentConfig, type ResolvedAugment } from './augment-config.js';
 import { allowedTransformsOf, assertLabelPreserving } from './label-guard.js';
 import { normalizePixels, parseNormalizationStats, type NormalizationStats } from './normalization.js';
+import { assertPixels, readPixels } from './pixels.js';
 import { sampleRandom, uniformFloat32, uniformRange } from './rng.js';
 import { eraseBox, pyRound, randomErasingBox, shiftFlip, type ImageShape } from './transforms.js';
 import type { ImageDataset } from './types.js';
@@ -19,7 +20,8 @@ export interface PipelineOptions {
 
 /**
  * Turns dataset samples into model-ready pixels, one sample at a time into a caller's buffer (typed-array loops,
- * no allocation per sample). A sample's random draws depend only on (seed, epoch, sample index), not on the worker or
+ * no allocation per sample). Compact (8-bit) datasets become floats here, per sample, so the dataset itself stays
+ * one byte per value. A sample's random draws depend only on (seed, epoch, sample index), not on the worker or
  * batch that draws it, so a run is reproducible whatever the number of workers.
  *
  * @example
@@ -34,11 +36,14 @@ export class SamplePipeline {
   private readonly seed: number;
   private readonly epoch: number;
   private readonly scratch: Float32Array;
+  /** A compact sample as floats, the source of the geometric transforms (unused for float datasets). */
+  private readonly decoded: Float32Array;
 
   constructor(
     readonly ds: ImageDataset,
     options: PipelineOptions = {},
   ) {
+    assertPixels(ds);
     this.shape = { height: ds.height, width: ds.width, channels: ds.channels };
     this.sampleSize = ds.height * ds.width * ds.channels;
     this.augment = options.augment ? resolveAugment(options.augment) : {};
@@ -50,6 +55,7 @@ export class SamplePipeline {
     this.seed = checkUint('seed', options.seed ?? 0);
     this.epoch = checkUint('epoch', options.epoch ?? 0);
     this.scratch = new Float32Array(this.sampleSize);
+    this.decoded = ds.images instanceof Float32Array ? this.scratch : new Float32Array(this.sampleSize);
     const value = this.augment.randomErasing?.value;
     if (Array.isArray(value) && value.length !== 1 && value.length !== ds.channels) {
       throw new Error(`augment.randomErasing.value: expected 1 or ${ds.channels} (channels) values, got ${value.length}`);
@@ -75,7 +81,12 @@ export class SamplePipeline {
       const vflip = a.randomVerticalFlip ? uniformFloat32(rng) < a.randomVerticalFlip.p : false;
       const b = a.randomBrightness;
       const brightness = b ? uniformRange(rng, Math.max(0, 1 - b.factor), 1 + b.factor) : undefined;
-      shiftFlip(ds.images, src, out, offset, shape, {
+      let from = ds.images, at = src;
+      if (!(from instanceof Float32Array)) {
+        readPixels(ds, src, this.sampleSize, this.decoded, 0);
+        [from, at] = [this.decoded, 0];
+      }
+      shiftFlip(from, at, out, offset, shape, {
         dx,
         dy,
         hflip,
@@ -84,7 +95,7 @@ export class SamplePipeline {
         ...(brightness === undefined ? {} : { brightness }),
       });
     } else {
-      out.set(ds.images.subarray(src, src + this.sampleSize), offset);
+      readPixels(ds, src, this.sampleSize, out, offset);
     }
     if (this.stats) {
       const view = out.subarray(offset, offset + this.sampleSize);

@@ -3,18 +3,19 @@ import { resolveAugment, type AugmentConfig } from './augment-config.js';
 import { loadCifar10 } from './cifar10.js';
 import { loadCsv, type CsvSource } from './csv.js';
 import { loadIdx, type IdxSource } from './idx.js';
+import { loadImageFolder, type ImageFolderSource } from './image-folder.js';
 import { assertLabelPreserving } from './label-guard.js';
 import { loadMnistDigits } from './mnist.js';
 import { computeNormalization, type NormalizationStats } from './normalization.js';
 import { splitDataset, validateRatios } from './split.js';
-import type { ImageDataset } from './types.js';
+import type { DatasetInfo, ImageDataset } from './types.js';
 
 /**
  * A dataset described as plain data (JSON / YAML), so a trainer, a worker or an HPO trial can carry it and rebuild
  * exactly the same splits anywhere.
  */
 export interface DatasetSpec {
-  source: 'mnist-digits' | { idx: IdxSource } | { cifar10: string[] } | { csv: CsvSource };
+  source: 'mnist-digits' | { idx: IdxSource } | { cifar10: string[] } | { csv: CsvSource } | { imageFolder: ImageFolderSource };
   /** Default { ratios: [0.8, 0.1, 0.1], seed: 0, stratify: true }; splits are named train, val, test (then split3...). */
   split?: { ratios: number[]; seed?: number; stratify?: boolean };
   /** Per-channel normalization with statistics of the training split. Default true. */
@@ -27,7 +28,8 @@ export interface DatasetSpec {
 export interface PreparedDataset {
   /** The spec with every default filled in (JSON-serializable). */
   spec: Required<Omit<DatasetSpec, 'augment'>> & { augment?: AugmentConfig };
-  source: ImageDataset;
+  /** The loaded source's shape, classes and traits; its samples live in the splits only (held once, not twice). */
+  source: DatasetInfo;
   train: ImageDataset;
   val?: ImageDataset;
   test?: ImageDataset;
@@ -55,7 +57,7 @@ function paths(value: unknown, where: string, baseDir: string): string {
 function loadSource(source: unknown, baseDir: string): ImageDataset {
   if (source === 'mnist-digits') return loadMnistDigits();
   if (!isObject(source) || Object.keys(source).length !== 1) {
-    fail('spec.source', '"mnist-digits" or one of {idx: {images, labels}}, {cifar10: [files]}, {csv: {path, ...}}', source);
+    fail('spec.source', '"mnist-digits" or one of {idx: {images, labels}}, {cifar10: [files]}, {csv: {path, ...}}, {imageFolder: {path, size}}', source);
   }
   const [kind, body] = Object.entries(source)[0]!;
   switch (kind) {
@@ -75,8 +77,12 @@ function loadSource(source: unknown, baseDir: string): ImageDataset {
       if (!isObject(body)) fail('spec.source.csv', '{path, labelColumn?, header?, delimiter?, shape?, scale?}', body);
       return loadCsv({ ...(body as unknown as CsvSource), path: paths(body['path'], 'spec.source.csv.path', baseDir) });
     }
+    case 'imageFolder': {
+      if (!isObject(body)) fail('spec.source.imageFolder', '{path, size: [height, width], channels?, name?}', body);
+      return loadImageFolder({ ...(body as unknown as ImageFolderSource), path: paths(body['path'], 'spec.source.imageFolder.path', baseDir) });
+    }
     default:
-      fail('spec.source', 'one of the kinds idx, cifar10, csv', kind);
+      fail('spec.source', 'one of the kinds idx, cifar10, csv, imageFolder', kind);
   }
 }
 
@@ -94,8 +100,8 @@ export function validateDatasetSpec(spec: unknown): PreparedDataset['spec'] {
   const source = spec['source'];
   const sourceOk =
     source === 'mnist-digits' ||
-    (isObject(source) && Object.keys(source).length === 1 && ['idx', 'cifar10', 'csv'].includes(Object.keys(source)[0]!));
-  if (!sourceOk) fail('spec.source', '"mnist-digits" or one of {idx: {images, labels}}, {cifar10: [files]}, {csv: {path, ...}}', source);
+    (isObject(source) && Object.keys(source).length === 1 && ['idx', 'cifar10', 'csv', 'imageFolder'].includes(Object.keys(source)[0]!));
+  if (!sourceOk) fail('spec.source', '"mnist-digits" or one of {idx: {images, labels}}, {cifar10: [files]}, {csv: {path, ...}}, {imageFolder: {path, size}}', source);
   const split = spec['split'] ?? { ratios: [0.8, 0.1, 0.1] };
   if (!isObject(split)) fail('spec.split', '{ratios, seed?, stratify?}', split);
   for (const k of Object.keys(split)) if (!['ratios', 'seed', 'stratify'].includes(k)) throw new Error(`spec.split: unknown field "${k}"`);
@@ -135,9 +141,10 @@ export function loadDatasetSpec(spec: DatasetSpec, { baseDir = process.cwd() }: 
   parts.forEach((p, i) => (splits[names[i] ?? `split${i}`] = { ...p, name: `${source.name}/${names[i] ?? `split${i}`}` }));
   const train = splits['train']!;
   if (valid.augment) assertLabelPreserving(source, resolveAugment(valid.augment, 'spec.augment'));
+  const { images: _images, levels: _levels, labels: _labels, ...info } = source;
   return {
     spec: valid,
-    source,
+    source: info,
     train,
     ...(splits['val'] ? { val: splits['val'] } : {}),
     ...(splits['test'] ? { test: splits['test'] } : {}),

@@ -53,7 +53,8 @@ function dealingOrder(ds: ImageDataset, seed: number, stratify: boolean): Int32A
 
 /**
  * Splits a dataset into train/val/test (or any number of parts) by ratio: seeded, deterministic, and by default
- * stratified by label. Every sample lands in exactly one split; an empty split is an error.
+ * stratified by label. Every sample lands in exactly one split; an empty split is an error. The splits are views of
+ * one copy of the samples (split after split), so splitting costs one dataset's memory, not more.
  *
  * @example
  * const [train, val, test] = splitDataset(loadMnistDigits(), { ratios: [0.6, 0.2, 0.2], seed: 1 });
@@ -68,12 +69,21 @@ export function splitDataset(ds: ImageDataset, options: SplitOptions): ImageData
     throw new Error(`splitDataset(${ds.name}): ratio ${ratios[empty]} of ${ds.count} samples leaves split ${empty} empty`);
   }
   const order = dealingOrder(ds, seed, options.stratify ?? true);
-  const parts: ImageDataset[] = [];
   let start = 0;
-  sizes.forEach((size, k) => {
-    const idx = order.slice(start, start + size).sort(); // keep source order inside a split: shuffling is the sampler's job
-    parts.push(subsetDataset(ds, idx, `${ds.name}[split ${k}]`));
+  // keep source order inside a split: shuffling is the sampler's job
+  sizes.forEach((size) => (order.subarray(start, start + size).sort(), (start += size)));
+  const all = subsetDataset(ds, order);
+  const sampleSize = ds.height * ds.width * ds.channels;
+  start = 0;
+  return sizes.map((size, k) => {
+    const part: ImageDataset = {
+      ...all,
+      images: all.images.subarray(start * sampleSize, (start + size) * sampleSize),
+      labels: all.labels.subarray(start, start + size),
+      count: size,
+      name: `${ds.name}[split ${k}]`,
+    };
     start += size;
+    return part;
   });
-  return parts;
 }

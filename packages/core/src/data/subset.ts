@@ -1,3 +1,4 @@
+import { allocLike } from './pixels.js';
 import type { ImageDataset } from './types.js';
 
 /**
@@ -8,7 +9,7 @@ import type { ImageDataset } from './types.js';
  */
 export function subsetDataset(ds: ImageDataset, indices: ArrayLike<number>, name = ds.name): ImageDataset {
   const size = ds.height * ds.width * ds.channels;
-  const images = new Float32Array(indices.length * size);
+  const images = allocLike(ds, indices.length * size);
   const labels = new Int32Array(indices.length);
   for (let k = 0; k < indices.length; k++) {
     const i = indices[k]!;

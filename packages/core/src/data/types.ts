@@ -1,3 +1,5 @@
+import type { PixelArray } from './pixels.js';
+
 /** The augmentations the pipeline knows, by their option names in {@link AugmentConfig}. */
 export type TransformName =
   | 'randomShift'
@@ -7,12 +9,15 @@ export type TransformName =
   | 'randomErasing';
 
 /**
- * A set of labelled images held as one flat NHWC Float32Array (row-major: sample, row, column, channel) and integer
- * class labels. Every loader and transform in core speaks this shape.
+ * A set of labelled images held as one flat NHWC array (row-major: sample, row, column, channel) and integer class
+ * labels. Every loader and transform in core speaks this shape. Pixels are stored compactly where the source allows
+ * (see {@link PixelArray}): 8-bit codes with a value table, converted to floats per batch by the pipeline.
  */
 export interface ImageDataset {
-  /** count × height × width × channels pixels, NHWC. */
-  images: Float32Array;
+  /** count × height × width × channels stored values, NHWC: 8-bit codes (with `levels`) or float32 values. */
+  images: PixelArray;
+  /** Present exactly when `images` is a Uint8Array: the float value of each code (256 entries), e.g. k / 255. */
+  levels?: Float32Array;
   /** count class indices in [0, numClasses). */
   labels: Int32Array;
   count: number;
@@ -30,3 +35,9 @@ export interface ImageDataset {
   /** Class names by label, when the source had them (e.g. string labels of a CSV file). */
   classNames?: readonly string[];
 }
+
+/**
+ * What a dataset is, without its samples: shape, classes and traits (e.g. a loaded source whose pixels were released
+ * once split, so a worker holds each sample once).
+ */
+export type DatasetInfo = Omit<ImageDataset, 'images' | 'levels' | 'labels'>;

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { pathToFileURL } from 'node:url';
 import { selectBackend, type BackendPreference } from '../backend/index.js';
-import { loadMnistDigits, Mt19937, splitDataset, type ImageDataset } from '../data/index.js';
+import { loadMnistDigits, Mt19937, pixelValues, splitDataset, type ImageDataset } from '../data/index.js';
 import { labelSmoothingCrossEntropy } from '../losses/index.js';
 import { buildModel, presetNames, presetSpec, type PresetOptions } from '../models/index.js';
 import { reduceLROnPlateau } from '../schedulers/index.js';
@@ -47,7 +47,7 @@ export interface MnistFitResult {
   seconds: number;
 }
 
-function toTensors(ds: ImageDataset, images = ds.images): { x: tf.Tensor4D; y: tf.Tensor2D } {
+function toTensors(ds: ImageDataset, images = pixelValues(ds)): { x: tf.Tensor4D; y: tf.Tensor2D } {
   return tf.tidy(() => ({
     x: tf.tensor4d(images, [ds.count, ds.height, ds.width, ds.channels]),
     y: tf.oneHot(tf.tensor1d(ds.labels, 'int32'), ds.numClasses) as tf.Tensor2D,
