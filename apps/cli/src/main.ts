@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from './config/load.js';
+import { ConfigError } from '@tensorfleet/protocol';
 import { dataCommand } from './commands/data.js';
 import { hpoCommand } from './commands/hpo.js';
 import { logsCommand } from './commands/logs.js';

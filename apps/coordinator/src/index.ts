@@ -4,7 +4,7 @@ export { dimensionSchema, dimensionTypes, looksLikeDimension, type Dimension, ty
 export { parseSearchSpace, parameterKinds, SearchSpaceError, type SearchSpace, type SpaceNode } from './spec/space.js';
 export { studySpecSchema, inventorySchema, epochMetricNames, type StudySpec, type StudySpecInput, type Objective, type Inventory, type InventoryNode, type EpochMetricName } from './spec/schema.js';
 export { parseStudySpec, loadStudySpec, loadInventory, readMappingFile, StudySpecError } from './spec/load.js';
-export { trainConfigFields, unknownTrainField } from './spec/train-fields.js';
+export { trialConfigProblems } from './spec/trial-check.js';
 export { mulberry32, mixSeed, trialRandom } from './search/rng.js';
 export { sampleDimension, sampleNode, sampleSpace, type Assignment } from './search/sample.js';
 export { enumerateGrid, enumerateNode } from './search/grid.js';

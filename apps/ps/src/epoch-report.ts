@@ -1,3 +1,4 @@
+import { schedulerRegistry, stepAtEpochEnd } from '@tensorfleet/core';
 import { logMessages, type EpochLine, type MetricsMessage } from '@tensorfleet/protocol';
 import { combineMetrics, type CombinedMetrics } from './aggregate.js';
 import type { EpochTotals, RunContext } from './run-context.js';
@@ -35,10 +36,7 @@ export async function finishEpoch(run: RunContext, start: EpochStart, totals: Ep
   const steps = run.step - start.firstStep;
   const val = o.job.evaluateVal === false || !data.val ? null : await evaluate(run, 'val');
   const trainLoss = lossSum / Math.max(1, steps);
-  if (scheduler) {
-    if (o.scheduler?.name === 'reduceLROnPlateau') (scheduler as unknown as { step(m: number): void }).step(val ? val.loss : trainLoss);
-    else (scheduler as unknown as { step(): void }).step();
-  }
+  if (scheduler && o.scheduler) stepAtEpochEnd(schedulerRegistry[o.scheduler.name], scheduler, val ? val.loss : trainLoss);
   const seconds = (performance.now() - start.t0) / 1000;
   const summary: EpochSummary = {
     epoch: run.epoch - 1, steps, trainLoss, trainAccuracy: samples ? correct / samples : 0, val, lr, seconds, samplesPerSec: samples / seconds,

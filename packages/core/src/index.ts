@@ -12,3 +12,4 @@ export * from './optim/index.js';
 export * from './regularizers/index.js';
 export * from './schedulers/index.js';
 export * from './train/index.js';
+export * from './spec/index.js';

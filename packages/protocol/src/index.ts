@@ -13,6 +13,7 @@ export { Admission, type AdmissionLimits } from './admission.js';
 export { estimateTokenBits, tokenProblem, generateToken, MIN_TOKEN_BITS } from './token.js';
 export { createProtocolServer, ProtocolServer, Peer, CLOSE_POLICY, CLOSE_TOO_LARGE, type ProtocolServerOptions } from './server.js';
 export { connectProtocolClient, ProtocolClient, backoffDelay, type ProtocolClientOptions, type ReconnectOptions } from './client.js';
-export { validateTrainJobSpec, type TrainJobSpec } from './job.js';
+export { validateTrainJobSpec, trainJobSpecSchema, type TrainJobSpec } from './job.js';
+export * from './spec/index.js';
 export { openBlockingCollective, BlockingCollective, type BlockingCollectiveOptions } from './collective/blocking-collective.js';
 export * from './run-report/index.js';

@@ -1,73 +1,40 @@
-import type { DatasetSpec, ModelSpec, TrainerOptions } from '@tensorfleet/core';
+import { z } from 'zod';
+import { checkedBy, datasetSpecSchema, issueLines, validateModelSpec, type DatasetSpec, type ModelSpec, type TrainerOptions } from '@tensorfleet/core';
+
+const positiveInt = z.number().int().min(1);
+const isMap = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v) && !ArrayBuffer.isView(v);
 
 /**
- * What a training job asks of every worker: the `spec` map of the job message. The model and dataset specs are
- * core's; they are validated in depth where they are used (buildModel, loadDatasetSpec).
+ * What a training job asks of every worker: the `spec` map of the job message. Defined once here; the parameter
+ * server validates it before serving and every worker validates what it receives.
  */
-export interface TrainJobSpec {
-  model: ModelSpec;
-  dataset: DatasetSpec;
-  /** Samples per worker per step; the effective batch is batchSize × worldSize. */
-  batchSize: number;
-  epochs: number;
-  /** Loss options: label smoothing, extra regularization. */
-  trainer?: TrainerOptions;
-  /** Seeds the per-epoch data order (DistributedSampler) and augmentation. */
-  dataSeed: number;
-  /** Cap on steps per epoch (short runs, tests). */
-  maxStepsPerEpoch?: number;
-  /** Evaluate the validation split at each epoch end (default true). */
-  evaluateVal?: boolean;
-  /** Evaluate the test split after the last epoch (default true). */
-  evaluateTest?: boolean;
-  /** Batch size of evaluation (default 500). */
-  evalBatchSize?: number;
-  /**
-   * BatchNorm across workers: 'local' (default; per-worker batch statistics, running statistics averaged by the PS)
-   * or 'sync' (true SyncBN: global batch statistics through a blocking allreduce, see openBlockingCollective).
-   */
-  bn?: 'local' | 'sync';
-  /** How long a SyncBN allreduce may wait for the other workers before failing the step (default 30 s). */
-  collectiveTimeoutMs?: number;
-  /** Heartbeat period the server asks of its workers (set by an elastic server from its heartbeat timeout). */
-  heartbeatIntervalMs?: number;
-}
+export const trainJobSpecSchema = z
+  .object({
+    model: checkedBy(z.custom<ModelSpec>(isMap, 'expected a model spec map'), (m) => validateModelSpec(m)).describe("core's ModelSpec"),
+    dataset: datasetSpecSchema.describe("core's DatasetSpec (paths absolute)") as unknown as z.ZodType<DatasetSpec>,
+    batchSize: positiveInt.describe('samples per worker per step; the effective batch is batchSize × worldSize'),
+    epochs: positiveInt,
+    trainer: z.custom<TrainerOptions>(isMap, 'expected a map of trainer options').optional().describe('loss options: label smoothing, extra regularization'),
+    dataSeed: z.number().int().min(0).describe('seeds the per-epoch data order (DistributedSampler) and augmentation'),
+    maxStepsPerEpoch: positiveInt.optional().describe('cap on steps per epoch (short runs, tests)'),
+    evaluateVal: z.boolean().optional().describe('evaluate the validation split at each epoch end (default true)'),
+    evaluateTest: z.boolean().optional().describe('evaluate the test split after the last epoch (default true)'),
+    evalBatchSize: positiveInt.optional().describe('batch size of evaluation (default 500)'),
+    bn: z.enum(['local', 'sync']).optional().describe("'local' (default): per-worker batch statistics, running statistics averaged; 'sync': true SyncBN"),
+    collectiveTimeoutMs: positiveInt.optional().describe('how long a SyncBN allreduce may wait for the other workers (default 30 s)'),
+    heartbeatIntervalMs: positiveInt.optional().describe('heartbeat period the server asks of its workers'),
+  })
+  .strict();
 
-function isMap(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) && !ArrayBuffer.isView(v);
-}
-
-const KNOWN = ['model', 'dataset', 'batchSize', 'epochs', 'trainer', 'dataSeed', 'maxStepsPerEpoch', 'evaluateVal', 'evaluateTest', 'evalBatchSize', 'bn', 'collectiveTimeoutMs', 'heartbeatIntervalMs'];
+export type TrainJobSpec = z.output<typeof trainJobSpecSchema>;
 
 /**
- * Checks a job spec's own fields (the model and dataset specs only for being maps); throws naming the field, what was
- * expected and what was given.
+ * Checks a job spec; throws naming every bad field, what was expected and what was given.
  * @example
  * validateTrainJobSpec({ model: presetSpec('mlp'), dataset: { source: 'mnist-digits' }, batchSize: 32, epochs: 1, dataSeed: 0 });
  */
 export function validateTrainJobSpec(spec: unknown): TrainJobSpec {
-  const fail = (field: string, expected: string, got: unknown): never => {
-    throw new Error(`job spec: field "${field}": expected ${expected}, got ${JSON.stringify(got)}`);
-  };
-  if (!isMap(spec)) return fail('(root)', 'a map', spec);
-  for (const k of Object.keys(spec)) if (!KNOWN.includes(k)) fail(k, `no such field (known: ${KNOWN.join(', ')})`, spec[k]);
-  const posInt = (k: string, optional = false) => {
-    const v = spec[k];
-    if (optional && v === undefined) return;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail(k, 'a positive integer', v);
-  };
-  if (!isMap(spec.model)) fail('model', 'a model spec map', spec.model);
-  if (!isMap(spec.dataset)) fail('dataset', 'a dataset spec map', spec.dataset);
-  posInt('batchSize');
-  posInt('epochs');
-  posInt('maxStepsPerEpoch', true);
-  posInt('evalBatchSize', true);
-  posInt('collectiveTimeoutMs', true);
-  posInt('heartbeatIntervalMs', true);
-  if (spec.bn !== undefined && spec.bn !== 'local' && spec.bn !== 'sync') fail('bn', '"local" or "sync"', spec.bn);
-  const seed = spec.dataSeed;
-  if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0) fail('dataSeed', 'a non-negative integer', seed);
-  if (spec.trainer !== undefined && !isMap(spec.trainer)) fail('trainer', 'a map of trainer options', spec.trainer);
-  for (const k of ['evaluateVal', 'evaluateTest']) if (spec[k] !== undefined && typeof spec[k] !== 'boolean') fail(k, 'a boolean', spec[k]);
-  return spec as unknown as TrainJobSpec;
+  const result = trainJobSpecSchema.safeParse(spec);
+  if (!result.success) throw new Error(`job spec: ${issueLines(result.error).join('; ')}`);
+  return result.data;
 }

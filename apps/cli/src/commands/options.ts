@@ -1,6 +1,8 @@
 import { InvalidArgumentError, Option } from 'commander';
-import { mergeConfig, readConfigFile, resolveTrainConfig } from '../config/load.js';
-import type { TrainConfig } from '../config/schema.js';
+import { backendPreferences, optimizerRegistry, presetNames, schedulerRegistry } from '@tensorfleet/core';
+import {
+  configBaseDir, mergeConfig, readConfigFile, resolveTrainConfig, trainConfigSchema, type TrainConfig,
+} from '@tensorfleet/protocol';
 
 /** Parses a command-line number, naming the flag when it is not one. */
 export function numberArg(flag: string, integer = false) {
@@ -13,47 +15,94 @@ export function numberArg(flag: string, integer = false) {
   };
 }
 
+/** The default run, read from the schema itself so help texts never drift from it. */
+const defaults = trainConfigSchema.parse({}) as unknown as Record<string, unknown>;
+const defaultAt = (path: string): unknown => path.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], defaults);
+
+/**
+ * A flag that overrides one config field. `override` turns the flag's value into a partial config; by default it
+ * sets `path`. Choices come from the registries, so a new optimizer or preset is a flag choice at once.
+ */
+interface ConfigFlag {
+  flags: string;
+  attribute: string;
+  help: string;
+  /** The config path whose default the help shows. */
+  path: string;
+  choices?: readonly string[];
+  parse?: (raw: string) => unknown;
+  override?: (value: unknown, flags: Record<string, unknown>) => Record<string, unknown>;
+}
+
+const at = (path: string, value: unknown): Record<string, unknown> =>
+  path.split('.').reduceRight<Record<string, unknown>>((inner, key, i, keys) => (i === keys.length - 1 ? { [key]: value } : { [key]: inner }), {});
+
+const integer = (flag: string) => numberArg(flag, true);
+
+/** Every flag that overrides a config field; shared by `train` and `ps`. */
+const configFlags: ConfigFlag[] = [
+  { flags: '--epochs <n>', attribute: 'epochs', path: 'epochs', help: 'epochs to train', parse: integer('--epochs') },
+  { flags: '--batch-size <n>', attribute: 'batchSize', path: 'batchSize', help: 'samples per worker per step', parse: integer('--batch-size') },
+  {
+    flags: '--preset <name>', attribute: 'preset', path: 'model.preset', help: 'model preset (replaces the config\'s model)', choices: presetNames,
+    override: (preset) => ({ model: { preset } }),
+  },
+  {
+    flags: '--bn <mode>', attribute: 'bn', path: 'model.bn', help: 'BatchNorm across workers: local (per-worker statistics), sync (true SyncBN), none',
+    choices: ['local', 'sync', 'none'], override: (bn) => ({ model: { bn: bn === 'none' ? false : bn } }),
+  },
+  { flags: '--ps-shards <k>', attribute: 'psShards', path: 'psShards', help: 'parameter-server processes sharing the parameters', parse: integer('--ps-shards') },
+  { flags: '--elastic', attribute: 'elastic', path: 'elastic', help: 'elastic membership: lost workers are evicted, new ones join at the next epoch' },
+  { flags: '--consistency <mode>', attribute: 'consistency', path: 'consistency', help: 'sync, async, or ssp:S (bounded staleness)' },
+  {
+    flags: '--optimizer <name>', attribute: 'optimizer', path: 'optimizer.name', help: 'optimizer run by the parameter server (replaces the config\'s optimizer)',
+    choices: Object.keys(optimizerRegistry), override: (name) => ({ optimizer: { name } }),
+  },
+  { flags: '--lr <rate>', attribute: 'lr', path: 'optimizer.lr', help: 'learning rate', parse: numberArg('--lr'), override: (lr) => ({ optimizer: { lr } }) },
+  {
+    flags: '--scheduler <name>', attribute: 'scheduler', path: 'scheduler.name', help: 'learning-rate scheduler with its default options (replaces the config\'s scheduler)',
+    choices: ['none', ...Object.keys(schedulerRegistry)], override: (name) => ({ scheduler: { name } }),
+  },
+  { flags: '--backend <name>', attribute: 'backend', path: 'backend', help: 'tfjs backend', choices: backendPreferences },
+  { flags: '--seed <n>', attribute: 'seed', path: 'seed', help: 'seed of the split, data order, dropout and init', parse: integer('--seed') },
+  { flags: '--out <dir>', attribute: 'out', path: 'out', help: 'run folder: summary.json and checkpoints/' },
+  { flags: '--checkpoint-every <steps>', attribute: 'checkpointEvery', path: 'checkpointEvery', help: 'also checkpoint every N steps (0: epoch ends only)', parse: integer('--checkpoint-every') },
+];
+
+/** Fields a flag replaces whole rather than merges into (a new name makes the old options meaningless). */
+const replacedWhole = new Set(['preset', 'optimizer', 'scheduler']);
+
 /** The flags that override a training config's fields; shared by `train` and `ps`. */
 export function trainConfigOptions(): Option[] {
   return [
-    new Option('-c, --config <file>', 'YAML or JSON training config (every field optional; see README)'),
-    new Option('--epochs <n>', 'epochs to train').argParser(numberArg('--epochs', true)),
-    new Option('--batch-size <n>', 'samples per worker per step').argParser(numberArg('--batch-size', true)),
-    new Option('--preset <name>', 'model preset').choices(['mlp', 'mnist-small-cnn', 'seed-convnet']),
-    new Option('--bn <mode>', "BatchNorm across workers: local (per-worker statistics), sync (true SyncBN), none").choices(['local', 'sync', 'none']),
-    new Option('--ps-shards <k>', 'parameter-server processes sharing the parameters').argParser(numberArg('--ps-shards', true)),
-    new Option('--elastic', 'elastic membership: lost workers are evicted, new ones join at the next epoch'),
-    new Option('--consistency <mode>', 'sync (default), async, or ssp:S (bounded staleness)'),
-    new Option('--optimizer <name>', 'optimizer run by the parameter server').choices(['sgd', 'adam', 'adamw', 'rmsprop', 'adagrad']),
-    new Option('--lr <rate>', 'learning rate').argParser(numberArg('--lr')),
-    new Option('--backend <name>', 'tfjs backend').choices(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']),
-    new Option('--seed <n>', 'seed of the split, data order, dropout and init').argParser(numberArg('--seed', true)),
-    new Option('--out <dir>', 'run folder: summary.json and checkpoints/'),
-    new Option('--checkpoint-every <steps>', 'also checkpoint every N steps').argParser(numberArg('--checkpoint-every', true)),
+    new Option('-c, --config <file>', 'YAML or JSON training config (every field optional; `tensorfleet train --help-config` lists them)'),
+    ...configFlags.map((f) => {
+      const fallback = defaultAt(f.path);
+      const option = new Option(f.flags, fallback === undefined || typeof fallback === 'object' ? f.help : `${f.help} (default: ${String(fallback)})`);
+      if (f.choices) option.choices(f.choices);
+      if (f.parse) option.argParser(f.parse as (raw: string) => unknown);
+      return option;
+    }),
   ];
 }
 
-/** Merges --config's file with the flags given and validates the result. */
+/** Merges --config's file with the flags given and validates the result (relative paths: from the file's folder). */
 export function configFromFlags(flags: Record<string, unknown>, extra: Record<string, unknown> = {}): TrainConfig {
-  const file = typeof flags.config === 'string' ? readConfigFile(flags.config) : {};
-  const overrides: Record<string, unknown> = {
-    ...extra,
-    epochs: flags.epochs,
-    batchSize: flags.batchSize,
-    backend: flags.backend,
-    seed: flags.seed,
-    out: flags.out,
-    checkpointEvery: flags.checkpointEvery,
-    consistency: flags.consistency,
-    psShards: flags.psShards,
-    elastic: flags.elastic,
-    model:
-      flags.preset !== undefined || flags.bn !== undefined
-        ? { preset: flags.preset, bn: flags.bn === undefined ? undefined : flags.bn === 'none' ? false : flags.bn }
-        : undefined,
-    optimizer:
-      flags.optimizer !== undefined || flags.lr !== undefined ? { name: flags.optimizer, lr: flags.lr } : undefined,
-  };
-  const cleaned = JSON.parse(JSON.stringify(overrides)) as Record<string, unknown>; // drops undefined leaves
-  return resolveTrainConfig(mergeConfig(file, cleaned), typeof flags.config === 'string' ? flags.config : 'command-line flags');
+  const configFile = typeof flags.config === 'string' ? flags.config : undefined;
+  let merged = configFile ? readConfigFile(configFile) : {};
+  merged = mergeConfig(merged, JSON.parse(JSON.stringify(extra)) as Record<string, unknown>);
+  for (const f of configFlags) {
+    const value = flags[f.attribute];
+    if (value === undefined) continue;
+    const override = f.override ? f.override(value, flags) : at(f.path, value);
+    if (replacedWhole.has(f.attribute)) {
+      const [key] = Object.keys(override);
+      const keep = f.attribute === 'preset' && (merged.model as Record<string, unknown> | undefined)?.preset !== undefined;
+      // --preset keeps the file's preset options (bn, dropout); a new optimizer or scheduler name starts from its defaults.
+      merged = keep ? mergeConfig(merged, override) : { ...merged, [key!]: override[key!] };
+    } else {
+      merged = mergeConfig(merged, override);
+    }
+  }
+  return resolveTrainConfig(merged, configFile ?? 'command-line flags', configBaseDir(configFile));
 }

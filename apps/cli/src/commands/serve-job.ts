@@ -2,8 +2,7 @@ import { existsSync, mkdirSync, renameSync, writeFileSync, openSync, fsyncSync, 
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { startParameterServer, type ParameterServerHandle, type StepProgress, type TrainingSummary } from '@tensorfleet/ps';
-import { jobFromConfig } from '../config/job.js';
-import type { TrainConfig } from '../config/schema.js';
+import { jobFromConfig, type TrainConfig } from '@tensorfleet/protocol';
 import { summarizeRun, type RunSummary } from './train-summary.js';
 import { startLocalShards, type LocalShards } from './ps-shard.js';
 

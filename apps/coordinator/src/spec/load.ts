@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { readConfigFile } from '@tensorfleet/protocol';
 import { z } from 'zod';
 import { inventorySchema, studySpecSchema, type Inventory, type StudySpec } from './schema.js';
-import { leafPaths, unknownTrainField } from './train-fields.js';
+import { trialConfigProblems } from './trial-check.js';
 
 /** A study spec or inventory problem, phrased for the person who wrote the file: which field, what was expected. */
 export class StudySpecError extends Error {
@@ -15,29 +14,19 @@ function describe(error: z.ZodError, source: string): string {
   return `invalid study spec in ${source}:\n${lines.join('\n')}`;
 }
 
-/** Reads a YAML/JSON file into a mapping, with errors naming the file. */
+/** Reads a YAML/JSON file into a mapping, with errors naming the file (the train config's reader, as a spec error). */
 export function readMappingFile(path: string, what = 'file'): Record<string, unknown> {
-  let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    return readConfigFile(path, what);
   } catch (err) {
-    throw new StudySpecError(`cannot read ${what} ${path}: ${(err as Error).message}`);
+    throw new StudySpecError((err as Error).message);
   }
-  let value: unknown;
-  try {
-    value = parseYaml(text);
-  } catch (err) {
-    throw new StudySpecError(`${what} ${path} is not valid YAML/JSON: ${(err as Error).message}`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new StudySpecError(`${what} ${path} must hold a mapping of fields, got ${Array.isArray(value) ? 'a list' : value === null ? 'nothing' : typeof value}`);
-  }
-  return value as Record<string, unknown>;
 }
 
 /**
- * Validates a raw study spec and fills in defaults. When trials run the default train command, every searched path
- * and every `base` field must be a train config field (a typo fails here, not in trial 1).
+ * Validates a raw study spec and fills in defaults. When trials run the default train command, the trial configs
+ * (base plus searched values) are checked against the train config schema: a typo or a bad value fails here, all at
+ * once, not in trial 1.
  *
  * @example
  * const spec = parseStudySpec({ name: 's', objective: { metric: 'valAccuracy' }, budget: { trials: 4, maxEpochs: 2 },
@@ -48,16 +37,8 @@ export function parseStudySpec(raw: unknown, source = 'study spec'): StudySpec {
   if (!result.success) throw new StudySpecError(describe(result.error, source));
   const spec = result.data;
   if (!spec.trial.command) {
-    const problems: string[] = [];
-    for (const [path] of spec.space) {
-      const problem = unknownTrainField(path);
-      if (problem) problems.push(`  space.${path}: ${problem}`);
-    }
-    for (const path of leafPaths(spec.base)) {
-      const problem = unknownTrainField(path);
-      if (problem) problems.push(`  base.${path}: ${problem}`);
-    }
-    if (problems.length) throw new StudySpecError(`invalid study spec in ${source}:\n${problems.join('\n')}`);
+    const problems = trialConfigProblems(spec.base, spec.space);
+    if (problems.length) throw new StudySpecError(`invalid study spec in ${source}: trial configs would be refused:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   }
   return spec;
 }

@@ -89,3 +89,6 @@ export class Adagrad extends Optimizer {
     });
   }
 }
+
+/** Option ranges and defaults, for configs and docs (core/spec builds its schema from them). */
+export { RULES as ADAGRAD_RULES, DEFAULTS as ADAGRAD_DEFAULTS };

@@ -20,3 +20,6 @@ export class Adam extends AdamFamily {
     super('Adam', params, options, DEFAULTS, false);
   }
 }
+
+/** Defaults, for configs and docs (core/spec builds its schema from them and ADAM_RULES). */
+export { DEFAULTS as ADAM_DEFAULTS };

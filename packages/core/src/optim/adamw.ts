@@ -19,3 +19,6 @@ export class AdamW extends AdamFamily {
     super('AdamW', params, options, DEFAULTS, true);
   }
 }
+
+/** Defaults, for configs and docs (core/spec builds its schema from them and ADAM_RULES). */
+export { DEFAULTS as ADAMW_DEFAULTS };

@@ -99,3 +99,6 @@ export class RMSprop extends Optimizer {
     });
   }
 }
+
+/** Option ranges and defaults, for configs and docs (core/spec builds its schema from them). */
+export { RULES as RMSPROP_RULES, DEFAULTS as RMSPROP_DEFAULTS };

@@ -87,3 +87,6 @@ export class SGD extends Optimizer {
     });
   }
 }
+
+/** Option ranges and defaults, for configs and docs (core/spec builds its schema from them). */
+export { RULES as SGD_RULES, DEFAULTS as SGD_DEFAULTS };

@@ -3,15 +3,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, mergeConfig, readConfigFile, resolveTrainConfig } from './load.js';
+import { ConfigError, mergeConfig, readConfigFile, resolveTrainConfig } from './load-config.js';
 
 test('an empty configuration is the README default run', () => {
   const c = resolveTrainConfig({});
   assert.equal(c.model.preset, 'mnist-small-cnn');
   assert.equal(c.workers, 2);
   assert.equal(c.optimizer.name, 'sgd');
-  assert.equal(c.optimizer.lr, undefined);
-  assert.equal(c.optimizer.momentum, undefined);
+  assert.equal(c.optimizer.lr, 0.01);
+  assert.equal(c.optimizer.momentum, 0.9);
   assert.equal(c.l2, 5e-4);
   assert.equal(c.model.bn, true);
   assert.equal(c.labelSmoothing, 0.1);

@@ -1,0 +1,8 @@
+/**
+ * The train config: one schema (train-config.ts) from which the CLI's flags, the parameter server's job, the
+ * coordinator's trial check and docs/config.md are derived.
+ */
+export { trainConfigSchema, bnModeOf, type TrainConfig, type TrainConfigInput } from './train-config.js';
+export { jobFromConfig, type ResolvedJob } from './job-from-config.js';
+export { ConfigError, readConfigFile, mergeConfig, resolveTrainConfig, trainConfigProblems, configBaseDir } from './load-config.js';
+export { optimizerChoice, schedulerChoice, type NamedOptions } from './choices.js';

@@ -1,0 +1,60 @@
+import {
+  loadDatasetSpec, resolveModel, schedulerRegistry, type DatasetSpec, type OptimizerName,
+  type PreparedDataset, type SchedulerName,
+} from '@tensorfleet/core';
+import { validateTrainJobSpec, type TrainJobSpec } from '../job.js';
+import { bnModeOf, type TrainConfig } from './train-config.js';
+
+/** What a parameter server needs from a config: the job every worker receives, and the PS-side optimizer/scheduler. */
+export interface ResolvedJob {
+  job: TrainJobSpec;
+  optimizer: { name: OptimizerName; options: Record<string, unknown> };
+  scheduler: { name: SchedulerName; options: Record<string, unknown> } | null;
+  /** The loaded data the model was sized from (the parameter server in the same process may reuse it). */
+  data: PreparedDataset;
+}
+
+function withoutName(choice: { name: string }): Record<string, unknown> {
+  const { name: _name, ...options } = choice as Record<string, unknown>;
+  return options;
+}
+
+/**
+ * Turns a resolved training config (resolveTrainConfig: paths absolute) into the parameter server's job: the data, the model sized from that data, per-worker batch size, label smoothing, and the
+ * optimizer and scheduler with every option filled in. Loads the data once to learn its shape and class count.
+ * @example
+ * const { job, optimizer, scheduler } = jobFromConfig(resolveTrainConfig({}));
+ */
+export function jobFromConfig(config: TrainConfig, { baseDir = process.cwd() }: { baseDir?: string } = {}): ResolvedJob {
+  const dataset: DatasetSpec = {
+    source: config.data.source as DatasetSpec['source'],
+    split: { ratios: config.data.split, seed: config.seed, stratify: true },
+    normalize: config.data.normalize,
+    ...(Object.keys(config.data.augment).length ? { augment: config.data.augment } : {}),
+  };
+  const data = loadDatasetSpec(dataset, { baseDir });
+  const model = resolveModel(config.model, {
+    baseDir,
+    inputShape: [data.source.height, data.source.width, data.source.channels],
+    numClasses: data.source.numClasses,
+    seed: config.seed,
+    l1: config.l1,
+    l2: config.l2,
+  });
+  const bn = bnModeOf(config);
+  const job = validateTrainJobSpec({
+    model,
+    dataset,
+    batchSize: config.batchSize,
+    epochs: config.epochs,
+    dataSeed: config.seed,
+    trainer: { labelSmoothing: config.labelSmoothing },
+    ...(bn === 'sync' ? { bn: 'sync' as const } : {}),
+  });
+  const optimizerName = config.optimizer.name as OptimizerName;
+  const scheduler =
+    config.scheduler.name === 'none' || !(config.scheduler.name in schedulerRegistry)
+      ? null
+      : { name: config.scheduler.name as SchedulerName, options: withoutName(config.scheduler) };
+  return { job, optimizer: { name: optimizerName, options: withoutName(config.optimizer) }, scheduler, data };
+}
