@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Command, Option } from 'commander';
 import { selectBackend } from '@tensorfleet/core';
-import { ConfigError } from '../config/load.js';
+import { ConfigError } from '@tensorfleet/protocol';
 import { createCliLogger } from '../logging.js';
 import { configFromFlags, numberArg, trainConfigOptions } from './options.js';
 import { readPem, resolveToken, tokenOptions } from './secret.js';

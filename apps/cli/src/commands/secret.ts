@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Option } from 'commander';
 import type { Logger } from 'pino';
 import { tokenProblem } from '@tensorfleet/protocol';
-import { ConfigError } from '../config/load.js';
+import { ConfigError } from '@tensorfleet/protocol';
 
 /** The token flags of every command that serves or joins a job (ps, ps-shard, worker). */
 export function tokenOptions(): Option[] {

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { runWorker } from '@tensorfleet/worker';
 import { selectBackend, type BackendPreference } from '@tensorfleet/core';
-import { ConfigError } from '../config/load.js';
+import { ConfigError } from '@tensorfleet/protocol';
 import { createCliLogger } from '../logging.js';
 import { readPem, resolveToken, tokenOptions } from './secret.js';
 
