@@ -30,7 +30,7 @@ export { reportRows, paramColumns, type ReportRow, type ParamColumn } from './re
 export { markdownTable, csvTable } from './report/tables.js';
 export { studyCharts, type StudyChartData } from './report/study-charts.js';
 export { parameterImportance, scoredTrials, type ParamImportance } from './report/importance.js';
-export type { Chart } from './report/plots.js';
+export { wholeNumberX, type Chart } from './report/plots.js';
 export { chartFigure, chartPayload, chartRuntime, chartStyles, compileChart, escapeHtml, renderSvg, scriptJson, type ChartPayload } from './report/chart-html.js';
 export { studyLogFiles, followLogs, type FollowLogsOptions } from './logs/follow.js';
 export { simulatedEpoch, simulatedTrialScript, type SimulatedConfig, type SimulatedEpoch } from './simulate/index.js';

@@ -55,4 +55,5 @@ export async function finishEpoch(run: RunContext, start: EpochStart, totals: Ep
     stalenessMean: summary.staleness.mean,
   };
   run.log.info(line, logMessages.epoch);
+  o.onEpoch?.(line);
 }

@@ -11,3 +11,5 @@ export { startParameterShard, shardPartPath, type ParameterShardOptions, type Pa
 export { partitionParameters } from './partition.js';
 export { parseConsistency, StalenessGate, type Consistency } from './consistency.js';
 export { CollectiveHub } from './collective-hub.js';
+export { RunMonitor, psMetricNames, stragglerRule, type WorkerStatus, type WorkerEpochTimes } from './metrics.js';
+export { startMetricsServer, MetricsPortInUseError, type MetricsServer } from './metrics-server.js';

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { NamedWeights, OptimizerName, SchedulerName } from '@tensorfleet/core';
-import { validateTrainJobSpec, type TrainJobSpec } from '@tensorfleet/protocol';
+import { validateTrainJobSpec, type EpochLine, type TrainJobSpec } from '@tensorfleet/protocol';
 import { parseConsistency } from './consistency.js';
 
 /** Options of {@link startParameterServer}. */
@@ -63,6 +63,10 @@ export interface ParameterServerOptions {
   heartbeatTimeoutMs?: number;
   /** Called after every applied step (progress bars); must be cheap and must not throw. */
   onStep?: (progress: StepProgress) => void;
+  /** Called after each epoch's line is logged (run reports); must not throw. */
+  onEpoch?: (line: EpochLine) => void;
+  /** Serve Prometheus metrics at http://host:port/metrics (host default 127.0.0.1; port 0 = any free port). */
+  metrics?: { host?: string; port: number };
 }
 
 /** Where training is, after a step was applied. */
@@ -103,6 +107,7 @@ export function resolveOptions(o: ParameterServerOptions) {
   if (o.minWorkers !== undefined && (!Number.isInteger(o.minWorkers) || o.minWorkers < 1)) fail('minWorkers', 'a positive integer', o.minWorkers);
   if (job.trainer?.frozen?.length && o.shards?.length) fail('shards', 'no parameter shards when layers are frozen (a shard would update its frozen part)', o.shards);
   if (o.elastic && o.shards?.length) fail('elastic', 'no parameter shards (shards expect a fixed world size)', o.shards);
+  if (o.metrics !== undefined && !(Number.isInteger(o.metrics.port) && o.metrics.port >= 0 && o.metrics.port <= 65535)) fail('metrics.port', 'an integer port in [0, 65535]', o.metrics.port);
   const hb = o.heartbeatTimeoutMs;
   if (hb !== undefined && !(o.elastic && Number.isFinite(hb) && hb >= 300)) fail('heartbeatTimeoutMs', 'a number ≥ 300 in an elastic run', hb);
   if (consistency.kind !== 'sync' && o.shards?.length) fail('consistency', '"sync" with parameter shards (shards apply lockstep steps)', o.consistency);

@@ -3,6 +3,8 @@ import { createProtocolServer, maxPayloadFor, type ProtocolError } from '@tensor
 import { runAsyncEpoch } from './async-epoch.js';
 import { CollectiveHub } from './collective-hub.js';
 import { finishEpoch, evaluate } from './epoch-report.js';
+import { RunMonitor } from './metrics.js';
+import { startMetricsServer, type MetricsServer } from './metrics-server.js';
 import { resolveOptions, type ParameterServerOptions } from './options.js';
 import { checkpointRun, gatherShards } from './run-checkpoint.js';
 import { emptyEpochStats, type RunContext, type Waiter } from './run-context.js';
@@ -28,7 +30,12 @@ export type { EpochSummary, ParameterServerHandle, TrainingSummary } from './run
  * const summary = await ps.done;
  */
 export async function startParameterServer(options: ParameterServerOptions): Promise<ParameterServerHandle> {
-  const o = resolveOptions(options);
+  // Declared before it is built: the monitor and the shards' onLost read the run, and the run holds both.
+  let run: RunContext;
+  const monitor = new RunMonitor(() => run);
+  const o = resolveOptions({ ...options, onStep: (p) => (monitor.stepApplied(p), options.onStep?.(p)) });
+  // First, so a metrics port in use fails the start before anything else is allocated.
+  const metrics: MetricsServer | null = o.metrics ? await startMetricsServer(monitor, o.metrics) : null;
   const W = o.workers;
   const started = performance.now();
 
@@ -37,8 +44,7 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
   const log = (o.logger ?? pino({ level: 'info' }, pino.destination(2))).child({ role: 'ps', run: prepared.runId });
 
   const shapes = { parameterShapes: trainer.parameterShapes, stateShapes: trainer.stateShapes };
-  // Declared before it is built: the shards' onLost needs the run, and the run holds the shards.
-  let run: RunContext;
+  if (metrics) log.info({ url: metrics.url }, 'metrics served');
   const shards: ShardLink[] = await connectShards(o.shards, {
     token: o.token, runId: prepared.runId, parts: prepared.parts.slice(1), parameters, shapes: shapes.parameterShapes, workers: W,
     stepsPerEpoch: prepared.stepsPerEpoch, step: prepared.step, epoch: prepared.epoch,
@@ -74,6 +80,7 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
   };
 
   const hub = new CollectiveHub(W, log);
+  server.on('peer', (peer) => monitor.watchPeer(peer)); // first: it reads a push's staleness before it is applied
   server.on('peer', (peer) => admitWorker(run, hub, peer));
   server.on('rejected', (e: ProtocolError, remote: string) => log.warn({ code: e.code, remote, err: e.message }, 'refused'));
 
@@ -118,6 +125,7 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
     for (const link of shards) link.close();
     for (const t of run.rejoinTimers.values()) clearTimeout(t);
     await server.close();
+    await metrics?.close();
     trainer.dispose();
     run.model.dispose();
   });
@@ -127,6 +135,9 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
     port: server.port,
     url: server.url,
     runId: run.runId,
+    metricsUrl: metrics?.url ?? null,
+    workers: () => monitor.workers(),
+    workerEpochs: () => monitor.workerEpochs(),
     done,
     snapshot: () => ({ step: run.step, epoch: run.epoch, parameters: parameters.map((p) => new Float32Array(p)), states: run.states.map((s) => new Float32Array(s)) }),
     close: async () => {

@@ -1,5 +1,6 @@
 import type { NormalizationStats } from '@tensorfleet/core';
 import type { CombinedMetrics } from './aggregate.js';
+import type { WorkerEpochTimes, WorkerStatus } from './metrics.js';
 
 /** One epoch's record in the summary and the logs. */
 export interface EpochSummary {
@@ -48,6 +49,12 @@ export interface ParameterServerHandle {
   /** ws://host:port (wss:// with TLS) for the workers. */
   url: string;
   runId: string;
+  /** http://host:port/metrics when `metrics` was asked for, else null. */
+  metricsUrl: string | null;
+  /** Every worker connection seen: rank, host, step, last frame, step times, straggler mark. */
+  workers(): WorkerStatus[];
+  /** Each worker's mean compute and communication ms per step, per epoch. */
+  workerEpochs(): WorkerEpochTimes[];
   /** Resolves with the summary when training is over; rejects if the run fails (lost worker, close()). */
   done: Promise<TrainingSummary>;
   /** Copies of the current step, parameters and BN states (for tests and monitoring). */

@@ -86,6 +86,29 @@ export function trainConfigOptions(): Option[] {
   ];
 }
 
+/** The PS's /metrics port unless --metrics-port says otherwise (the port OpenTelemetry's Prometheus exporter uses). */
+export const defaultMetricsPort = 9464;
+
+/** --metrics-port and --metrics-host, shared by `train` and `ps`. */
+export function metricsOptions(): Option[] {
+  return [
+    new Option('--metrics-port <n>', `serve Prometheus metrics at http://HOST:N/metrics (0 = off; default ${defaultMetricsPort}, skipped with a warning when taken)`)
+      .argParser((raw) => {
+        const port = numberArg('--metrics-port', true)(raw);
+        if (port < 0 || port > 65535) throw new InvalidArgumentError(`--metrics-port expects a port in [0, 65535], got "${raw}"`);
+        return port;
+      }),
+    new Option('--metrics-host <address>', 'interface /metrics listens on (it has no authentication)').default('127.0.0.1'),
+  ];
+}
+
+/** The PS's metrics option from those flags: undefined when off; the default port falls back to none when taken. */
+export function metricsFromFlags(flags: Record<string, unknown>): { host: string; port: number; fallback: boolean } | undefined {
+  const port = flags.metricsPort as number | undefined;
+  if (port === 0) return undefined;
+  return { host: (flags.metricsHost as string | undefined) ?? '127.0.0.1', port: port ?? defaultMetricsPort, fallback: port === undefined };
+}
+
 /** Merges --config's file with the flags given and validates the result (relative paths: from the file's folder). */
 export function configFromFlags(flags: Record<string, unknown>, extra: Record<string, unknown> = {}): TrainConfig {
   const configFile = typeof flags.config === 'string' ? flags.config : undefined;

@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { selectBackend } from '@tensorfleet/core';
 import { ConfigError } from '@tensorfleet/protocol';
 import { createCliLogger } from '../logging.js';
-import { configFromFlags, numberArg, trainConfigOptions } from './options.js';
+import { configFromFlags, metricsFromFlags, metricsOptions, numberArg, trainConfigOptions } from './options.js';
 import { readPem, resolveToken, tokenOptions } from './secret.js';
 import { serveJob } from './serve-job.js';
 
@@ -20,6 +20,7 @@ export function psCommand(): Command {
     .option('--resume', 'continue from the newest checkpoint in OUT/checkpoints')
     .option('--json', 'JSON log lines even on a terminal');
   for (const option of [...tokenOptions(), ...trainConfigOptions()]) command.addOption(option);
+  for (const option of metricsOptions()) command.addOption(option);
   return command.action(async (flags: Record<string, unknown>) => {
     const startedAt = performance.now();
     const json = flags.json === true;
@@ -37,7 +38,7 @@ export function psCommand(): Command {
     try {
       const { path } = await serveJob(config, {
         token, logger: log, backend: backend.name, host: flags.host as string, port: flags.port as number,
-        resume: flags.resume === true, runId: run, startedAt, ...(tls ? { tls } : {}),
+        resume: flags.resume === true, runId: run, startedAt, ...(tls ? { tls } : {}), metrics: metricsFromFlags(flags),
         ...(typeof flags.shards === 'string' ? { shards: flags.shards.split(',').map((u) => u.trim()).filter(Boolean) } : {}),
       });
       process.stdout.write(`${path}\n`);

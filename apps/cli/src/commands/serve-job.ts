@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { startParameterServer, type ParameterServerHandle, type StepProgress, type TrainingSummary } from '@tensorfleet/ps';
+import { MetricsPortInUseError, startParameterServer, type ParameterServerHandle, type ParameterServerOptions, type StepProgress, type TrainingSummary } from '@tensorfleet/ps';
 import { jobFromConfig, type TrainConfig } from '@tensorfleet/protocol';
+import { LiveRunReport } from '../report-html/write-run-report.js';
 import { summarizeRun, type RunSummary } from './train-summary.js';
 import { startLocalShards, type LocalShards } from './ps-shard.js';
 
@@ -31,6 +32,11 @@ export interface ServeJobOptions {
   onListening?: (ps: ParameterServerHandle) => void;
   /** PEM certificate and key: serve wss:// (`tensorfleet ps --cert --key`). */
   tls?: { cert: Buffer; key: Buffer };
+  /**
+   * Serve Prometheus metrics at http://host:port/metrics; `fallback`: the port is only a default, so when it is taken
+   * the run goes on without /metrics (and says so) instead of failing.
+   */
+  metrics?: { host?: string; port: number; fallback?: boolean };
   /** Addresses of running parameter shards (`tensorfleet ps-shard`); default: start config.psShards − 1 of them here. */
   shards?: string[];
 }
@@ -64,7 +70,8 @@ async function serveWithShards(
   config: TrainConfig, o: ServeJobOptions, out: string, shards: string[], epochEndTimes: number[],
 ): Promise<{ summary: RunSummary; path: string; result: TrainingSummary }> {
   const { job, optimizer, scheduler } = jobFromConfig(config);
-  const ps = await startParameterServer({
+  const report = new LiveRunReport(out, { config: config as unknown as Record<string, unknown>, backend: o.backend });
+  const psOptions: ParameterServerOptions = {
     ...(shards.length ? { shards } : {}),
     token: o.token,
     workers: config.workers,
@@ -84,10 +91,22 @@ async function serveWithShards(
       if (p.step % p.stepsPerEpoch === 0) epochEndTimes[p.step / p.stepsPerEpoch - 1] = (performance.now() - o.startedAt) / 1000;
       o.onStep?.(p);
     },
+    onEpoch: (line) => void report.epoch(line).catch((err: Error) => o.logger.warn({ err: err.message }, 'report.html not written')),
+    ...(o.metrics ? { metrics: { host: o.metrics.host, port: o.metrics.port } } : {}),
+  };
+  const ps = await startParameterServer(psOptions).catch((err: unknown) => {
+    if (!(err instanceof MetricsPortInUseError && o.metrics?.fallback)) throw err;
+    o.logger.warn(`${err.message}; training without /metrics`);
+    return startParameterServer({ ...psOptions, metrics: undefined });
   });
-  o.logger.info({ url: ps.url, workers: config.workers, out }, 'parameter server listening');
+  o.logger.info({ url: ps.url, workers: config.workers, out, ...(ps.metricsUrl ? { metrics: ps.metricsUrl } : {}) }, 'parameter server listening');
+  report.attach(ps);
   o.onListening?.(ps);
-  const result = await ps.done;
+  const result = await ps.done.catch(async (err: unknown) => {
+    await report.finish(null).catch(() => {});
+    throw err;
+  });
+  await report.finish(result).catch((err: Error) => o.logger.warn({ err: err.message }, 'report.html not written'));
   const summary = summarizeRun(result, {
     backend: o.backend,
     wallSeconds: (performance.now() - o.startedAt) / 1000,

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Command, Option } from 'commander';
 import { selectBackend } from '@tensorfleet/core';
 import { createCliLogger } from '../logging.js';
-import { configFromFlags, numberArg, trainConfigOptions } from './options.js';
+import { configFromFlags, metricsFromFlags, metricsOptions, numberArg, trainConfigOptions } from './options.js';
 import { startLocalWorkers, type LocalWorkers } from './local-cluster.js';
 import { epochProgressBar } from './progress.js';
 import { serveJob } from './serve-job.js';
@@ -39,6 +39,7 @@ export async function runTrain(flags: Record<string, unknown>): Promise<number> 
       resume: flags.resume === true,
       runId: run,
       startedAt,
+      metrics: metricsFromFlags(flags),
       onStep: (p) => bar.update(p),
       onListening: (ps) => {
         workers = startLocalWorkers(config.workers, { psUrl: ps.url, token, backend: config.backend, json });
@@ -82,6 +83,7 @@ export function trainCommand(): Command {
     .option('--resume', 'continue from the newest checkpoint in OUT/checkpoints')
     .option('--json', 'JSON log lines even on a terminal');
   for (const option of trainConfigOptions()) command.addOption(option);
+  for (const option of metricsOptions()) command.addOption(option);
   return command.action(async (flags: Record<string, unknown>) => {
     process.exitCode = await runTrain(flags);
   });

@@ -22,8 +22,13 @@ const stateColors = {
   domain: ['completed', 'stopped', 'running', 'pending', 'crashed', 'failed'],
   range: ['#1f77b4', '#9ecae1', '#2ca02c', '#bbbbbb', '#d62728', '#7f7f7f'],
 };
-/** An axis of whole numbers (epochs, counts): without the format vega prints a lone epoch as "1.000000". */
-const integerAxis = { tickMinStep: 1, format: 'd' };
+/**
+ * An x axis of whole numbers (epochs, counts) as an ordinal scale: a tick and label at each value. A quantitative
+ * axis prints a lone epoch as "1.000000", and in the browser puts ticks at halves ("1 2 2 3") whatever tickMinStep says.
+ */
+export function wholeNumberX(field: string, title: string): Record<string, unknown> {
+  return { field, type: 'ordinal', title, axis: { labelAngle: 0, labelOverlap: true } };
+}
 const isNumericColumn = (column: ParamColumn, values: unknown[]) =>
   column.kind !== 'choice' && column.kind !== 'grid' && values.every((v) => typeof v === 'number');
 const paramValue = (t: TrialRow, path: string) => t.params.find((p) => p.name === path)?.value;
@@ -79,7 +84,7 @@ export function learningCurveChart(trials: TrialRow[], metrics: MetricRow[], met
     .map((m) => ({ trial: byId.get(m.trialId)!.number, label: `#${byId.get(m.trialId)!.number}`, state: byId.get(m.trialId)!.state, epoch: m.epoch, value: m.metrics[metric] }));
   if (data.length === 0) return { title: `learning curves: ${metric} per epoch`, spec: null, note: 'no trial has finished an epoch yet' };
   const encoding = {
-    x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: integerAxis },
+    x: wholeNumberX('epoch', 'epoch'),
     y: { field: 'value', type: 'quantitative', title: metric, scale: { zero: false } },
     color: { field: 'state', type: 'nominal', scale: stateColors },
   };
@@ -126,7 +131,7 @@ export function rungChart(trials: TrialRow[], rungs: RungRecord[], metric: strin
       data: { values: data },
       mark: { type: 'point', filled: true, size: 80 },
       encoding: {
-        x: { field: 'order', type: 'quantitative', title: 'arrival at a rung', axis: integerAxis },
+        x: wholeNumberX('order', 'arrival at a rung'),
         y: { field: 'value', type: 'quantitative', title: metric, scale: { zero: false } },
         color: { field: 'decision', type: 'nominal', scale: { domain: ['continue', 'stop'], range: ['#2ca02c', '#d62728'] } },
         shape: { field: 'rung', type: 'nominal' },
@@ -154,7 +159,7 @@ export function bestSoFarChart(trials: TrialRow[], objective: Objective): Chart 
     spec: {
       $schema: schema, width: 520, height: 260,
       data: { values: data },
-      encoding: { x: { field: 'finished', type: 'quantitative', title: 'trials finished', axis: integerAxis } },
+      encoding: { x: wholeNumberX('finished', 'trials finished') },
       layer: [
         { mark: { type: 'line', interpolate: 'step-after', color: '#ff7f0e', strokeWidth: 2 }, encoding: { y: { field: 'best', type: 'quantitative', title: objective.metric, scale: { zero: false } } } },
         {

@@ -12,8 +12,10 @@ export const runFiles = {
   metrics: 'metrics.csv',
   /** The run's RunSummary, written once at the end (its path is the command's last stdout line). */
   summary: 'summary.json',
-  /** A self-contained HTML report of the run. */
+  /** A self-contained HTML report of the run, refreshed at every epoch end. */
   report: 'report.html',
+  /** What report.html is drawn from (config, environment, epochs, per-worker times, the /metrics URL): the dashboard reads it. */
+  reportData: 'report.json',
   /** Checkpoint folders and latest.json. */
   checkpoints: 'checkpoints',
 } as const;

@@ -1,0 +1,133 @@
+import { join } from 'node:path';
+import { stringify as toYaml } from 'yaml';
+import { chartFigure, chartRuntime, chartStyles, escapeHtml } from '@tensorfleet/coordinator';
+import { runFiles, type EpochLine } from '@tensorfleet/protocol';
+import type { ParameterServerHandle, TrainingSummary } from '@tensorfleet/ps';
+import { writeFileAtomic } from '../commands/serve-job.js';
+import { runCharts } from './run-charts.js';
+import type { RunReportData } from './run-report-data.js';
+
+const pageStyles = [
+  'body{font-family:system-ui,sans-serif;margin:2em;max-width:1250px;color:#222}',
+  'table{border-collapse:collapse;font-size:0.85em;margin:0.5em 0} td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}',
+  'pre{background:#f6f6f6;padding:0.8em;font-size:0.8em;max-height:28em;overflow:auto}',
+  'h1 .state{font-size:0.55em;font-weight:normal;color:#666;margin-left:0.6em}',
+].join('\n');
+
+const pct = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? `${(v * 100).toFixed(2)}%` : '–');
+
+/** The environment and headline numbers as a two-column table. */
+function facts(data: RunReportData): string {
+  const last = data.epochs.at(-1);
+  const rows: [string, string][] = [
+    ['run', data.runId],
+    ['state', data.state],
+    ['epochs', `${data.epochs.length} of ${String(data.config.epochs ?? '?')}`],
+    ['backend', data.environment.backend],
+    ['workers', `${data.environment.workers} (${data.environment.consistency})`],
+    ['hosts', data.environment.hosts.join(', ') || '–'],
+    ['validation accuracy', pct(last?.valAccuracy)],
+    ['test accuracy', pct(data.test?.top1)],
+    ['node', `${data.environment.node} on ${data.environment.platform}`],
+    ['started', new Date(data.environment.startedAt).toISOString()],
+  ];
+  return `<table>${rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>`;
+}
+
+/**
+ * OUT/report.html: the run's charts ({@link runCharts}), environment and config, one self-contained file (the vega
+ * runtime inlined, the SVG pre-rendered) that opens offline.
+ *
+ * @example
+ * writeFileSync('report.html', await runReportHtml(data));
+ */
+export async function runReportHtml(data: RunReportData): Promise<string> {
+  const figures = await Promise.all(runCharts(data).map(({ id, chart }) => chartFigure(chart, id)));
+  return [
+    '<!doctype html><html><head><meta charset="utf-8">',
+    `<title>tensorfleet run ${escapeHtml(data.runId)}</title>`,
+    `<style>${pageStyles}\n${chartStyles}</style></head><body>`,
+    `<h1>Run ${escapeHtml(data.runId)}<span class="state">${escapeHtml(data.state)}, updated ${escapeHtml(new Date(data.updatedAt).toISOString())}</span></h1>`,
+    facts(data),
+    ...figures,
+    '<h2>Config</h2>',
+    `<pre>${escapeHtml(toYaml(data.config))}</pre>`,
+    chartRuntime(),
+    '</body></html>',
+  ].join('\n');
+}
+
+/**
+ * Writes OUT/report.json and OUT/report.html, each atomically; calls are queued so a slow render never lets an older
+ * state overwrite a newer one.
+ *
+ * @example
+ * const reporter = new RunReportWriter(out);
+ * await reporter.write(data); // at every epoch end and once at the end
+ */
+export class RunReportWriter {
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(private readonly out: string) {}
+
+  write(data: RunReportData): Promise<void> {
+    const job = this.queue.then(async () => {
+      writeFileAtomic(join(this.out, runFiles.reportData), `${JSON.stringify(data)}\n`);
+      writeFileAtomic(join(this.out, runFiles.report), await runReportHtml(data));
+    });
+    this.queue = job.catch(() => {}); // a failed write (a full disk) must not stop the next one
+    return job;
+  }
+}
+
+/**
+ * Keeps a run's report current: a new report at every epoch end, and a last one when the run ends (with the test
+ * results, or marked failed). Reads the PS's per-worker state through its handle.
+ *
+ * @example
+ * const report = new LiveRunReport(out, { config, backend: 'wasm' });
+ * const ps = await startParameterServer({ ...options, onEpoch: (line) => void report.epoch(line) });
+ * report.attach(ps);
+ * await report.finish(await ps.done);
+ */
+export class LiveRunReport {
+  private readonly writer: RunReportWriter;
+  private ps: ParameterServerHandle | null = null;
+  private readonly epochs: EpochLine[] = [];
+  private readonly startedAt = Date.now();
+
+  constructor(out: string, private readonly run: { config: Record<string, unknown>; backend: string; psUrl?: string }) {
+    this.writer = new RunReportWriter(out);
+  }
+
+  attach(ps: ParameterServerHandle): void {
+    this.ps = ps;
+    void this.write('running', null);
+  }
+
+  epoch(line: EpochLine): Promise<void> {
+    this.epochs.push(line);
+    return this.write('running', null);
+  }
+
+  finish(result: TrainingSummary | null): Promise<void> {
+    return this.write(result ? 'finished' : 'failed', result?.test ?? null);
+  }
+
+  private write(state: RunReportData['state'], test: RunReportData['test']): Promise<void> {
+    const ps = this.ps;
+    if (!ps) return Promise.resolve();
+    const workers = ps.workers();
+    const data: RunReportData = {
+      runId: ps.runId, config: this.run.config,
+      environment: {
+        backend: this.run.backend, workers: Number(this.run.config.workers ?? workers.length), hosts: [...new Set(workers.map((w) => w.host))],
+        consistency: String(this.run.config.consistency ?? 'sync'), psUrl: ps.url, metricsUrl: ps.metricsUrl,
+        node: process.version, platform: `${process.platform}-${process.arch}`, startedAt: this.startedAt,
+      },
+      epochs: [...this.epochs], workerEpochs: ps.workerEpochs(), workers, test: test ? { loss: test.loss, top1: test.top1, top5: test.top5 } : null,
+      state, updatedAt: Date.now(),
+    };
+    return this.writer.write(data);
+  }
+}
