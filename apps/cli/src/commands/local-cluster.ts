@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { forwardLines } from '../logging.js';
@@ -35,10 +36,14 @@ export function workerEnvironment(index: number, token: string, env: NodeJS.Proc
  */
 export function startLocalWorkers(
   count: number,
-  { psUrl, token, backend, json }: { psUrl: string; token: string; backend: string; json: boolean },
+  { psUrl, token, backend, json, threads }: { psUrl: string; token: string; backend: string; json: boolean; threads?: number | undefined },
 ): LocalWorkers {
+  // Workers on one machine share its cores: each computes on its share unless told otherwise (TENSORFLEET_THREADS,
+  // which the workers read themselves, or --threads).
+  const perWorker = threads ?? (process.env.TENSORFLEET_THREADS ? undefined : Math.max(1, Math.floor(availableParallelism() / count)));
+  const threadArgs = perWorker === undefined ? [] : ['--threads', String(perWorker)];
   const children = Array.from({ length: count }, (_, i) =>
-    spawn(process.execPath, [binPath, 'worker', '--ps', psUrl, '--backend', backend, '--name', `local-${i}`, '--json'], {
+    spawn(process.execPath, [binPath, 'worker', '--ps', psUrl, '--backend', backend, ...threadArgs, '--name', `local-${i}`, '--json'], {
       env: workerEnvironment(i, token),
       stdio: ['ignore', 'pipe', 'pipe'],
     }),

@@ -42,7 +42,7 @@ export async function runTrain(flags: Record<string, unknown>): Promise<number> 
       metrics: metricsFromFlags(flags),
       onStep: (p) => bar.update(p),
       onListening: (ps) => {
-        workers = startLocalWorkers(config.workers, { psUrl: ps.url, token, backend: config.backend, json });
+        workers = startLocalWorkers(config.workers, { psUrl: ps.url, token, backend: config.backend, json, threads: flags.threads as number | undefined });
         workers.exited.catch((err: Error) => {
           // An elastic job outlives its workers: the PS evicts the lost one and goes on with the rest.
           if (config.elastic) return log.warn({ err: err.message }, 'a local worker left; the elastic job goes on');
@@ -80,6 +80,7 @@ export function trainCommand(): Command {
   const command = new Command('train')
     .description('train on a local cluster: a parameter server and N worker processes on this machine')
     .addOption(new Option('-w, --workers <n>', 'worker processes').argParser(numberArg('--workers', true)))
+    .addOption(new Option('--threads <n>', 'compute threads per worker (default: cores / workers)').argParser(numberArg('--threads', true)))
     .option('--resume', 'continue from the newest checkpoint in OUT/checkpoints')
     .option('--json', 'JSON log lines even on a terminal');
   for (const option of trainConfigOptions()) command.addOption(option);

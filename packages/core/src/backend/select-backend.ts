@@ -1,10 +1,14 @@
-// Picks the fastest tfjs backend this machine can run: tfjs-node-gpu > tfjs-node > wasm (+ our training kernels) > cpu.
+// Picks the fastest tfjs backend this machine can run: tfjs-node-gpu > tfjs-node > native (wasm + OpenBLAS kernels)
+// > wasm (+ our training kernels) > cpu.
+import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
+import { loadNativeKernels } from './native-kernels/load.js';
+import { installNativeKernels, uninstallNativeKernels } from './native-kernels/register.js';
 import { registerWasmTrainingKernels } from './wasm-kernels/register.js';
 import { loadWasmBackendPackage } from './wasm-loader.js';
 
 /** Names accepted by `preferred` and by the TENSORFLEET_BACKEND environment variable. */
-export const backendPreferences = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const backendPreferences = ['auto', 'tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
 export type BackendPreference = (typeof backendPreferences)[number];
 
 export interface SelectBackendOptions {
@@ -14,16 +18,23 @@ export interface SelectBackendOptions {
   log?: (decision: BackendChoice) => void;
   /** Environment to read TENSORFLEET_BACKEND from (tests); defaults to process.env. */
   env?: Record<string, string | undefined>;
+  /**
+   * Compute threads for the native kernels (OpenBLAS); default TENSORFLEET_THREADS, else every core. A machine
+   * running several workers should give each cores / workers.
+   */
+  threads?: number;
 }
 
 export interface BackendChoice {
   /** tfjs backend name now active: 'tensorflow' (tfjs-node or tfjs-node-gpu), 'wasm' or 'cpu'. */
   name: string;
+  /** Which preference won: as `name`, except 'native' (name 'wasm' with the OpenBLAS kernels registered). */
+  selected: Exclude<BackendPreference, 'auto'>;
   /** Why this one: which option asked for it and what was tried before it. */
   reason: string;
 }
 
-type Attempt = (notes: string[]) => Promise<boolean>;
+type Attempt = (notes: string[], threads: number) => Promise<boolean>;
 
 /**
  * Imports an optional native package guarded: tfjs-node(-gpu) are not dependencies (their install downloads
@@ -65,7 +76,23 @@ const attempts: Record<Exclude<BackendPreference, 'auto'>, Attempt> = {
     return true;
   },
   tensorflow: async (notes) => (await tryImport('@tensorflow/tfjs-node', notes)) && (await activate('tensorflow', notes)),
+  // The wasm backend with MatMul/Conv2D and their gradients on OpenBLAS, in place on the wasm heap.
+  native: async (notes, threads) => {
+    let native;
+    try {
+      native = await loadNativeKernels(threads);
+    } catch (err) {
+      notes.push(`native kernels unavailable (${err instanceof Error ? err.message : String(err)})`);
+      return false;
+    }
+    if (!(await attempts.wasm(notes, threads))) return false;
+    installNativeKernels(native);
+    const { blas, core } = native.info();
+    notes[0] = `native kernels on ${blas.split(' ').slice(0, 2).join(' ')} (${core}, ${threads} thread${threads === 1 ? '' : 's'}), ${notes[0]}`;
+    return true;
+  },
   wasm: async (notes) => {
+    uninstallNativeKernels(); // 'wasm' means wasm's kernels (and ours built on them) alone
     try {
       await loadWasmBackendPackage();
     } catch (err) {
@@ -96,14 +123,15 @@ function parsePreference(value: string, source: string): BackendPreference {
 
 /**
  * Activates the fastest available tfjs backend and returns (and logs) which one and why:
- * tfjs-node-gpu when installed and a GPU is usable, else tfjs-node, else wasm (with our training kernels
- * registered), else cpu. `preferred` or the TENSORFLEET_BACKEND environment variable (which wins) picks one
+ * tfjs-node-gpu when installed and a GPU is usable, else tfjs-node, else native (wasm with MatMul/Conv2D and their
+ * gradients on OpenBLAS, when @tensorfleet/native built), else wasm (with our training kernels registered), else cpu. `preferred` or the TENSORFLEET_BACKEND environment variable (which wins) picks one
  * instead; if that one cannot load, the next in that order is used and the reason says so.
  *
  * @example
  * ```ts
  * const { name, reason } = await selectBackend();            // e.g. { name: 'wasm', reason: 'auto: ...' }
  * await selectBackend({ preferred: 'cpu' });                  // force the pure-JS backend
+ * await selectBackend({ preferred: 'native', threads: 1 });   // OpenBLAS kernels on one thread (else wasm)
  * // TENSORFLEET_BACKEND=wasm node train.js                   // force wasm from the environment
  * ```
  */
@@ -115,19 +143,27 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
       ? parsePreference(fromEnv, 'TENSORFLEET_BACKEND')
       : parsePreference(options.preferred ?? 'auto', 'selectBackend({ preferred })');
   const source = fromEnv !== undefined && fromEnv !== '' ? `TENSORFLEET_BACKEND=${fromEnv}` : options.preferred ? `preferred '${requested}'` : 'auto';
-  const order: Array<Exclude<BackendPreference, 'auto'>> = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+  const order: Array<Exclude<BackendPreference, 'auto'>> = ['tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu'];
+  const threads = options.threads ?? parseThreads(env['TENSORFLEET_THREADS']);
   const candidates = requested === 'auto' ? order : order.slice(order.indexOf(requested));
   const notes: string[] = [];
   for (const candidate of candidates) {
-    if (await attempts[candidate](notes)) {
+    if (await attempts[candidate](notes, threads)) {
       const how = candidate === requested ? 'as requested' : requested === 'auto' ? 'fastest available' : `fallback for '${requested}'`;
-      const extra = candidate === 'wasm' ? '; wasm training kernels registered' : '';
-      const choice = { name: tf.getBackend(), reason: `${source}: ${candidate} (${how})${extra}${notes.length ? `; ${notes.join('; ')}` : ''}` };
+      const extra = candidate === 'wasm' || candidate === 'native' ? '; wasm training kernels registered' : '';
+      const choice = { name: tf.getBackend(), selected: candidate, reason: `${source}: ${candidate} (${how})${extra}${notes.length ? `; ${notes.join('; ')}` : ''}` };
       (options.log ?? defaultLog)(choice);
       return choice;
     }
   }
   throw new Error(`selectBackend: no tfjs backend could be activated (${notes.join('; ')})`);
+}
+
+function parseThreads(value: string | undefined): number {
+  if (value === undefined || value === '') return availableParallelism();
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`TENSORFLEET_THREADS: expected a positive integer, got '${value}'`);
+  return n;
 }
 
 function defaultLog(choice: BackendChoice): void {

@@ -1,0 +1,156 @@
+// The native (OpenBLAS) kernels registered for wasm, against tfjs's cpu backend, on seeded random geometries, and
+// every preset's gradients through them. Without the addon these tests skip, except under
+// TENSORFLEET_REQUIRE_NATIVE=1 (set by .ci/run, which installs OpenBLAS), where they fail.
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { convCases, describeCase, dilateFilter, outShape, undilate } from './conv-test-cases.js';
+import { loadNativeKernels } from './native-kernels/load.js';
+import { installNativeKernels, nativeKernelNames, nativeKernelsInstalled } from './native-kernels/register.js';
+import { assertPresetGradientsMatchCpu, presetGradientCases } from './preset-gradients.js';
+import { selectBackend } from './select-backend.js';
+import { assertRelClose, prepareBackends, randomInt, randomValues, rng, runKernelOn } from './test-support.js';
+
+const required = process.env['TENSORFLEET_REQUIRE_NATIVE'] === '1';
+const loaded = await loadNativeKernels(1).then(
+  (native) => ({ native, why: undefined }),
+  (err: Error) => ({ native: undefined, why: err.message }),
+);
+/** Skip reason when the addon is missing and not required; when required, tests run and fail in `before`. */
+const skip = loaded.native === undefined && !required ? `native kernels unavailable: ${loaded.why}` : false;
+
+before(async () => {
+  if (loaded.native === undefined) {
+    if (skip) return;
+    throw new Error(`TENSORFLEET_REQUIRE_NATIVE=1 but the native kernels are unavailable: ${loaded.why}`);
+  }
+  await prepareBackends();
+  installNativeKernels(loaded.native);
+  assert.ok(nativeKernelsInstalled());
+  for (const name of nativeKernelNames) assert.ok(tf.getKernel(name, 'wasm'), `${name} registered`);
+});
+
+describe('native addon', { skip }, () => {
+  it('reports OpenBLAS and the thread count it was given', () => {
+    const info = loaded.native!.info();
+    assert.match(info.blas, /^OpenBLAS /);
+    assert.equal(info.threads, 1);
+  });
+
+  it('refuses a tensor range outside the heap instead of touching it', () => {
+    const heap = new ArrayBuffer(64);
+    const dims = Int32Array.of(1, 1, 1, 4, 4, 4, 0, 0, 0);
+    assert.throws(() => loaded.native!.batchMatMul(heap, dims, 0, 0, 16, -1, 0, 0), /outside the heap/);
+    assert.throws(() => loaded.native!.batchMatMul(heap, Int32Array.of(1), 0, 0, 0, -1, 0, 0), /Int32Array of 9/);
+  });
+});
+
+describe('native Conv2D and FusedConv2D match cpu', { skip }, () => {
+  for (const c of convCases(12, 900)) {
+    it(describeCase(c), async () => {
+      const r = rng(c.seed + 3);
+      const x = { values: randomValues(r, c.x), shape: c.x };
+      const filter = { values: randomValues(r, c.filter), shape: c.filter };
+      const co = c.filter[3]!;
+      const bias = { values: randomValues(r, [co]), shape: [co] };
+      const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dilations: c.dilations };
+      const ours = await runKernelOn('wasm', 'Conv2D', { x, filter }, attrs);
+      const ref = await runKernelOn('cpu', 'Conv2D', { x, filter }, attrs);
+      assert.deepEqual(ours.shape, outShape(c, false));
+      assertRelClose(ours.values, ref.values, 'y');
+      for (const activation of ['relu', 'elu', 'leakyrelu']) {
+        const fused = { ...attrs, activation, leakyreluAlpha: 0.1 };
+        const oursF = await runKernelOn('wasm', 'FusedConv2D', { x, filter, bias }, fused);
+        const refF = await runKernelOn('cpu', 'FusedConv2D', { x, filter, bias }, fused);
+        assertRelClose(oursF.values, refF.values, `fused ${activation}`);
+      }
+    });
+  }
+});
+
+describe('native Conv2DBackpropInput and Conv2DBackpropFilter match cpu', { skip }, () => {
+  for (const c of convCases(12, 1000)) {
+    it(describeCase(c), async () => {
+      const r = rng(c.seed + 5);
+      const x = { values: randomValues(r, c.x), shape: c.x };
+      const filter = { values: randomValues(r, c.filter), shape: c.filter };
+      const dy = { values: randomValues(r, outShape(c, false)), shape: outShape(c, false) };
+      const common = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC' };
+      // tfjs's cpu gradients have no dilation: reference them through the zero-dilated filter.
+      const eff = dilateFilter(filter, c.dilations);
+      const oursI = await runKernelOn('wasm', 'Conv2DBackpropInput', { dy, filter }, { ...common, dilations: c.dilations, inputShape: c.x });
+      const refI = await runKernelOn('cpu', 'Conv2DBackpropInput', { dy, filter: eff }, { ...common, inputShape: c.x });
+      assert.deepEqual(oursI.shape, c.x);
+      assertRelClose(oursI.values, refI.values, 'dx');
+      const oursF = await runKernelOn('wasm', 'Conv2DBackpropFilter', { x, dy }, { ...common, dilations: c.dilations, filterShape: c.filter });
+      const refF = await runKernelOn('cpu', 'Conv2DBackpropFilter', { x, dy }, { ...common, filterShape: eff.shape });
+      assert.deepEqual(oursF.shape, c.filter);
+      assertRelClose(oursF.values, undilate(refF.values, c.filter, c.dilations), 'dW');
+    });
+  }
+});
+
+describe('native BatchMatMul and _FusedMatMul match cpu', { skip }, () => {
+  const cases: Array<[number[], number[]]> = [
+    [[7, 5], [5, 3]],
+    [[1, 1], [1, 1]],
+    [[2, 4, 6], [2, 6, 3]],
+    [[3, 4, 6], [1, 6, 5]], // broadcast batch (b)
+    [[1, 4, 6], [3, 6, 5]], // broadcast batch (a)
+    [[2, 3, 4, 6], [2, 3, 6, 5]],
+  ];
+  for (let seed = 0; cases.length < 14; seed++) {
+    const r = rng(1100 + seed);
+    const [m, k, n] = [randomInt(r, 1, 70), randomInt(r, 1, 70), randomInt(r, 1, 70)];
+    cases.push([[m, k], [k, n]]);
+  }
+  for (const [i, [sa, sb]] of cases.entries()) {
+    for (const transposeA of [false, true]) {
+      for (const transposeB of [false, true]) {
+        it(`a=[${sa}] b=[${sb}] transposeA=${transposeA} transposeB=${transposeB}`, async () => {
+          const r = rng(1200 + i);
+          const swap = (s: number[], t: boolean) => (t ? [...s.slice(0, -2), s[s.length - 1]!, s[s.length - 2]!] : s);
+          const a = { values: randomValues(r, sa), shape: swap(sa, transposeA) };
+          const b = { values: randomValues(r, sb), shape: swap(sb, transposeB) };
+          const n = sb[sb.length - 1]!;
+          const attrs = { transposeA, transposeB };
+          const ours = await runKernelOn('wasm', 'BatchMatMul', { a, b }, attrs);
+          const ref = await runKernelOn('cpu', 'BatchMatMul', { a, b }, attrs);
+          assert.deepEqual(ours.shape, ref.shape);
+          assertRelClose(ours.values, ref.values, 'a·b');
+          for (const [activation, biasShape] of [['relu', [n]], ['sigmoid', [1]], ['relu6', [n]], ['linear', [n]]] as const) {
+            const bias = { values: randomValues(r, [...biasShape]).map((v) => v * 3), shape: [...biasShape] };
+            const fused = { ...attrs, activation, leakyreluAlpha: 0.2 };
+            const oursF = await runKernelOn('wasm', '_FusedMatMul', { a, b, bias }, fused);
+            const refF = await runKernelOn('cpu', '_FusedMatMul', { a, b, bias }, fused);
+            assertRelClose(oursF.values, refF.values, `fused ${activation}`);
+          }
+        });
+      }
+    }
+  }
+  it('raises tfjs\'s own error for mismatched inner dimensions', async () => {
+    const a = { values: new Float32Array(6), shape: [2, 3] };
+    const b = { values: new Float32Array(8), shape: [4, 2] };
+    await assert.rejects(runKernelOn('wasm', 'BatchMatMul', { a, b }, { transposeA: false, transposeB: false }), /inner shapes/);
+  });
+});
+
+describe('presets: one training step with the native kernels equals cpu', { skip }, () => {
+  for (const [name, inputShape, batch] of presetGradientCases) {
+    it(`${name} ${inputShape.join('x')} batch ${batch}`, () => assertPresetGradientsMatchCpu('wasm', name, inputShape, batch));
+  }
+});
+
+describe('selectBackend and the native kernels', { skip }, () => {
+  it("'wasm' takes the native kernels out and 'native' puts them back, saying so", async () => {
+    const wasm = await selectBackend({ preferred: 'wasm', log: () => {} });
+    assert.equal(wasm.selected, 'wasm');
+    assert.equal(nativeKernelsInstalled(), false);
+    const native = await selectBackend({ preferred: 'native', threads: 1, log: () => {} });
+    assert.equal(native.name, 'wasm');
+    assert.equal(native.selected, 'native');
+    assert.match(native.reason, /native kernels on OpenBLAS [\d.]+ \(.+, 1 thread\)/);
+    assert.equal(nativeKernelsInstalled(), true);
+  });
+});

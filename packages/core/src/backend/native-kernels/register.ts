@@ -1,0 +1,53 @@
+// Puts the native (OpenBLAS) kernels in place of the wasm backend's own for the compute-heavy ops, and takes them
+// out again, so that 'wasm' and 'native' can be selected in turn in one process.
+import * as tf from '@tensorflow/tfjs';
+import { makeConv2D, makeConv2DBackpropFilter, makeConv2DBackpropInput } from './conv2d.js';
+import type { KernelFunc, NativeKernels } from './heap.js';
+import { makeMatMul } from './mat-mul.js';
+
+type Make = (native: NativeKernels, fallback: KernelFunc) => KernelFunc;
+
+/** The kernels the addon takes over on the wasm backend; each falls back to the one it replaced for other cases. */
+const nativeKernelMakers: Record<string, Make> = {
+  BatchMatMul: (n, f) => makeMatMul(n, false, f),
+  _FusedMatMul: (n, f) => makeMatMul(n, true, f),
+  Conv2D: (n, f) => makeConv2D(n, false, f),
+  FusedConv2D: (n, f) => makeConv2D(n, true, f),
+  Conv2DBackpropInput: makeConv2DBackpropInput,
+  Conv2DBackpropFilter: makeConv2DBackpropFilter,
+};
+
+export const nativeKernelNames = Object.keys(nativeKernelMakers);
+
+/** The configs ours replaced, restored by uninstallNativeKernels. Non-empty exactly while ours are registered. */
+const replaced = new Map<string, tf.KernelConfig>();
+
+/**
+ * Registers the native kernels for the 'wasm' backend over whatever is registered now (wasm's own or our XNNPACK
+ * compositions, which stay the fallback). Idempotent. Call after registerWasmTrainingKernels.
+ */
+export function installNativeKernels(native: NativeKernels): void {
+  if (replaced.size > 0) return;
+  for (const [name, make] of Object.entries(nativeKernelMakers)) {
+    const previous = tf.getKernel(name, 'wasm');
+    if (previous === undefined) throw new Error(`installNativeKernels: wasm kernel '${name}' is not registered; load the wasm backend first`);
+    replaced.set(name, previous);
+    tf.unregisterKernel(name, 'wasm');
+    // The replaced kernel's setupFunc binds its C function, which our fallback may still call: keep it running.
+    const { setupFunc } = previous;
+    tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: make(native, previous.kernelFunc as KernelFunc) as tf.KernelFunc, ...(setupFunc ? { setupFunc } : {}) });
+  }
+}
+
+/** Restores the kernels installNativeKernels replaced (no-op when ours are not installed). */
+export function uninstallNativeKernels(): void {
+  for (const [name, previous] of replaced) {
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel(previous);
+  }
+  replaced.clear();
+}
+
+export function nativeKernelsInstalled(): boolean {
+  return replaced.size > 0;
+}

@@ -1,0 +1,24 @@
+/**
+ * Float32 kernels that read and write one ArrayBuffer (the tfjs wasm heap) at byte offsets, in place.
+ * Activations are NHWC, filters HWIO, matrices row-major. Every range is bounds-checked against `heap`.
+ */
+export interface NativeKernels {
+  /**
+   * c[i] = op(a[i % batchA]) · op(b[i % batchB]), then + bias and the activation.
+   * dims: [batch, batchA, batchB, m, n, k, transA (0/1), transB (0/1), biasLen (0, 1 or n)]; biasOffset -1: none.
+   */
+  batchMatMul(heap: ArrayBuffer, dims: Int32Array, aOffset: number, bOffset: number, cOffset: number, biasOffset: number, activation: number, alpha: number): void;
+  /**
+   * geometry: [batch, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth,
+   * strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padLeft]; biasOffset -1: none.
+   */
+  conv2d(heap: ArrayBuffer, geometry: Int32Array, xOffset: number, filterOffset: number, yOffset: number, biasOffset: number, activation: number, alpha: number): void;
+  conv2dBackpropInput(heap: ArrayBuffer, geometry: Int32Array, dyOffset: number, filterOffset: number, dxOffset: number): void;
+  conv2dBackpropFilter(heap: ArrayBuffer, geometry: Int32Array, xOffset: number, dyOffset: number, dwOffset: number): void;
+  /** OpenBLAS worker threads for every later call. */
+  setThreads(threads: number): void;
+  info(): { blas: string; core: string; threads: number };
+}
+
+
+export function loadNativeKernels(): NativeKernels;

@@ -1,0 +1,210 @@
+// N-API entry points. Every tensor argument is a byte offset into one ArrayBuffer (the tfjs wasm backend's
+// WebAssembly.Memory buffer): the kernels read and write the wasm heap in place, without copies. Each range is
+// checked against the buffer's length before any kernel touches it.
+#include <cblas.h>
+#include <node_api.h>
+
+#include <cstdint>
+#include <string>
+
+#include "kernels.h"
+
+namespace {
+
+using tfnative::Activation;
+using tfnative::ConvGeometry;
+
+struct Args {
+  napi_env env;
+  napi_value argv[10];
+  size_t argc = 10;
+  uint8_t* heap = nullptr;
+  size_t heapBytes = 0;
+  bool ok = true;
+
+  Args(napi_env e, napi_callback_info info, size_t expected) : env(e) {
+    napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+    if (argc < expected) fail("expected " + std::to_string(expected) + " arguments");
+  }
+  void fail(const std::string& what) {
+    if (ok) napi_throw_error(env, "ERR_TENSORFLEET_NATIVE", ("@tensorfleet/native: " + what).c_str());
+    ok = false;
+  }
+  void heapAt(size_t i) {
+    void* data = nullptr;
+    bool isBuffer = false;
+    napi_is_arraybuffer(env, argv[i], &isBuffer);
+    if (!isBuffer || napi_get_arraybuffer_info(env, argv[i], &data, &heapBytes) != napi_ok) return fail("argument 0 must be an ArrayBuffer");
+    heap = static_cast<uint8_t*>(data);
+  }
+  double number(size_t i) {
+    double v = 0;
+    if (ok && napi_get_value_double(env, argv[i], &v) != napi_ok) fail("argument " + std::to_string(i) + " must be a number");
+    return v;
+  }
+  /** A float32 range of `floats` elements at byte offset argv[i]; a negative offset means absent (null). */
+  float* floats(size_t i, int64_t floats, bool optional = false) {
+    const double offset = number(i);
+    if (!ok) return nullptr;
+    if (optional && offset < 0) return nullptr;
+    if (offset < 0 || static_cast<int64_t>(offset) % 4 != 0 || floats < 0 ||
+        static_cast<double>(offset) + 4.0 * static_cast<double>(floats) > static_cast<double>(heapBytes)) {
+      fail("tensor range at argument " + std::to_string(i) + " lies outside the heap");
+      return nullptr;
+    }
+    return reinterpret_cast<float*>(heap + static_cast<int64_t>(offset));
+  }
+  /** Copies an Int32Array argument of exactly `n` elements into out. */
+  void ints(size_t i, int32_t* out, size_t n) {
+    if (!ok) return;
+    napi_typedarray_type type;
+    size_t length = 0;
+    void* data = nullptr;
+    if (napi_get_typedarray_info(env, argv[i], &type, &length, &data, nullptr, nullptr) != napi_ok || type != napi_int32_array || length != n) {
+      return fail("argument " + std::to_string(i) + " must be an Int32Array of " + std::to_string(n));
+    }
+    for (size_t j = 0; j < n; j++) out[j] = static_cast<int32_t*>(data)[j];
+  }
+  ConvGeometry geometry(size_t i) {
+    ConvGeometry g{};
+    ints(i, reinterpret_cast<int32_t*>(&g), tfnative::kConvGeometryFields);
+    if (ok && (g.batch < 0 || g.inHeight < 0 || g.inWidth < 0 || g.inChannels < 0 || g.outHeight < 0 || g.outWidth < 0 ||
+               g.outChannels < 0 || g.filterHeight < 1 || g.filterWidth < 1 || g.strideHeight < 1 || g.strideWidth < 1 ||
+               g.dilationHeight < 1 || g.dilationWidth < 1)) {
+      fail("invalid convolution geometry");
+    }
+    return g;
+  }
+};
+
+napi_value undefined(napi_env env) {
+  napi_value v;
+  napi_get_undefined(env, &v);
+  return v;
+}
+
+Activation activation(Args& a, size_t i) {
+  const int act = static_cast<int>(a.number(i));
+  if (act < tfnative::kLinear || act > tfnative::kSigmoid) a.fail("unknown activation code " + std::to_string(act));
+  return static_cast<Activation>(act);
+}
+
+int64_t size4(int64_t a, int64_t b, int64_t c, int64_t d) { return a * b * c * d; }
+
+enum class Tensor { kX, kY, kFilter };
+
+int64_t floatsOf(const ConvGeometry& g, Tensor t) {
+  switch (t) {
+    case Tensor::kX: return size4(g.batch, g.inHeight, g.inWidth, g.inChannels);
+    case Tensor::kY: return size4(g.batch, g.outHeight, g.outWidth, g.outChannels);
+    case Tensor::kFilter: return size4(g.filterHeight, g.filterWidth, g.inChannels, g.outChannels);
+  }
+  return 0;
+}
+
+// batchMatMul(heap, dims Int32Array[batch, batchA, batchB, m, n, k, transA, transB, biasLen], aOff, bOff, cOff,
+//             biasOff (-1: none), activation, alpha)
+napi_value BatchMatMul(napi_env env, napi_callback_info info) {
+  Args a(env, info, 8);
+  if (!a.ok) return nullptr;
+  a.heapAt(0);
+  int32_t d[9];
+  a.ints(1, d, 9);
+  if (!a.ok) return nullptr;
+  const int batch = d[0], batchA = d[1], batchB = d[2], m = d[3], n = d[4], k = d[5], biasLen = d[8];
+  if (batch < 0 || batchA < 1 || batchB < 1 || m < 0 || n < 0 || k < 0 || (biasLen != 0 && biasLen != 1 && biasLen != n)) {
+    a.fail("invalid matmul dimensions");
+    return nullptr;
+  }
+  const float* A = a.floats(2, int64_t{batchA} * m * k);
+  const float* B = a.floats(3, int64_t{batchB} * k * n);
+  float* C = a.floats(4, int64_t{batch} * m * n);
+  const float* bias = a.floats(5, biasLen, true);
+  const Activation act = activation(a, 6);
+  const float alpha = static_cast<float>(a.number(7));
+  if (!a.ok) return nullptr;
+  tfnative::batchMatMul(A, B, C, batch, batchA, batchB, m, n, k, d[6] != 0, d[7] != 0, biasLen ? bias : nullptr, biasLen, act, alpha);
+  return undefined(env);
+}
+
+// conv2d(heap, geometry Int32Array(15), xOff, filterOff, yOff, biasOff (-1: none), activation, alpha)
+napi_value Conv2D(napi_env env, napi_callback_info info) {
+  Args a(env, info, 8);
+  if (!a.ok) return nullptr;
+  a.heapAt(0);
+  const ConvGeometry g = a.geometry(1);
+  if (!a.ok) return nullptr;
+  const float* x = a.floats(2, floatsOf(g, Tensor::kX));
+  const float* f = a.floats(3, floatsOf(g, Tensor::kFilter));
+  float* y = a.floats(4, floatsOf(g, Tensor::kY));
+  const float* bias = a.floats(5, g.outChannels, true);
+  const Activation act = activation(a, 6);
+  const float alpha = static_cast<float>(a.number(7));
+  if (!a.ok) return nullptr;
+  tfnative::conv2d(g, x, f, y, bias, act, alpha);
+  return undefined(env);
+}
+
+// conv2dBackpropInput(heap, geometry, dyOff, filterOff, dxOff) and conv2dBackpropFilter(heap, geometry, xOff,
+// dyOff, dwOff): argument 2 and 3 are the gradient's inputs, argument 4 its output.
+template <Tensor In0, Tensor In1, Tensor Out, void (*Kernel)(const ConvGeometry&, const float*, const float*, float*)>
+napi_value ConvGradient(napi_env env, napi_callback_info info) {
+  Args a(env, info, 5);
+  if (!a.ok) return nullptr;
+  a.heapAt(0);
+  const ConvGeometry g = a.geometry(1);
+  if (!a.ok) return nullptr;
+  const float* in0 = a.floats(2, floatsOf(g, In0));
+  const float* in1 = a.floats(3, floatsOf(g, In1));
+  float* out = a.floats(4, floatsOf(g, Out));
+  if (!a.ok) return nullptr;
+  Kernel(g, in0, in1, out);
+  return undefined(env);
+}
+
+// setThreads(n): OpenBLAS's worker threads for every later call.
+napi_value SetThreads(napi_env env, napi_callback_info info) {
+  Args a(env, info, 1);
+  const double n = a.number(0);
+  if (!a.ok) return nullptr;
+  if (n < 1 || n != static_cast<int>(n)) {
+    a.fail("threads must be a positive integer");
+    return nullptr;
+  }
+  openblas_set_num_threads(static_cast<int>(n));
+  return undefined(env);
+}
+
+napi_value str(napi_env env, const char* s) {
+  napi_value v;
+  napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &v);
+  return v;
+}
+
+// info(): { blas: OpenBLAS's build configuration, core: the kernel set it picked for this CPU, threads }
+napi_value Info(napi_env env, napi_callback_info) {
+  napi_value out, threads;
+  napi_create_object(env, &out);
+  napi_set_named_property(env, out, "blas", str(env, openblas_get_config()));
+  napi_set_named_property(env, out, "core", str(env, openblas_get_corename()));
+  napi_create_int32(env, openblas_get_num_threads(), &threads);
+  napi_set_named_property(env, out, "threads", threads);
+  return out;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  const napi_property_descriptor props[] = {
+      {"batchMatMul", nullptr, BatchMatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2d", nullptr, Conv2D, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dBackpropInput", nullptr, ConvGradient<Tensor::kY, Tensor::kFilter, Tensor::kX, tfnative::conv2dBackpropInput>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dBackpropFilter", nullptr, ConvGradient<Tensor::kX, Tensor::kY, Tensor::kFilter, tfnative::conv2dBackpropFilter>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

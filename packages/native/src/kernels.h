@@ -1,0 +1,40 @@
+// Float32 kernels on caller-owned memory (the tfjs wasm heap): row-major, NHWC activations, HWIO filters.
+#pragma once
+#include <cstdint>
+
+namespace tfnative {
+
+/** Elementwise epilogue of the fused kernels (tfjs's _FusedMatMul / FusedConv2D activations). */
+enum Activation : int32_t { kLinear = 0, kRelu = 1, kRelu6 = 2, kLeakyRelu = 3, kElu = 4, kSigmoid = 5 };
+
+/** Geometry of a forward 2-D convolution, as tfjs's computeConv2DInfo resolves it. */
+struct ConvGeometry {
+  int32_t batch, inHeight, inWidth, inChannels;
+  int32_t outHeight, outWidth, outChannels;
+  int32_t filterHeight, filterWidth;
+  int32_t strideHeight, strideWidth, dilationHeight, dilationWidth;
+  int32_t padTop, padLeft;
+};
+constexpr int kConvGeometryFields = 15;
+
+/**
+ * c[i] = op(a[i % batchA]) · op(b[i % batchB]) for i < batch (tfjs's BatchMatMul broadcasting), each M×K · K×N,
+ * then + bias (length biasLen: N per column, or 1) and the activation. bias may be null.
+ */
+void batchMatMul(const float* a, const float* b, float* c, int batch, int batchA, int batchB, int m, int n, int k,
+                 bool transA, bool transB, const float* bias, int biasLen, Activation act, float alpha);
+
+/** y = conv2d(x, filter) (+ bias per output channel) then the activation. */
+void conv2d(const ConvGeometry& g, const float* x, const float* filter, float* y, const float* bias, Activation act,
+            float alpha);
+
+/** dx = ∂conv2d/∂x applied to dy. */
+void conv2dBackpropInput(const ConvGeometry& g, const float* dy, const float* filter, float* dx);
+
+/** dW = ∂conv2d/∂filter applied to dy. */
+void conv2dBackpropFilter(const ConvGeometry& g, const float* x, const float* dy, float* dw);
+
+/** bias + activation over rows×cols (bias per column, or a single value when biasLen is 1). */
+void epilogue(float* y, int64_t rows, int cols, const float* bias, int biasLen, Activation act, float alpha);
+
+}  // namespace tfnative
