@@ -1,19 +1,22 @@
-// `npm run bench -- compute [--json] [--presets a,b] [--backends wasm,cpu,tensorflow] [--batch 64] [--seconds 3]
-//                           [--memory-steps 500] [--profile]`
+// `npm run bench -- compute [--json] [--presets a,b] [--backends native,wasm,cpu,tensorflow] [--batch 64]
+//                           [--seconds 3] [--threads 1] [--memory-steps 500] [--profile]`
 // Training samples/s (forward + backward + SGD update, batch of random data) for each model preset on each
-// available tfjs backend, with PyTorch on one thread (torch.set_num_threads(1)) on the same architecture and batch
-// side by side when /usr/bin/python3 can import torch. Models come from core's presetSpec/buildModel when the
+// available tfjs backend ('native': wasm with the OpenBLAS kernels of @tensorfleet/native, on --threads threads),
+// with PyTorch on OpenBLAS and one thread (torch.set_num_threads(1) and OPENBLAS_NUM_THREADS=1) on the same
+// architecture and batch side by side; the bench installs Debian's python3-torch and OpenBLAS when missing (as root)
+// and refuses to use a torch run on the reference BLAS as the anchor. Models come from core's presetSpec/buildModel when the
 // built core provides them, else from tfjs-layers definitions of the same architectures (the table says which).
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
+import { anchorEnv, ensureTorchOnOpenBlas, isOpenBlasAnchor, python, systemBlas } from './lib/torch-anchor.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const INPUT = { mlp: [28, 28, 1], 'mnist-small-cnn': [28, 28, 1], 'seed-convnet': [32, 32, 3] };
 const CPU_PRESETS = new Set(['mlp', 'mnist-small-cnn']); // seed-convnet on cpu: minutes per step
 
 function parseArgs(args) {
-  const opts = { json: false, presets: Object.keys(INPUT), backends: ['tensorflow', 'wasm', 'cpu'], batch: 64, seconds: 3, memorySteps: 0, profile: false };
+  const opts = { json: false, presets: Object.keys(INPUT), backends: ['tensorflow', 'native', 'wasm', 'cpu'], batch: 64, seconds: 3, threads: 1, memorySteps: 0, profile: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const next = () => {
@@ -26,6 +29,7 @@ function parseArgs(args) {
     else if (a === '--backends') opts.backends = next().split(',');
     else if (a === '--batch') opts.batch = Number(next());
     else if (a === '--seconds') opts.seconds = Number(next());
+    else if (a === '--threads') opts.threads = Number(next());
     else if (a === '--memory-steps') opts.memorySteps = Number(next());
     else throw new Error(`compute bench: unknown option ${a}`);
   }
@@ -102,12 +106,17 @@ async function profileStep(r) {
   return [...byKernel].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([kernel, ms]) => ({ kernel, ms: Math.round(ms * 10) / 10 }));
 }
 
-function torchAnchor(presets, batch, seconds) {
-  const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) return { available: false, note: 'PyTorch absent: /usr/bin/python3 -c "import torch" failed' };
-  const run = spawnSync('/usr/bin/python3', [`${here}compute_torch.py`, '--presets', presets.join(','), '--batch', String(batch), '--seconds', String(seconds)], { encoding: 'utf8' });
+function torchAnchor(presets, batch, seconds, log) {
+  const missing = ensureTorchOnOpenBlas(log);
+  if (missing) return { available: false, note: `no PyTorch anchor: ${missing}` };
+  const args = [`${here}compute_torch.py`, '--presets', presets.join(','), '--batch', String(batch), '--seconds', String(seconds)];
+  const run = spawnSync(python, args, { encoding: 'utf8', env: anchorEnv() });
   if (run.status !== 0) return { available: false, note: `compute_torch.py failed: ${run.stderr.trim().split('\n').pop()}` };
-  return { available: true, ...JSON.parse(run.stdout) };
+  const result = JSON.parse(run.stdout);
+  if (!isOpenBlasAnchor(result.blas)) {
+    return { available: false, note: `torch ran on ${result.blas?.library} (libblas.so.3 -> ${systemBlas()}), not OpenBLAS: not an anchor`, blas: result.blas };
+  }
+  return { available: true, ...result };
 }
 
 export async function run(args) {
@@ -118,9 +127,8 @@ export async function run(args) {
   const profiles = {};
   let memory;
   for (const wanted of opts.backends) {
-    const preferred = wanted === 'tensorflow' ? 'tensorflow' : wanted;
-    const choice = await core.selectBackend({ preferred, log: () => {} });
-    const got = choice.name === 'tensorflow' ? 'tensorflow' : choice.name;
+    const choice = await core.selectBackend({ preferred: wanted, threads: opts.threads, log: () => {} });
+    const got = choice.selected ?? choice.name;
     if (got !== wanted) {
       rows.push({ backend: wanted, available: false, note: choice.reason });
       log(`${wanted}: not available (${choice.reason})`);
@@ -136,19 +144,19 @@ export async function run(args) {
       const row = { preset: name, input: INPUT[name], batch: opts.batch, backend: got, samplesPerSec: r.samplesPerSec, msPerStep: r.msPerStep, steps: r.steps, model: r.source };
       rows.push(row);
       log(`  ${name}: ${r.samplesPerSec.toFixed(0)} samples/s (${r.msPerStep.toFixed(1)} ms/step, ${r.steps} steps, ${r.source})`);
-      if (opts.profile && got === 'wasm') profiles[name] = await profileStep(r);
+      if (opts.profile && (got === 'wasm' || got === 'native')) profiles[`${name} (${got})`] = await profileStep(r);
       if (opts.memorySteps > 0 && got === 'wasm' && name === 'mnist-small-cnn') memory = memoryRun(r, opts.memorySteps);
       disposeRun(r);
     }
   }
-  const torch = torchAnchor(opts.presets, opts.batch, opts.seconds);
+  const torch = torchAnchor(opts.presets, opts.batch, opts.seconds, log);
   for (const row of rows) {
     if (row.samplesPerSec !== undefined && torch.available) {
       row.torch1Thread = torch.results[row.preset];
       row.ratio = row.samplesPerSec / row.torch1Thread;
     }
   }
-  const report = { suite: 'compute', batch: opts.batch, torch: torch.available ? { version: torch.torch, threads: torch.threads } : { available: false, note: torch.note }, rows, ...(memory ? { memory } : {}), ...(opts.profile ? { profiles } : {}) };
+  const report = { suite: 'compute', batch: opts.batch, threads: opts.threads, torch: torch.available ? { version: torch.torch, threads: torch.threads, blas: torch.blas } : { available: false, note: torch.note }, rows, ...(memory ? { memory } : {}), ...(opts.profile ? { profiles } : {}) };
   if (opts.json) {
     console.log(JSON.stringify(report));
     return;
@@ -170,7 +178,8 @@ function printTable(report) {
   const pad = (s, n) => String(s).padEnd(n);
   const num = (v) => (v === undefined ? '-' : v.toFixed(0));
   console.log(`\ntraining samples/s, batch ${report.batch} (forward + backward + SGD step)`);
-  console.log(report.torch.version ? `PyTorch ${report.torch.version}, torch.set_num_threads(1)` : report.torch.note);
+  console.log(report.torch.version ? `PyTorch ${report.torch.version} on ${report.torch.blas.library} (${report.torch.blas.threads} OpenBLAS thread), torch.set_num_threads(1)` : report.torch.note);
+  console.log(`ours: native = wasm backend with @tensorfleet/native's OpenBLAS kernels on ${report.threads} thread(s); wasm = wasm alone (1 thread)`);
   console.log(`${pad('preset', 17)}${pad('input', 10)}${pad('backend', 12)}${pad('samples/s', 11)}${pad('torch 1T', 10)}${pad('ours/torch', 11)}model`);
   for (const r of report.rows) {
     if (r.available === false) {
@@ -188,6 +197,6 @@ function printTable(report) {
     console.log(`\nmemory over ${m.steps} wasm steps (mnist-small-cnn): after 10 ${JSON.stringify(m.after10)}, end ${JSON.stringify(m.end)} -> ${m.flat ? 'flat' : 'GROWING'}`);
   }
   for (const [name, kernels] of Object.entries(report.profiles ?? {})) {
-    console.log(`\nwasm kernel ms for one ${name} step: ${kernels.map((k) => `${k.kernel} ${k.ms}`).join(', ')}`);
+    console.log(`\nkernel ms for one ${name} step: ${kernels.map((k) => `${k.kernel} ${k.ms}`).join(', ')}`);
   }
 }

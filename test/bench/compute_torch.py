@@ -2,11 +2,15 @@
 """PyTorch single-thread anchor for `npm run bench -- compute`: training samples/s of the same presets.
 
 Usage: compute_torch.py --presets mlp,mnist-small-cnn --batch 64 --seconds 3
-Prints one JSON object: {"torch": version, "threads": 1, "results": {preset: samples_per_s}}.
+Prints one JSON object: {"torch": version, "threads": 1, "blas": {"library": path, "threads": n}, "results": {...}}.
+Run it with OPENBLAS_NUM_THREADS=1 (the bench does): Debian's torch reaches OpenBLAS through libblas.so.3, and
+torch.set_num_threads(1) does not bind OpenBLAS's own threads.
 Architectures mirror core's presetSpec (models area): BN before ReLU, no conv bias under BN, dropout as there.
 """
 import argparse
+import ctypes
 import json
+import os
 import time
 
 import torch
@@ -71,6 +75,21 @@ def samples_per_second(name, batch, seconds):
     return batch * steps / (time.perf_counter() - start)
 
 
+def blas_in_use():
+    """The BLAS library this process actually loaded (from /proc/self/maps) and, for OpenBLAS, its thread count."""
+    with open("/proc/self/maps") as maps:
+        paths = sorted({line.split()[-1] for line in maps if "blas" in line.rsplit("/", 1)[-1] and line.split()[-1].startswith("/")})
+    real = sorted({os.path.realpath(p) for p in paths})
+    library = next((p for p in real if "openblas" in p), real[0] if real else "none found")
+    threads = None
+    if "openblas" in library:
+        try:
+            threads = ctypes.CDLL(library).openblas_get_num_threads()
+        except (OSError, AttributeError):
+            pass
+    return {"library": library, "threads": threads}
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--presets", default="mlp,mnist-small-cnn,seed-convnet")
@@ -79,7 +98,7 @@ def main():
     a = p.parse_args()
     torch.set_num_threads(1)
     results = {name: samples_per_second(name, a.batch, a.seconds) for name in a.presets.split(",")}
-    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "results": results}))
+    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas_in_use(), "results": results}))
 
 
 if __name__ == "__main__":

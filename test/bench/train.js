@@ -3,6 +3,7 @@
 // time to 97% validation accuracy (summary.json's timeToAccuracy, counted from the command's start) and training
 // samples/s; and, when /usr/bin/python3 imports torch, the same job under PyTorch DistributedDataParallel (gloo,
 // 2 processes on 127.0.0.1, one thread each, same model, recipe and the very same split) side by side, with ratios.
+// torch runs on OpenBLAS (installed when missing, as in the compute bench); a reference-BLAS torch is no anchor.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -10,11 +11,11 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadMnistDigits, splitDataset } from '@tensorfleet/core';
+import { anchorEnv, ensureTorchOnOpenBlas, isOpenBlasAnchor, python, systemBlas } from './lib/torch-anchor.js';
 
 const require = createRequire(import.meta.url);
 const cli = join(dirname(require.resolve('tensorfleet')), 'bin.js');
 const torchScript = fileURLToPath(new URL('./train_torch.py', import.meta.url));
-const python = '/usr/bin/python3';
 const TARGET = '0.97';
 const SPLIT = { ratios: [0.8, 0.1, 0.1], seed: 1, stratify: true }; // the CLI's default split (seeded by --seed 1)
 
@@ -62,12 +63,9 @@ function epochNote(e) {
   return `epoch ${e.epoch + 1}: val ${(e.valAccuracy * 100).toFixed(1)}%, ${Math.round(e.samplesPerSec)} samples/s`;
 }
 
-/** Why torch cannot run here, or null. */
+/** Why torch on OpenBLAS cannot run here (after trying to install it), or null. */
 function torchUnavailable() {
-  const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
-  if (r.error) return `${python} not found`;
-  if (r.status !== 0) return `${python} cannot import torch (Debian: apt-get install python3-torch)`;
-  return null;
+  return ensureTorchOnOpenBlas((line) => console.error(line));
 }
 
 /**
@@ -86,9 +84,11 @@ function runTorch(workDir, o) {
   writeFileSync(split, JSON.stringify(splitIndices()));
   const digits = dirname(require.resolve('mnist/src/digits/0.json'));
   const args = [torchScript, '--digits', digits, '--split', split, '--epochs', String(o.epochs), '--workers', String(o.workers)];
-  const r = spawnSync(python, args, { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' }, maxBuffer: 1 << 24 });
+  const r = spawnSync(python, args, { encoding: 'utf8', env: anchorEnv(), maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`train_torch.py failed (${r.status}):\n${r.stderr.slice(-3000)}`);
-  return JSON.parse(r.stdout.trim().split('\n').at(-1));
+  const result = JSON.parse(r.stdout.trim().split('\n').at(-1));
+  if (!isOpenBlasAnchor(result.blas)) throw new Error(`train_torch.py ran on ${result.blas?.library} (libblas.so.3 -> ${systemBlas()}), not OpenBLAS: not an anchor`);
+  return result;
 }
 
 const fmt = (v, digits = 2) => (v === null || v === undefined ? '—' : typeof v === 'number' ? v.toFixed(digits) : String(v));
@@ -123,13 +123,14 @@ export async function run(args) {
       console.log(JSON.stringify(result, null, 2));
       return;
     }
-    const head = ['', `tensorfleet (${ours.backend}, ${ours.workers} workers)`, theirs ? `PyTorch ${theirs.torch} DDP (gloo, ${theirs.workers}×1 thread)` : 'PyTorch DDP', 'tensorfleet / PyTorch'];
+    const head = ['', `tensorfleet (${ours.backend}, ${ours.workers} workers)`, theirs ? `PyTorch ${theirs.torch} DDP (gloo, ${theirs.workers}×1 thread, OpenBLAS)` : 'PyTorch DDP', 'tensorfleet / PyTorch'];
     const body = rows.map(([name, a, b, d]) => [name, fmt(a, d), fmt(b, d), fmt(ratio(a, b), 2)]);
     const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
     const line = (r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
     console.log(line(head));
     for (const r of body) console.log(line(r));
     if (absent) console.log(`PyTorch: ${absent}`);
+    if (theirs) console.log(`PyTorch BLAS: ${theirs.blas.library}, ${theirs.blas.threads} OpenBLAS thread(s) per process`);
     if (ours.timeToAccuracy[TARGET] === undefined) console.log(`tensorfleet did not reach ${TARGET} validation accuracy in ${ours.epochs} epochs`);
     if (theirs && theirs.timeToAccuracy[TARGET] === undefined) console.log(`PyTorch did not reach ${TARGET} validation accuracy in ${theirs.epochs} epochs`);
     console.log(`machine: ${machine.cpus} cores, 1-minute load average ${machine.loadAverageAtStart} at the start (anything else running slows both sides).`);

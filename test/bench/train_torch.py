@@ -6,7 +6,8 @@ dropout 0.5, FC10; He-normal init, no conv bias under BN) on the 10k MNIST digit
 the split tensorfleet uses (indices given by --split), normalized with the training split's mean/std; SGD momentum
 0.9 lr 0.01 and weight decay 5e-4 on the conv/dense kernels only (= tensorfleet's L2 5e-4 kernel regularizer),
 label smoothing 0.1, ReduceLROnPlateau(factor 0.1, patience 2) on the validation loss; DDP over gloo with 2
-processes on 127.0.0.1, one thread each, per-worker batch 32, DistributedSampler order.
+processes on 127.0.0.1, one thread each (run with OPENBLAS_NUM_THREADS=1: torch.set_num_threads does not bind
+OpenBLAS's own threads), per-worker batch 32, DistributedSampler order.
 
 Usage: train_torch.py --digits DIR --split SPLIT.json [--epochs 4] [--workers 2] [--batch-size 32] [--seed 1]
 Prints one JSON object (see `main`). Times count from this script's start, as tensorfleet's count from the CLI's.
@@ -26,6 +27,8 @@ import torch.multiprocessing as mp  # noqa: E402
 import torch.nn as nn  # noqa: E402
 from torch.nn.parallel import DistributedDataParallel  # noqa: E402
 from torch.utils.data import DataLoader, DistributedSampler, TensorDataset  # noqa: E402
+
+from compute_torch import blas_in_use  # noqa: E402  (this folder is on sys.path: the BLAS torch really loaded)
 
 TARGETS = (0.9, 0.95, 0.97)
 
@@ -135,7 +138,7 @@ def worker(rank, args, port, queue):
     test_loss, test_acc = evaluate(model, test_loader)
     if rank == 0:
         queue.put({
-            "torch": torch.__version__, "workers": args.workers, "threadsPerWorker": torch.get_num_threads(),
+            "torch": torch.__version__, "workers": args.workers, "threadsPerWorker": torch.get_num_threads(), "blas": blas_in_use(),
             "epochs": args.epochs, "testLoss": test_loss, "testAccuracy": test_acc, "timeToAccuracy": time_to,
             "samplesPerSec": train_samples / train_seconds, "wallSeconds": round(time.perf_counter() - args.started, 2), "history": history,
         })

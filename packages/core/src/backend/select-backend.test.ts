@@ -6,12 +6,21 @@ import { type BackendChoice, selectBackend } from './select-backend.js';
 const quiet = { log: () => {} };
 
 describe('selectBackend', () => {
-  it('auto picks wasm here (tfjs-node is not installed) and says why', async () => {
+  it('auto picks wasm here (tfjs-node is not installed), with the native kernels when they built, and says why', async () => {
     const logged: BackendChoice[] = [];
     const choice = await selectBackend({ env: {}, log: (c) => logged.push(c) });
     assert.equal(choice.name, 'wasm');
     assert.equal(tf.getBackend(), 'wasm');
-    assert.match(choice.reason, /^auto: wasm \(fastest available\)/);
+    const native = await import('@tensorfleet/native').then((m) => m.loadNativeKernels()).then(() => true, () => false);
+    // .ci/run installs OpenBLAS, so there the native kernels must be the choice.
+    if (process.env['TENSORFLEET_REQUIRE_NATIVE'] === '1') assert.ok(native, 'TENSORFLEET_REQUIRE_NATIVE=1 but @tensorfleet/native did not load');
+    if (native) {
+      assert.equal(choice.selected, 'native');
+      assert.match(choice.reason, /^auto: native \(fastest available\).*native kernels on OpenBLAS/);
+    } else {
+      assert.equal(choice.selected, 'wasm');
+      assert.match(choice.reason, /^auto: wasm \(fastest available\).*native kernels unavailable \(/);
+    }
     assert.match(choice.reason, /@tensorflow\/tfjs-node-gpu unavailable/);
     assert.match(choice.reason, /@tensorflow\/tfjs-node unavailable/);
     assert.match(choice.reason, /wasm SIMD, 1 thread/);
