@@ -36,7 +36,7 @@ export async function finishEpoch(run: RunContext, start: EpochStart, totals: Ep
   const steps = run.step - start.firstStep;
   const val = o.job.evaluateVal === false || !data.val ? null : await evaluate(run, 'val');
   const trainLoss = lossSum / Math.max(1, steps);
-  if (scheduler && o.scheduler) stepAtEpochEnd(schedulerRegistry[o.scheduler.name], scheduler, val ? val.loss : trainLoss);
+  if (scheduler) stepAtEpochEnd(o.scheduler ? schedulerRegistry[o.scheduler.name] : null, scheduler, val ? val.loss : trainLoss);
   const seconds = (performance.now() - start.t0) / 1000;
   const summary: EpochSummary = {
     epoch: run.epoch - 1, steps, trainLoss, trainAccuracy: samples ? correct / samples : 0, val, lr, seconds, samplesPerSec: samples / seconds,

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { NamedWeights, OptimizerName, SchedulerName } from '@tensorfleet/core';
+import type { LinearWarmupOptions, NamedWeights, OptimizerName, SchedulerName } from '@tensorfleet/core';
 import { validateTrainJobSpec, type EpochLine, type TrainJobSpec } from '@tensorfleet/protocol';
 import { parseConsistency } from './consistency.js';
 
@@ -20,6 +20,8 @@ export interface ParameterServerOptions {
   optimizer?: { name: OptimizerName; options?: Record<string, unknown> };
   /** LR scheduler, stepped once per epoch (ReduceLROnPlateau on the val loss). Default reduceLROnPlateau {}; null for none. */
   scheduler?: { name: SchedulerName; options?: Record<string, unknown> } | null;
+  /** Linear warmup chained before the scheduler (core's LinearWarmup, torch's SequentialLR); with scheduler null, before a constant lr. */
+  warmup?: LinearWarmupOptions | null;
   /** Interface and port to listen on. Default 127.0.0.1:0 (read the port back from the handle). */
   host?: string;
   port?: number;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
-  assignNamedWeights, buildModel, createOptimizer, createScheduler, createTrainer, loadDatasetSpec,
+  assignNamedWeights, buildModel, createOptimizer, createScheduler, createTrainer, createWarmupScheduler, loadDatasetSpec,
   type LRScheduler, type Optimizer, type Trainer,
 } from '@tensorfleet/core';
 import { FrozenParameters } from './frozen-parameters.js';
@@ -58,7 +58,10 @@ export function prepareRun(o: ResolvedOptions): PreparedRun {
   const ownedParameters = owned.map((i) => parameters[i]!);
   const freeze = new FrozenParameters(trainer, owned);
   const optimizer: Optimizer = createOptimizer(o.optimizer.name, freeze.trainableOf(ownedParameters), o.optimizer.options as never);
-  const scheduler: LRScheduler | null = o.scheduler ? createScheduler(o.scheduler.name, optimizer, (o.scheduler.options ?? {}) as never) : null;
+  const main = o.scheduler ? { name: o.scheduler.name, options: (o.scheduler.options ?? {}) as never } : null;
+  const scheduler: LRScheduler | null = o.warmup
+    ? createWarmupScheduler(optimizer, o.warmup, main)
+    : main ? createScheduler(main.name, optimizer, main.options) : null;
 
   const run: PreparedRun = {
     data, stepsPerEpoch, model, trainer, parameters, states: trainer.getStates(), parts, owned, ownedParameters, optimizer, freeze, scheduler,

@@ -14,7 +14,7 @@ export const trainJobSpecSchema = z
     dataset: datasetSpecSchema.describe("core's DatasetSpec (paths absolute)") as unknown as z.ZodType<DatasetSpec>,
     batchSize: positiveInt.describe('samples per worker per step; the effective batch is batchSize × worldSize'),
     epochs: positiveInt,
-    trainer: z.custom<TrainerOptions>(isMap, 'expected a map of trainer options').optional().describe('loss options: label smoothing, extra regularization'),
+    trainer: z.custom<TrainerOptions>(isMap, 'expected a map of trainer options').optional().describe('loss options: label smoothing, extra regularization; frozen layers (fine-tuning)'),
     dataSeed: z.number().int().min(0).describe('seeds the per-epoch data order (DistributedSampler) and augmentation'),
     maxStepsPerEpoch: positiveInt.optional().describe('cap on steps per epoch (short runs, tests)'),
     evaluateVal: z.boolean().optional().describe('evaluate the validation split at each epoch end (default true)'),

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, renameSync, writeFileSync, openSync, fsyncSync, 
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { MetricsPortInUseError, startParameterServer, type ParameterServerHandle, type ParameterServerOptions, type StepProgress, type TrainingSummary } from '@tensorfleet/ps';
-import { jobFromConfig, type TrainConfig } from '@tensorfleet/protocol';
+import { jobFromConfig, type ResolvedJob, type TrainConfig } from '@tensorfleet/protocol';
 import { LiveRunReport } from '../report-html/write-run-report.js';
 import { summarizeRun, type RunSummary } from './train-summary.js';
 import { startLocalShards, type LocalShards } from './ps-shard.js';
@@ -37,6 +37,8 @@ export interface ServeJobOptions {
    * the run goes on without /metrics (and says so) instead of failing.
    */
   metrics?: { host?: string; port: number; fallback?: boolean };
+  /** The job already resolved from the config (jobFromConfig), so config problems surface before anything starts. */
+  resolved?: ResolvedJob;
   /** Addresses of running parameter shards (`tensorfleet ps-shard`); default: start config.psShards − 1 of them here. */
   shards?: string[];
 }
@@ -69,7 +71,7 @@ export async function serveJob(config: TrainConfig, o: ServeJobOptions): Promise
 async function serveWithShards(
   config: TrainConfig, o: ServeJobOptions, out: string, shards: string[], epochEndTimes: number[],
 ): Promise<{ summary: RunSummary; path: string; result: TrainingSummary }> {
-  const { job, optimizer, scheduler } = jobFromConfig(config);
+  const { job, optimizer, scheduler, warmup, initialWeights } = o.resolved ?? jobFromConfig(config);
   const report = new LiveRunReport(out, { config: config as unknown as Record<string, unknown>, backend: o.backend });
   const psOptions: ParameterServerOptions = {
     ...(shards.length ? { shards } : {}),
@@ -78,6 +80,8 @@ async function serveWithShards(
     job,
     optimizer,
     scheduler,
+    ...(warmup ? { warmup } : {}),
+    ...(initialWeights ? { initialWeights } : {}),
     consistency: config.consistency,
     elastic: config.elastic,
     host: o.host,

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Command, Option } from 'commander';
 import { selectBackend } from '@tensorfleet/core';
+import { jobFromConfig } from '@tensorfleet/protocol';
 import { createCliLogger } from '../logging.js';
 import { configFromFlags, metricsFromFlags, metricsOptions, numberArg, trainConfigOptions } from './options.js';
 import { startLocalWorkers, type LocalWorkers } from './local-cluster.js';
@@ -19,6 +20,8 @@ export async function runTrain(flags: Record<string, unknown>): Promise<number> 
   const run = randomUUID().slice(0, 8);
   const log = createCliLogger({ role: 'cli', run }, { json });
   const backend = await selectBackend({ preferred: config.backend, log: () => {} });
+  // The job first (data, model files, init): a config problem exits 2 with its one line before anything starts.
+  const resolved = jobFromConfig(config);
   log.info({ backend: backend.name, reason: backend.reason }, 'backend selected');
 
   const bar = epochProgressBar(!json && process.stderr.isTTY === true);
@@ -37,6 +40,7 @@ export async function runTrain(flags: Record<string, unknown>): Promise<number> 
       logger: createCliLogger({}, { json }), // the server binds role and run itself
       backend: backend.name,
       resume: flags.resume === true,
+      resolved,
       runId: run,
       startedAt,
       metrics: metricsFromFlags(flags),

@@ -19,17 +19,15 @@ test('resolveModelInit: a tfjs model with its weights, a new head for other data
   await stock.save(`file://${dir}`);
   const path = join(dir, 'model.json');
   const { spec, weights } = readTfjsModel(path);
-  const same = resolveModelInit({ spec, modelField: 'model.tfjs', ownWeights: weights, data: { inputShape: [4, 4, 1], numClasses: 5 } });
+  const same = resolveModelInit({ spec, modelField: 'model.tfjs', ownWeights: weights, data: { numClasses: 5 } });
   assert.equal(same.initialWeights!.size, 4);
   assert.deepEqual(same.frozen, []);
 
-  assert.throws(() => resolveModelInit({ spec, modelField: 'model.tfjs', ownWeights: weights, data: { inputShape: [4, 4, 1], numClasses: 3 } }),
+  assert.throws(() => resolveModelInit({ spec, modelField: 'model.tfjs', ownWeights: weights, data: { numClasses: 3 } }),
     /^ModelInitError: model\.tfjs: the model outputs 5 classes, the data has 3; set init\.newHead: true to replace its head$/);
-  assert.throws(() => resolveModelInit({ spec, modelField: 'model.tfjs', data: { inputShape: [8, 8, 1], numClasses: 5 } }),
-    /^ModelInitError: model\.tfjs: the model takes inputs of shape \[4,4,1\], the data's samples are \[8,8,1\]$/);
 
   const tuned = resolveModelInit({
-    spec, modelField: 'model.tfjs', ownWeights: weights, init: { newHead: true, freeze: 'all-but-head' }, data: { inputShape: [4, 4, 1], numClasses: 3 },
+    spec, modelField: 'model.tfjs', ownWeights: weights, init: { newHead: true, freeze: 'all-but-head' }, data: { numClasses: 3 },
   });
   assert.equal(tuned.spec.numClasses, 3);
   assert.equal(headLayerName(tuned.spec), 'head');
@@ -38,13 +36,13 @@ test('resolveModelInit: a tfjs model with its weights, a new head for other data
 
   // init.from relative to the config's folder, into a preset of another class count.
   const preset = presetSpec('mlp', { inputShape: [4, 4, 1], numClasses: 5 });
-  assert.throws(() => resolveModelInit({ spec: preset, modelField: 'model.preset', init: { from: basename(dir) }, baseDir: dirname(dir), data: { inputShape: [4, 4, 1], numClasses: 5 } }),
+  assert.throws(() => resolveModelInit({ spec: preset, modelField: 'model.preset', init: { from: basename(dir) }, baseDir: dirname(dir), data: { numClasses: 5 } }),
     /^ModelInitError: init\.from: no weight "dense_1\/kernel" of shape \[16,256\] in the pretrained model \(it has body\/kernel/);
-  assert.throws(() => resolveModelInit({ spec: preset, modelField: 'model.preset', init: { from: 'nowhere' }, baseDir: dir, data: { inputShape: [4, 4, 1], numClasses: 5 } }),
+  assert.throws(() => resolveModelInit({ spec: preset, modelField: 'model.preset', init: { from: 'nowhere' }, baseDir: dir, data: { numClasses: 5 } }),
     new RegExp(`^ModelInitError: init\\.from: ${dir}/nowhere: no such file or folder$`));
-  assert.throws(() => resolveModelInit({ spec, modelField: 'model.tfjs', ownWeights: weights, init: { freeze: ['torso'] }, data: { inputShape: [4, 4, 1], numClasses: 5 } }),
+  assert.throws(() => resolveModelInit({ spec, modelField: 'model.tfjs', ownWeights: weights, init: { freeze: ['torso'] }, data: { numClasses: 5 } }),
     /^ModelInitError: init\.freeze: no layer "torso" in the model \(layers: flatten_Flatten\d+, body, head\)$/);
-  assert.throws(() => resolveModelInit({ spec: preset, modelField: 'model.preset', init: { freeze: 'all-but-head' }, data: { inputShape: [4, 4, 1], numClasses: 5 } }),
+  assert.throws(() => resolveModelInit({ spec: preset, modelField: 'model.preset', init: { freeze: 'all-but-head' }, data: { numClasses: 5 } }),
     /^ModelInitError: init\.freeze: needs pretrained weights: set init\.from/);
   stock.dispose();
   rmSync(dir, { recursive: true });

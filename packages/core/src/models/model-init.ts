@@ -28,8 +28,8 @@ export interface ModelInitInput {
   /** Weights that come with the model itself (a tfjs model.json's), used unless `init.from` is given. */
   ownWeights?: NamedWeights | null;
   init?: ModelInit;
-  /** The data's sample shape and class count. */
-  data: { inputShape: number[]; numClasses: number };
+  /** The data's class count. */
+  data: { numClasses: number };
   /** Folder relative `init.from` paths resolve against (the config file's). */
   baseDir?: string;
 }
@@ -42,25 +42,20 @@ export class ModelInitError extends Error {
   }
 }
 
-const shape = (s: number[]) => `[${s.join(',')}]`;
-
 /**
- * Resolves a model and the config's `init` against the data: checks the input shape, matches pretrained weights by
+ * Resolves a model (whose input already fits the data) and the config's `init` against the data: matches pretrained weights by
  * name and shape (from `init.from`, else the model file's own), replaces the head when `newHead` is set and the class
  * count differs (an error naming both counts otherwise), and resolves `freeze`. Every error is a
  * {@link ModelInitError} naming the field (`model.tfjs`, `init.from`, `init.freeze`).
  * @example
  * const { spec, initialWeights, frozen } = resolveModelInit({
  *   spec: presetSpec('mnist-small-cnn', { numClasses: 3 }), modelField: 'model.preset',
- *   init: { from: 'runs/base', freeze: 'all-but-head', newHead: true }, data: { inputShape: [28, 28, 1], numClasses: 3 },
+ *   init: { from: 'runs/base', freeze: 'all-but-head', newHead: true }, data: { numClasses: 3 },
  * });
  */
 export function resolveModelInit(input: ModelInitInput): ResolvedModelInit {
   const { modelField, init = {}, data } = input;
   let spec = input.spec;
-  if (shape(spec.inputShape) !== shape(data.inputShape)) {
-    throw new ModelInitError(modelField, `the model takes inputs of shape ${shape(spec.inputShape)}, the data's samples are ${shape(data.inputShape)}`);
-  }
   const field = init.from !== undefined ? 'init.from' : modelField;
   let weights = input.ownWeights ?? null;
   if (init.from !== undefined) {

@@ -8,7 +8,12 @@ export { optimizerRegistry, type OptimizerEntry } from './optimizers.js';
 export { schedulerRegistry, stepAtEpochEnd, checkSchedulerOptions, type SchedulerEntry } from './schedulers.js';
 export { dataSourceRegistry, dataSourceSchema, loadSource, sourceFiles, absoluteSource, resolvePath, type DataSourceEntry, type SourceContext } from './data-sources.js';
 export { datasetSpecSchema, splitRatiosSchema, augmentSchema } from './dataset.js';
-export { modelKindRegistry, modelSchema, resolveModel, absoluteModel, checkModelFitsData, bnModeSchema, type ModelKindEntry, type ModelContext } from './models.js';
+export {
+  modelKindRegistry, modelSchema, resolveModel, absoluteModel, checkModelFitsData, checkInputFitsData, modelField, modelWeights, bnModeSchema,
+  type ModelKindEntry, type ModelContext,
+} from './models.js';
+export { initSchema, absoluteInit } from './fine-tune.js';
+export { warmupSchema } from './warmup.js';
 export { kindChoice, kindOf, type KindEntry, type KindsMeta } from './kinds.js';
 export { checkedBy, issueLines } from './checked.js';
 export { optionsObject, zodFromRule } from './option-rules.js';

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { presetNames, presetSpec } from '../models/presets.js';
 import { initializerNames, type ModelSpec } from '../models/spec.js';
 import { validateModelSpec } from '../models/validate.js';
+import { modelSpecFromKeras } from '../models/keras-topology.js';
+import { readManifestWeights, readModelJson, type NamedWeights } from '../models/named-weights.js';
 import { checkedBy } from './checked.js';
 import { resolvePath, type SourceContext } from './data-sources.js';
 
@@ -23,6 +25,8 @@ export interface ModelKindEntry {
   doc: string;
   schema: z.ZodObject;
   resolve(model: Record<string, unknown>, ctx: ModelContext): ModelSpec;
+  /** Weights that come with the model (a tfjs model file's), which a fresh run starts from; none by default. */
+  weights?(model: Record<string, unknown>, ctx: SourceContext): NamedWeights | null;
   /** The model with its file paths made absolute (a config then means the same files from any folder). */
   absolute?(model: Record<string, unknown>, ctx: SourceContext): Record<string, unknown>;
 }
@@ -52,6 +56,23 @@ const specKind = z
   })
   .strict();
 
+const tfjsKind = z
+  .object({
+    tfjs: z.string().min(1).describe('path of a stock tfjs/Keras layers-model model.json (as model.save writes it)'),
+    bn: bnModeSchema,
+  })
+  .strict();
+
+/** Reads a tfjs model.json for the `model.tfjs` field: errors say the field and the file. */
+function readTfjsField<T>(path: string, read: (json: ReturnType<typeof readModelJson>) => T): T {
+  try {
+    return read(readModelJson(path));
+  } catch (err) {
+    const message = (err as Error).message.replace(/^model\.json: /, '');
+    throw new Error(`model.tfjs: ${message.startsWith(path) ? message : `${path}: ${message}`}`);
+  }
+}
+
 function readSpecFile(path: string): ModelSpec {
   let text: string;
   try {
@@ -71,6 +92,11 @@ export function checkModelFitsData(spec: ModelSpec, ctx: ModelContext, field: st
   if (spec.numClasses !== ctx.numClasses) {
     throw new Error(`${field}: the model has ${spec.numClasses} classes but the data has ${ctx.numClasses}`);
   }
+  return checkInputFitsData(spec, ctx, field);
+}
+
+/** Refuses a spec whose input does not fit the data's samples (a flat input takes them flattened). */
+export function checkInputFitsData(spec: ModelSpec, ctx: ModelContext, field: string): ModelSpec {
   const shape = (s: number[]) => `[${s.join(', ')}]`;
   const flat = (s: number[]) => s.reduce((a, b) => a * b, 1);
   const sameShape = shape(spec.inputShape) === shape(ctx.inputShape);
@@ -113,6 +139,24 @@ export const modelKindRegistry: Record<string, ModelKindEntry> = {
     },
     absolute: (m, ctx) => (typeof m.spec === 'string' ? { ...m, spec: resolvePath(m.spec, ctx) } : m),
   },
+  tfjs: {
+    doc:
+      'a stock tfjs/Keras LayersModel (model.json with its weights files, as model.save writes it) of core-trainable layers ' +
+      '(Dense, Conv2D, BatchNormalization, pooling, Flatten, Dropout, activations), under its own layer names; its weights, when ' +
+      'present, are where a fresh run starts. Another class count than the data needs init.newHead',
+    schema: tfjsKind,
+    // The class count is checked against the data with init.newHead in mind (resolveModelInit), not here.
+    resolve: (m, ctx) => {
+      const path = resolvePath(m.tfjs as string, ctx);
+      const spec = readTfjsField(path, (json) => modelSpecFromKeras(json.modelTopology));
+      return checkInputFitsData({ seed: ctx.seed, ...spec }, ctx, 'model.tfjs');
+    },
+    weights: (m, ctx) => {
+      const path = resolvePath(m.tfjs as string, ctx);
+      return readTfjsField(path, (json) => readManifestWeights(path, json));
+    },
+    absolute: (m, ctx) => ({ ...m, tfjs: resolvePath(m.tfjs as string, ctx) }),
+  },
 };
 
 function kindKey(value: Record<string, unknown>): string | undefined {
@@ -144,6 +188,16 @@ export const modelSchema = z
 export function absoluteModel(model: Record<string, unknown>, ctx: SourceContext): Record<string, unknown> {
   const entry = modelKindRegistry[kindKey(model) ?? ''];
   return entry?.absolute ? entry.absolute(model, ctx) : model;
+}
+
+/** The config field a parsed `model` is given by, e.g. `model.tfjs` (for messages). */
+export function modelField(model: Record<string, unknown>): string {
+  return `model.${kindKey(model) ?? '?'}`;
+}
+
+/** The weights a parsed `model` comes with (a tfjs model file's), or null. */
+export function modelWeights(model: Record<string, unknown>, ctx: SourceContext): NamedWeights | null {
+  return modelKindRegistry[kindKey(model) ?? '']?.weights?.(model, ctx) ?? null;
 }
 
 /** Turns a parsed `model` into core's ModelSpec for the data described by `ctx`. */

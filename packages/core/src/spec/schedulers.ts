@@ -89,12 +89,13 @@ export const schedulerRegistry: Record<SchedulerName, SchedulerEntry> = {
 };
 
 /**
- * Steps a scheduler at an epoch's end the way its entry says: with the monitored metric, or without one.
+ * Steps a scheduler at an epoch's end the way its entry says: with the monitored metric, or without one. A null
+ * entry is a warmup with no scheduler after it (a constant lr once warmed up).
  * @example
  * stepAtEpochEnd(schedulerRegistry[name], scheduler, valLoss);
  */
-export function stepAtEpochEnd(entry: SchedulerEntry, scheduler: LRScheduler, metric: number): void {
-  if (entry.stepsOn === 'metric') scheduler.step(metric);
+export function stepAtEpochEnd(entry: SchedulerEntry | null, scheduler: LRScheduler, metric: number): void {
+  if (entry?.stepsOn === 'metric') scheduler.step(metric);
   else (scheduler as unknown as { step(): void }).step();
 }
 

@@ -1,8 +1,9 @@
 import {
-  loadDatasetSpec, resolveModel, schedulerRegistry, type DatasetSpec, type OptimizerName,
-  type PreparedDataset, type SchedulerName,
+  loadDatasetSpec, modelField, modelWeights, ModelInitError, resolveModel, resolveModelInit, schedulerRegistry, type DatasetSpec,
+  type LinearWarmupOptions, type NamedWeights, type OptimizerName, type PreparedDataset, type SchedulerName,
 } from '@tensorfleet/core';
 import { validateTrainJobSpec, type TrainJobSpec } from '../job.js';
+import { ConfigError } from './load-config.js';
 import { bnModeOf, type TrainConfig } from './train-config.js';
 
 /** What a parameter server needs from a config: the job every worker receives, and the PS-side optimizer/scheduler. */
@@ -10,12 +11,16 @@ export interface ResolvedJob {
   job: TrainJobSpec;
   optimizer: { name: OptimizerName; options: Record<string, unknown> };
   scheduler: { name: SchedulerName; options: Record<string, unknown> } | null;
+  /** Linear warmup before the scheduler (or before a constant lr when `scheduler` is null). */
+  warmup: LinearWarmupOptions | null;
+  /** Pretrained weights a fresh run starts from (init.from, or the tfjs model file's own), by name. */
+  initialWeights: NamedWeights | null;
   /** The loaded data the model was sized from (the parameter server in the same process may reuse it). */
   data: PreparedDataset;
 }
 
 function withoutName(choice: { name: string }): Record<string, unknown> {
-  const { name: _name, ...options } = choice as Record<string, unknown>;
+  const { name: _name, warmup: _warmup, ...options } = choice as Record<string, unknown>;
   return options;
 }
 
@@ -33,7 +38,7 @@ export function jobFromConfig(config: TrainConfig, { baseDir = process.cwd() }: 
     ...(Object.keys(config.data.augment).length ? { augment: config.data.augment } : {}),
   };
   const data = loadDatasetSpec(dataset, { baseDir });
-  const model = resolveModel(config.model, {
+  const sized = resolveModel(config.model, {
     baseDir,
     inputShape: [data.source.height, data.source.width, data.source.channels],
     numClasses: data.source.numClasses,
@@ -41,6 +46,17 @@ export function jobFromConfig(config: TrainConfig, { baseDir = process.cwd() }: 
     l1: config.l1,
     l2: config.l2,
   });
+  // Fine-tuning (init) and a model file's own weights: the spec may get a new head, the PS its initial weights.
+  let fine;
+  try {
+    fine = resolveModelInit({
+      spec: sized, modelField: modelField(config.model), ownWeights: modelWeights(config.model, { baseDir }),
+      init: config.init, data: { numClasses: data.source.numClasses }, baseDir,
+    });
+  } catch (err) {
+    throw err instanceof ModelInitError ? new ConfigError(err.message) : err;
+  }
+  const model = fine.spec;
   const bn = bnModeOf(config);
   const job = validateTrainJobSpec({
     model,
@@ -48,7 +64,7 @@ export function jobFromConfig(config: TrainConfig, { baseDir = process.cwd() }: 
     batchSize: config.batchSize,
     epochs: config.epochs,
     dataSeed: config.seed,
-    trainer: { labelSmoothing: config.labelSmoothing },
+    trainer: { labelSmoothing: config.labelSmoothing, ...(fine.frozen.length ? { frozen: fine.frozen } : {}) },
     ...(bn === 'sync' ? { bn: 'sync' as const } : {}),
   });
   const optimizerName = config.optimizer.name as OptimizerName;
@@ -56,5 +72,8 @@ export function jobFromConfig(config: TrainConfig, { baseDir = process.cwd() }: 
     config.scheduler.name === 'none' || !(config.scheduler.name in schedulerRegistry)
       ? null
       : { name: config.scheduler.name as SchedulerName, options: withoutName(config.scheduler) };
-  return { job, optimizer: { name: optimizerName, options: withoutName(config.optimizer) }, scheduler, data };
+  const warmup = (config.scheduler.warmup as LinearWarmupOptions | undefined) ?? null;
+  return {
+    job, optimizer: { name: optimizerName, options: withoutName(config.optimizer) }, scheduler, warmup, initialWeights: fine.initialWeights, data,
+  };
 }

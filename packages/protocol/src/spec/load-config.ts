@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { absoluteModel, absoluteSource, issueLines } from '@tensorfleet/core';
+import { absoluteInit, absoluteModel, absoluteSource, issueLines } from '@tensorfleet/core';
 import { trainConfigSchema, type TrainConfig } from './train-config.js';
 
 /** A configuration problem, phrased for the person who wrote the file: which field, what was expected. */
@@ -64,7 +64,10 @@ export function resolveTrainConfig(raw: Record<string, unknown>, source = 'confi
   }
   const config = result.data;
   const ctx = { baseDir };
-  return { ...config, model: absoluteModel(config.model, ctx), data: { ...config.data, source: absoluteSource(config.data.source, ctx) } };
+  return {
+    ...config, model: absoluteModel(config.model, ctx), data: { ...config.data, source: absoluteSource(config.data.source, ctx) },
+    ...(config.init ? { init: absoluteInit(config.init, ctx) } : {}),
+  };
 }
 
 /** The folder a config's relative paths resolve against: the config file's own, or the cwd without a file. */

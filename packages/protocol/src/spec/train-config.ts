@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import {
-  augmentSchema, backendPreferences, bnModeSchema, dataSourceSchema, modelSchema, optimizerRegistry, schedulerRegistry,
-  splitRatiosSchema,
+  augmentSchema, backendPreferences, bnModeSchema, dataSourceSchema, initSchema, modelSchema, optimizerRegistry, schedulerRegistry,
+  splitRatiosSchema, warmupSchema,
 } from '@tensorfleet/core';
 import { optimizerChoice, schedulerChoice } from './choices.js';
 
@@ -23,6 +23,7 @@ const DEFAULT_AUGMENT = { randomShift: { x: 2, y: 2, units: 'pixels' } };
 export const trainConfigSchema = z
   .object({
     model: modelSchema.prefault(DEFAULT_MODEL),
+    init: initSchema.optional(),
     data: z
       .object({
         source: dataSourceSchema.prefault('mnist-digits'),
@@ -43,7 +44,7 @@ export const trainConfigSchema = z
     epochs: z.number().int().min(1).default(10).describe('passes over the training split'),
     batchSize: z.number().int().min(1).default(32).describe('samples per worker per step'),
     optimizer: optimizerChoice(optimizerRegistry, 'sgd').prefault({}).describe('run by the parameter server; torch.optim names'),
-    scheduler: schedulerChoice(schedulerRegistry, 'reduceLROnPlateau').prefault({}).describe('learning-rate schedule, stepped at each epoch end'),
+    scheduler: schedulerChoice(schedulerRegistry, 'reduceLROnPlateau', { warmup: warmupSchema.optional() }).prefault({}).describe('learning-rate schedule, stepped at each epoch end'),
     l2: z.number().min(0).default(5e-4).describe('L2 penalty (λ/2)·Σw² on every kernel'),
     l1: z.number().min(0).default(0).describe('L1 penalty λ·Σ|w| on every kernel'),
     labelSmoothing: z.number().min(0).lt(1).default(0.1).describe('label smoothing ε of the cross-entropy'),
