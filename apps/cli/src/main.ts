@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '@tensorfleet/protocol';
+import { dashboardCommand } from './commands/dashboard.js';
 import { dataCommand } from './commands/data.js';
 import { hpoCommand } from './commands/hpo.js';
 import { logsCommand } from './commands/logs.js';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
     .addCommand(dataCommand())
     .addCommand(hpoCommand())
     .addCommand(logsCommand())
+    .addCommand(dashboardCommand())
     .addCommand(tokenCommand());
 }
 

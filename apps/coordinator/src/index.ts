@@ -28,6 +28,7 @@ export { studyStatus, formatStatus, type StudyStatus } from './study/status.js';
 export { writeReport, type ReportFiles } from './report/write-report.js';
 export { reportRows, paramColumns, type ReportRow, type ParamColumn } from './report/rows.js';
 export { markdownTable, csvTable } from './report/tables.js';
+export { formatParam } from './report/format.js';
 export { studyCharts, type StudyChartData } from './report/study-charts.js';
 export { parameterImportance, scoredTrials, type ParamImportance } from './report/importance.js';
 export { wholeNumberX, type Chart } from './report/plots.js';

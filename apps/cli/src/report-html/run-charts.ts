@@ -58,7 +58,7 @@ export function runCharts(data: RunReportData): { id: string; chart: Chart }[] {
           x: epochX,
           y: { field: 'ms', type: 'quantitative', title: 'ms per step' },
           color: { field: 'worker', type: 'nominal', title: null },
-          strokeDash: { field: 'kind', type: 'nominal', title: null },
+          strokeDash: { field: 'kind', type: 'nominal', title: null, legend: { symbolType: 'stroke', symbolStrokeColor: '#444', symbolStrokeWidth: 2 } },
           tooltip: [{ field: 'worker' }, { field: 'kind' }, { field: 'epoch' }, { field: 'ms', format: '.1f' }],
         },
       } as Spec,

@@ -17,6 +17,19 @@ export interface ParamImportance {
 export const scoredTrials = (trials: TrialRow[]): TrialRow[] =>
   trials.filter((t) => t.objective !== null && Number.isFinite(t.objective) && t.state !== 'crashed' && t.state !== 'failed');
 
+/** Completed trials at least this many: importance is measured on them alone. */
+export const minCompletedForImportance = 5;
+
+/**
+ * The trials importance is measured on: the completed ones once there are enough, since a trial ASHA stopped at an
+ * early rung carries an early-epoch objective, and mixing epochs would credit whatever decided the stopping; else
+ * every trial with a result.
+ */
+export function importanceBasis(trials: TrialRow[]): TrialRow[] {
+  const completed = trials.filter((t) => t.state === 'completed' && t.objective !== null && Number.isFinite(t.objective));
+  return completed.length >= minCompletedForImportance ? completed : scoredTrials(trials);
+}
+
 /** Splits (value, objective) pairs into groups: one per category, or up to five equal-count bins of a sorted number. */
 function groupsOf(pairs: { value: unknown; y: number }[], numeric: boolean): number[][] {
   if (!numeric) {
@@ -37,14 +50,14 @@ function groupsOf(pairs: { value: unknown; y: number }[], numeric: boolean): num
  * forest: for each parameter the trials are grouped by its value (categories, or equal-count bins of a number) and
  * the share of the objective's variance between the groups is measured as ε² = (SS_between − (k−1)·MS_within) /
  * SS_total, which, unlike the plain correlation ratio η², does not credit a parameter for the spread that k random
- * groups would show anyway. Parameters with one value, or fewer than k+1 scored trials, are left out. Stopped
- * trials count with the objective they stopped at. Sorted most important first.
+ * groups would show anyway. Parameters with one value, or fewer than k+1 trials, are left out. Measured on the
+ * {@link importanceBasis} trials. Sorted most important first.
  *
  * @example
  * parameterImportance(store.trials(id), paramColumns(trials)); // [{ path: 'optimizer.lr', importance: 0.71, ... }, ...]
  */
 export function parameterImportance(trials: TrialRow[], columns: ParamColumn[]): ParamImportance[] {
-  const scored = scoredTrials(trials);
+  const scored = importanceBasis(trials);
   const result: ParamImportance[] = [];
   for (const column of columns) {
     const pairs = scored.flatMap((t) => {

@@ -3,7 +3,7 @@ import type { RungRecord } from '../schedulers/types.js';
 import type { Objective } from '../spec/schema.js';
 import type { MetricRow, TrialRow } from '../storage/types.js';
 import { formatParam } from './format.js';
-import { parameterImportance, scoredTrials } from './importance.js';
+import { importanceBasis, parameterImportance, scoredTrials } from './importance.js';
 import type { ParamColumn } from './rows.js';
 
 /**
@@ -246,7 +246,7 @@ export function importanceChart(trials: TrialRow[], columns: ParamColumn[], metr
   if (rows.length === 0) return { title, spec: null, note: 'too few trials with a result to split by any parameter yet' };
   return {
     title,
-    note: 'share of the objective\'s variance each parameter explains alone (ε², a bias-corrected first-order variance decomposition, fANOVA-like main effects)',
+    note: `share of the objective's variance each parameter explains alone (ε², a bias-corrected first-order variance decomposition, fANOVA-like main effects), over ${importanceBasis(trials).length} ${importanceBasis(trials).every((t) => t.state === 'completed') ? 'completed trials' : 'trials with a result'}`,
     spec: {
       $schema: schema, width: 360, height: { step: 22 },
       data: { values: rows.map((r) => ({ ...r, parameter: r.path, percent: `${(r.importance * 100).toFixed(1)}%` })) },

@@ -39,15 +39,20 @@ export interface TrialOutcome {
 export class StudyStore {
   readonly db: Database.Database;
 
-  constructor(readonly path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
+  /**
+   * Opens (creating it if needed) the study database. With `readonly` the file must exist and nothing is ever written
+   * to it, not even the schema: readers (the dashboard) never disturb a running coordinator.
+   */
+  constructor(readonly path: string, { readonly = false }: { readonly?: boolean } = {}) {
+    if (path !== ':memory:' && !readonly) mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path, readonly ? { readonly: true, fileMustExist: true } : {});
     this.db.pragma('busy_timeout = 5000');
     const version = this.db.pragma('user_version', { simple: true }) as number;
     if (version > schemaVersion) throw new Error(`${path} was written by a newer tensorfleet (schema ${version}, this one knows ${schemaVersion})`);
+    if (readonly) return;
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
     this.db.exec(schemaSql);
     this.db.pragma(`user_version = ${schemaVersion}`);
   }
