@@ -15,6 +15,8 @@ export interface NativeKernels {
   conv2d(heap: ArrayBuffer, geometry: Int32Array, xOffset: number, filterOffset: number, yOffset: number, biasOffset: number, activation: number, alpha: number): void;
   conv2dBackpropInput(heap: ArrayBuffer, geometry: Int32Array, dyOffset: number, filterOffset: number, dxOffset: number): void;
   conv2dBackpropFilter(heap: ArrayBuffer, geometry: Int32Array, xOffset: number, dyOffset: number, dwOffset: number): void;
+  /** dx of max pooling; geometry as for conv2d with the pool window as the filter (outChannels ignored). */
+  maxPoolGrad(heap: ArrayBuffer, geometry: Int32Array, xOffset: number, dyOffset: number, dxOffset: number): void;
   /** OpenBLAS worker threads for every later call. */
   setThreads(threads: number): void;
   info(): { blas: string; core: string; threads: number };

@@ -125,6 +125,9 @@ export async function run(args) {
   const log = opts.json ? () => {} : (line) => console.error(line);
   const rows = [];
   const profiles = {};
+  // The anchor runs before and after ours and counts at its best: other load on the machine (which moves within
+  // minutes here) then cannot make ours look faster than it is.
+  const torchBefore = torchAnchor(opts.presets, opts.batch, opts.seconds, log);
   let memory;
   for (const wanted of opts.backends) {
     const choice = await core.selectBackend({ preferred: wanted, threads: opts.threads, log: () => {} });
@@ -149,19 +152,26 @@ export async function run(args) {
       disposeRun(r);
     }
   }
-  const torch = torchAnchor(opts.presets, opts.batch, opts.seconds, log);
+  const torch = bestOf(torchBefore, torchAnchor(opts.presets, opts.batch, opts.seconds, log));
   for (const row of rows) {
     if (row.samplesPerSec !== undefined && torch.available) {
       row.torch1Thread = torch.results[row.preset];
       row.ratio = row.samplesPerSec / row.torch1Thread;
     }
   }
-  const report = { suite: 'compute', batch: opts.batch, threads: opts.threads, torch: torch.available ? { version: torch.torch, threads: torch.threads, blas: torch.blas } : { available: false, note: torch.note }, rows, ...(memory ? { memory } : {}), ...(opts.profile ? { profiles } : {}) };
+  const report = { suite: 'compute', batch: opts.batch, threads: opts.threads, torch: torch.available ? { version: torch.torch, threads: torch.threads, blas: torch.blas, runs: torch.runs } : { available: false, note: torch.note }, rows, ...(memory ? { memory } : {}), ...(opts.profile ? { profiles } : {}) };
   if (opts.json) {
     console.log(JSON.stringify(report));
     return;
   }
   printTable(report);
+}
+
+/** The faster of two anchor runs per preset (both kept in `runs`), or whichever one ran. */
+function bestOf(a, b) {
+  if (!a.available || !b.available) return a.available ? a : b;
+  const results = Object.fromEntries(Object.keys(a.results).map((k) => [k, Math.max(a.results[k], b.results[k])]));
+  return { ...b, results, runs: [a.results, b.results] };
 }
 
 /** Steps `steps` more times and compares tf.memory() and the backend's buffer count with the state after 10. */
@@ -179,6 +189,7 @@ function printTable(report) {
   const num = (v) => (v === undefined ? '-' : v.toFixed(0));
   console.log(`\ntraining samples/s, batch ${report.batch} (forward + backward + SGD step)`);
   console.log(report.torch.version ? `PyTorch ${report.torch.version} on ${report.torch.blas.library} (${report.torch.blas.threads} OpenBLAS thread), torch.set_num_threads(1)` : report.torch.note);
+  if (report.torch.runs) console.log(`torch anchor = the better of a run before and one after ours: ${report.torch.runs.map((run) => Object.values(run).map((v) => v.toFixed(0)).join('/')).join(' and ')} samples/s`);
   console.log(`ours: native = wasm backend with @tensorfleet/native's OpenBLAS kernels on ${report.threads} thread(s); wasm = wasm alone (1 thread)`);
   console.log(`${pad('preset', 17)}${pad('input', 10)}${pad('backend', 12)}${pad('samples/s', 11)}${pad('torch 1T', 10)}${pad('ours/torch', 11)}model`);
   for (const r of report.rows) {

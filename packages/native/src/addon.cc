@@ -91,12 +91,13 @@ Activation activation(Args& a, size_t i) {
 
 int64_t size4(int64_t a, int64_t b, int64_t c, int64_t d) { return a * b * c * d; }
 
-enum class Tensor { kX, kY, kFilter };
+enum class Tensor { kX, kY, kFilter, kPooled };
 
 int64_t floatsOf(const ConvGeometry& g, Tensor t) {
   switch (t) {
     case Tensor::kX: return size4(g.batch, g.inHeight, g.inWidth, g.inChannels);
     case Tensor::kY: return size4(g.batch, g.outHeight, g.outWidth, g.outChannels);
+    case Tensor::kPooled: return size4(g.batch, g.outHeight, g.outWidth, g.inChannels);
     case Tensor::kFilter: return size4(g.filterHeight, g.filterWidth, g.inChannels, g.outChannels);
   }
   return 0;
@@ -145,8 +146,9 @@ napi_value Conv2D(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
-// conv2dBackpropInput(heap, geometry, dyOff, filterOff, dxOff) and conv2dBackpropFilter(heap, geometry, xOff,
-// dyOff, dwOff): argument 2 and 3 are the gradient's inputs, argument 4 its output.
+// conv2dBackpropInput(heap, geometry, dyOff, filterOff, dxOff), conv2dBackpropFilter(heap, geometry, xOff,
+// dyOff, dwOff) and maxPoolGrad(heap, geometry, xOff, dyOff, dxOff): argument 2 and 3 are the gradient's inputs,
+// argument 4 its output.
 template <Tensor In0, Tensor In1, Tensor Out, void (*Kernel)(const ConvGeometry&, const float*, const float*, float*)>
 napi_value ConvGradient(napi_env env, napi_callback_info info) {
   Args a(env, info, 5);
@@ -198,6 +200,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"conv2d", nullptr, Conv2D, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackpropInput", nullptr, ConvGradient<Tensor::kY, Tensor::kFilter, Tensor::kX, tfnative::conv2dBackpropInput>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackpropFilter", nullptr, ConvGradient<Tensor::kX, Tensor::kY, Tensor::kFilter, tfnative::conv2dBackpropFilter>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maxPoolGrad", nullptr, ConvGradient<Tensor::kX, Tensor::kPooled, Tensor::kX, tfnative::maxPoolGrad>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

@@ -34,6 +34,9 @@ void conv2dBackpropInput(const ConvGeometry& g, const float* dy, const float* fi
 /** dW = ∂conv2d/∂filter applied to dy. */
 void conv2dBackpropFilter(const ConvGeometry& g, const float* x, const float* dy, float* dw);
 
+/** dx of max pooling (outChannels unused: pooling keeps inChannels); window = filter, no dilation. */
+void maxPoolGrad(const ConvGeometry& g, const float* x, const float* dy, float* dx);
+
 /** bias + activation over rows×cols (bias per column, or a single value when biasLen is 1). */
 void epilogue(float* y, int64_t rows, int cols, const float* bias, int biasLen, Activation act, float alpha);
 

@@ -1,6 +1,6 @@
 // Convolution test geometries and dilation helpers shared by the wasm and native kernel tests.
 import * as tf from '@tensorflow/tfjs';
-import { type HostTensor, randomInt, rng } from './test-support.js';
+import { assertRelClose, type HostTensor, randomInt, randomValues, rng, runKernelOn } from './test-support.js';
 
 export type Pad = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
 
@@ -80,4 +80,40 @@ export function undilate(values: Float32Array, [kh, kw, ci, co]: number[], [dh, 
     out.set(values.subarray(src, src + ci! * co!), (i * kw! + j) * ci! * co!);
   }
   return out;
+}
+
+export interface PoolCase {
+  x: number[];
+  filterSize: [number, number];
+  strides: [number, number];
+  pad: 'same' | 'valid';
+  ties: boolean;
+}
+
+export const maxPoolCases: PoolCase[] = [
+  { x: [2, 8, 8, 3], filterSize: [2, 2], strides: [2, 2], pad: 'valid', ties: false },
+  { x: [2, 7, 9, 2], filterSize: [2, 2], strides: [2, 2], pad: 'same', ties: false },
+  { x: [1, 9, 9, 2], filterSize: [3, 3], strides: [2, 2], pad: 'same', ties: false }, // overlapping windows add up
+  { x: [2, 6, 6, 1], filterSize: [3, 3], strides: [1, 1], pad: 'valid', ties: true },
+  { x: [2, 8, 8, 4], filterSize: [2, 2], strides: [2, 2], pad: 'valid', ties: true }, // ReLU-like plateaus
+  { x: [1, 7, 5, 2], filterSize: [3, 2], strides: [1, 2], pad: 'same', ties: true },
+];
+
+export function describePool(c: PoolCase): string {
+  return `x=[${c.x}] pool=[${c.filterSize}] s=[${c.strides}] ${c.pad}${c.ties ? ' with ties' : ''}`;
+}
+
+/** MaxPoolGrad on wasm (whatever kernel is registered there) against cpu, ties included. */
+export async function assertMaxPoolGradMatchesCpu(c: PoolCase, seed: number): Promise<void> {
+  const r = rng(seed);
+  const values = randomValues(r, c.x);
+  if (c.ties) for (let k = 0; k < values.length; k++) values[k] = Math.max(0, Math.round(values[k]! * 2) / 2);
+  const input = { values, shape: c.x };
+  const attrs = { filterSize: c.filterSize, strides: c.strides, pad: c.pad };
+  const y = await runKernelOn('cpu', 'MaxPool', { x: input }, attrs);
+  const output = { values: y.values, shape: y.shape };
+  const dy = { values: randomValues(r, y.shape), shape: y.shape };
+  const ours = await runKernelOn('wasm', 'MaxPoolGrad', { dy, input, output }, attrs);
+  const ref = await runKernelOn('cpu', 'MaxPoolGrad', { dy, input, output }, attrs);
+  assertRelClose(ours.values, ref.values, 'dx');
 }

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { convCases, describeCase, dilateFilter, outShape, undilate } from './conv-test-cases.js';
+import { assertMaxPoolGradMatchesCpu, convCases, describeCase, describePool, dilateFilter, maxPoolCases, outShape, undilate } from './conv-test-cases.js';
 import { loadNativeKernels } from './native-kernels/load.js';
 import { installNativeKernels, nativeKernelNames, nativeKernelsInstalled } from './native-kernels/register.js';
 import { assertPresetGradientsMatchCpu, presetGradientCases } from './preset-gradients.js';
@@ -88,6 +88,10 @@ describe('native Conv2DBackpropInput and Conv2DBackpropFilter match cpu', { skip
       assertRelClose(oursF.values, undilate(refF.values, c.filter, c.dilations), 'dW');
     });
   }
+});
+
+describe('native MaxPoolGrad matches cpu', { skip }, () => {
+  for (const [i, c] of maxPoolCases.entries()) it(describePool(c), () => assertMaxPoolGradMatchesCpu(c, 1300 + i));
 });
 
 describe('native BatchMatMul and _FusedMatMul match cpu', { skip }, () => {

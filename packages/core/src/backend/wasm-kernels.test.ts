@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { convCases, describeCase, dilateFilter, outShape, undilate } from './conv-test-cases.js';
+import { assertMaxPoolGradMatchesCpu, convCases, describeCase, describePool, dilateFilter, maxPoolCases, outShape, undilate } from './conv-test-cases.js';
 import { assertRelClose, prepareBackends, randomValues, rng, runKernelOn } from './test-support.js';
 
 before(prepareBackends);
@@ -65,29 +65,7 @@ describe('wasm depthwise backprops match cpu', () => {
 });
 
 describe('wasm MaxPoolGrad (ours, replacing the C loop) matches cpu', () => {
-  const cases: Array<{ x: number[]; filterSize: [number, number]; strides: [number, number]; pad: 'same' | 'valid'; ties: boolean }> = [
-    { x: [2, 8, 8, 3], filterSize: [2, 2], strides: [2, 2], pad: 'valid', ties: false },
-    { x: [2, 7, 9, 2], filterSize: [2, 2], strides: [2, 2], pad: 'same', ties: false },
-    { x: [1, 9, 9, 2], filterSize: [3, 3], strides: [2, 2], pad: 'same', ties: false }, // overlapping windows add up
-    { x: [2, 6, 6, 1], filterSize: [3, 3], strides: [1, 1], pad: 'valid', ties: true },
-    { x: [2, 8, 8, 4], filterSize: [2, 2], strides: [2, 2], pad: 'valid', ties: true }, // ReLU-like plateaus
-    { x: [1, 7, 5, 2], filterSize: [3, 2], strides: [1, 2], pad: 'same', ties: true },
-  ];
-  for (const [i, c] of cases.entries()) {
-    it(`x=[${c.x}] pool=[${c.filterSize}] s=[${c.strides}] ${c.pad}${c.ties ? ' with ties' : ''}`, async () => {
-      const r = rng(400 + i);
-      const values = randomValues(r, c.x);
-      if (c.ties) for (let k = 0; k < values.length; k++) values[k] = Math.max(0, Math.round(values[k]! * 2) / 2);
-      const input = { values, shape: c.x };
-      const attrs = { filterSize: c.filterSize, strides: c.strides, pad: c.pad };
-      const y = await runKernelOn('cpu', 'MaxPool', { x: input }, attrs);
-      const output = { values: y.values, shape: y.shape };
-      const dy = { values: randomValues(r, y.shape), shape: y.shape };
-      const ours = await runKernelOn('wasm', 'MaxPoolGrad', { dy, input, output }, attrs);
-      const ref = await runKernelOn('cpu', 'MaxPoolGrad', { dy, input, output }, attrs);
-      assertRelClose(ours.values, ref.values, 'dx');
-    });
-  }
+  for (const [i, c] of maxPoolCases.entries()) it(describePool(c), () => assertMaxPoolGradMatchesCpu(c, 400 + i));
 });
 
 describe('wasm BatchMatMul (ours materializes transposes for the XNNPACK path) matches cpu', () => {

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { makeConv2D, makeConv2DBackpropFilter, makeConv2DBackpropInput } from './conv2d.js';
 import type { KernelFunc, NativeKernels } from './heap.js';
 import { makeMatMul } from './mat-mul.js';
+import { makeMaxPoolGrad } from './max-pool-grad.js';
 
 type Make = (native: NativeKernels, fallback: KernelFunc) => KernelFunc;
 
@@ -15,6 +16,7 @@ const nativeKernelMakers: Record<string, Make> = {
   FusedConv2D: (n, f) => makeConv2D(n, true, f),
   Conv2DBackpropInput: makeConv2DBackpropInput,
   Conv2DBackpropFilter: makeConv2DBackpropFilter,
+  MaxPoolGrad: makeMaxPoolGrad,
 };
 
 export const nativeKernelNames = Object.keys(nativeKernelMakers);
