@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kernels.h"
+#include "window.h"
 
 namespace tfnative {
 namespace {
@@ -33,26 +34,10 @@ float* scratch(int64_t floats) {
   return buffer.data();
 }
 
-/** Visits each (output pixel p in [p0,p1), tap kh,kw) whose input pixel is inside x: f(row, tapOffset, xPixel). */
+/** Visits each (output pixel p in [p0,p1), tap) whose input pixel is inside x: f(row, tapOffset, xPixel). */
 template <typename F>
 void forEachTap(const ConvGeometry& g, int64_t p0, int64_t p1, F f) {
-  const int64_t perImage = static_cast<int64_t>(g.outHeight) * g.outWidth;
-  for (int64_t p = p0; p < p1; p++) {
-    const int64_t b = p / perImage;
-    const int oh = static_cast<int>((p % perImage) / g.outWidth);
-    const int ow = static_cast<int>(p % g.outWidth);
-    for (int kh = 0; kh < g.filterHeight; kh++) {
-      const int ih = oh * g.strideHeight - g.padTop + kh * g.dilationHeight;
-      if (ih < 0 || ih >= g.inHeight) continue;
-      for (int kw = 0; kw < g.filterWidth; kw++) {
-        const int iw = ow * g.strideWidth - g.padLeft + kw * g.dilationWidth;
-        if (iw < 0 || iw >= g.inWidth) continue;
-        const int64_t tap = (static_cast<int64_t>(kh) * g.filterWidth + kw) * g.inChannels;
-        const int64_t pixel = ((b * g.inHeight + ih) * g.inWidth + iw) * g.inChannels;
-        f(p - p0, tap, pixel);
-      }
-    }
-  }
+  for (int64_t p = p0; p < p1; p++) forEachWindowTap(g, p, [&](int64_t tap, int64_t pixel) { f(p - p0, tap, pixel); });
 }
 
 void im2col(const ConvGeometry& g, const float* x, int64_t p0, int64_t p1, float* col) {
