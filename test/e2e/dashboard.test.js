@@ -134,6 +134,10 @@ describe('dashboard of a study', { timeout: 300_000 }, () => {
     for (const id of ['best-so-far', 'parallel', 'importance', 'curves', 'rungs']) {
       assert.ok(await page.$(`#chart-${id} .view svg`), `chart ${id} not drawn`);
     }
+    // Hover: vega's tooltip handler titles the chart with the point's fields.
+    await (await page.$('#chart-curves .view svg .mark-symbol path')).hover({ force: true });
+    const tooltip = await waitFor('a tooltip', () => page.$eval('#chart-curves .view', (v) => v.getAttribute('title')), 10_000);
+    assert.match(tooltip, /^trial: \d+\nepoch: \d+\nvalAccuracy: 0\.\d{1,4}\nstate: (completed|stopped)$/);
     const curveLabels = await page.$$eval('#chart-curves .view svg text', (t) => t.map((x) => x.textContent));
     for (let i = 0; i < trials; i++) assert.ok(curveLabels.includes(`#${i}`), `curve of trial ${i} is not labelled`);
     assert.match(await page.textContent('#status'), new RegExp(`^finished: ${trials} of ${trials} trials`));

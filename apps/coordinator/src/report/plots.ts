@@ -65,7 +65,7 @@ export function objectiveCharts(trials: TrialRow[], columns: ParamColumn[], metr
             : { field: 'value', type: 'nominal', title: column.path, axis: { labelAngle: 0 } },
           y: { field: 'objective', type: 'quantitative', title: metric, scale: { zero: false } },
           color: { field: 'state', type: 'nominal', scale: stateColors },
-          tooltip: [{ field: 'trial' }, { field: 'value', title: column.path }, { field: 'objective', title: metric }, { field: 'epochs' }, { field: 'state' }],
+          tooltip: [{ field: 'trial' }, { field: 'value', title: column.path, ...(numeric ? { format: '.3~g' } : {}) }, { field: 'objective', title: metric, format: '.4~g' }, { field: 'epochs' }, { field: 'state' }],
         },
       } as TopLevelSpec,
     };
@@ -97,7 +97,7 @@ export function learningCurveChart(trials: TrialRow[], metrics: MetricRow[], met
       layer: [
         {
           mark: { type: 'line', point: true, strokeWidth: 1.5 },
-          encoding: { detail: { field: 'trial', type: 'nominal' }, tooltip: [{ field: 'trial' }, { field: 'epoch' }, { field: 'value', title: metric }, { field: 'state' }] },
+          encoding: { detail: { field: 'trial', type: 'nominal' }, tooltip: [{ field: 'trial' }, { field: 'epoch' }, { field: 'value', title: metric, format: '.4~g' }, { field: 'state' }] },
         },
         {
           transform: [{ joinaggregate: [{ op: 'max', field: 'epoch', as: 'lastEpoch' }], groupby: ['trial'] }, { filter: 'datum.epoch === datum.lastEpoch' }],
@@ -135,7 +135,7 @@ export function rungChart(trials: TrialRow[], rungs: RungRecord[], metric: strin
         y: { field: 'value', type: 'quantitative', title: metric, scale: { zero: false } },
         color: { field: 'decision', type: 'nominal', scale: { domain: ['continue', 'stop'], range: ['#2ca02c', '#d62728'] } },
         shape: { field: 'rung', type: 'nominal' },
-        tooltip: [{ field: 'trial' }, { field: 'rung' }, { field: 'value', title: metric }, { field: 'decision' }, { field: 'rank' }],
+        tooltip: [{ field: 'trial' }, { field: 'rung' }, { field: 'value', title: metric, format: '.4~g' }, { field: 'decision' }, { field: 'rank' }],
       },
     } as TopLevelSpec,
   };
@@ -167,7 +167,7 @@ export function bestSoFarChart(trials: TrialRow[], objective: Objective): Chart 
           encoding: {
             y: { field: 'objective', type: 'quantitative' },
             color: { field: 'state', type: 'nominal', scale: stateColors },
-            tooltip: [{ field: 'trial' }, { field: 'objective', title: objective.metric }, { field: 'best', title: 'best so far' }, { field: 'state' }],
+            tooltip: [{ field: 'trial' }, { field: 'objective', title: objective.metric, format: '.4~g' }, { field: 'best', title: 'best so far', format: '.4~g' }, { field: 'state' }],
           },
         },
       ],
@@ -226,7 +226,7 @@ export function parallelCoordinatesChart(trials: TrialRow[], columns: ParamColum
             x, y: { field: 'y', type: 'quantitative', axis: null, scale: yScale },
             detail: { field: 'trial', type: 'nominal' },
             color: { field: 'objective', type: 'quantitative', title: metric, scale: { scheme: 'viridis' } },
-            tooltip: [{ field: 'trial' }, { field: 'axis', title: 'axis' }, { field: 'value' }, { field: 'objective', title: metric }],
+            tooltip: [{ field: 'trial' }, { field: 'axis', title: 'axis' }, { field: 'value' }, { field: 'objective', title: metric, format: '.4~g' }],
           },
         },
         {
