@@ -42,6 +42,7 @@ export function applyOnArrival(run: RunContext, rank: number, peer: Peer, m: Pus
   }
   const staleness = run.updates - run.versionSent[rank]!;
   run.optimizer.step(run.freeze.trainableOf(m.grads));
+  run.schedulerClock.afterUpdate();
   run.updates += 1;
   if (m.states.length) {
     run.latestStates[rank] = m.states.map((t) => new Float32Array(t));

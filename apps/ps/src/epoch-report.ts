@@ -1,4 +1,3 @@
-import { schedulerRegistry, stepAtEpochEnd } from '@tensorfleet/core';
 import { logMessages, type EpochLine, type MetricsMessage } from '@tensorfleet/protocol';
 import { combineMetrics, type CombinedMetrics } from './aggregate.js';
 import type { EpochTotals, RunContext } from './run-context.js';
@@ -30,13 +29,13 @@ export async function evaluate(run: RunContext, split: 'val' | 'test'): Promise<
 
 /** Ends a trained epoch: validates, steps the scheduler, records the epoch in the history and logs its line. */
 export async function finishEpoch(run: RunContext, start: EpochStart, totals: EpochTotals): Promise<void> {
-  const { o, data, epochStats, optimizer, scheduler } = run;
+  const { o, data, epochStats, optimizer } = run;
   const { lossSum, computeMs, commMs, samples, correct } = totals;
   const { lr } = start;
   const steps = run.step - start.firstStep;
   const val = o.job.evaluateVal === false || !data.val ? null : await evaluate(run, 'val');
   const trainLoss = lossSum / Math.max(1, steps);
-  if (scheduler) stepAtEpochEnd(o.scheduler ? schedulerRegistry[o.scheduler.name] : null, scheduler, val ? val.loss : trainLoss);
+  run.schedulerClock.atEpochEnd(val ? val.loss : trainLoss);
   const seconds = (performance.now() - start.t0) / 1000;
   const summary: EpochSummary = {
     epoch: run.epoch - 1, steps, trainLoss, trainAccuracy: samples ? correct / samples : 0, val, lr, seconds, samplesPerSec: samples / seconds,

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import type { LinearWarmupOptions, NamedWeights, OptimizerName, SchedulerName } from '@tensorfleet/core';
+import type { LinearWarmupOptions, NamedWeights, OptimizerName, SchedulerInterval, SchedulerName } from '@tensorfleet/core';
+import { schedulerIntervals } from '@tensorfleet/core';
 import { validateTrainJobSpec, type EpochLine, type TrainJobSpec } from '@tensorfleet/protocol';
 import { parseConsistency } from './consistency.js';
 
@@ -22,6 +23,11 @@ export interface ParameterServerOptions {
   scheduler?: { name: SchedulerName; options?: Record<string, unknown> } | null;
   /** Linear warmup chained before the scheduler (core's LinearWarmup, torch's SequentialLR); with scheduler null, before a constant lr. */
   warmup?: LinearWarmupOptions | null;
+  /**
+   * 'epoch' (default): the scheduler steps at each epoch end; 'step': after every optimizer step (torch's per-iteration
+   * schedules; warmup and scheduler lengths then count steps). Not for ReduceLROnPlateau, nor with parameter shards.
+   */
+  schedulerInterval?: SchedulerInterval;
   /** Interface and port to listen on. Default 127.0.0.1:0 (read the port back from the handle). */
   host?: string;
   port?: number;
@@ -108,6 +114,10 @@ export function resolveOptions(o: ParameterServerOptions) {
   }
   if (o.minWorkers !== undefined && (!Number.isInteger(o.minWorkers) || o.minWorkers < 1)) fail('minWorkers', 'a positive integer', o.minWorkers);
   if (job.trainer?.frozen?.length && o.shards?.length) fail('shards', 'no parameter shards when layers are frozen (a shard would update its frozen part)', o.shards);
+  const interval = o.schedulerInterval ?? 'epoch';
+  if (!schedulerIntervals.includes(interval)) fail('schedulerInterval', schedulerIntervals.map((i) => `"${i}"`).join(' or '), interval);
+  if (interval === 'step' && (o.scheduler === undefined || o.scheduler?.name === 'reduceLROnPlateau')) fail('schedulerInterval', '"epoch" for reduceLROnPlateau (it steps on the validation loss)', interval);
+  if (interval === 'step' && o.shards?.length) fail('schedulerInterval', '"epoch" with parameter shards (they learn the lr at epoch starts)', interval);
   if (o.elastic && o.shards?.length) fail('elastic', 'no parameter shards (shards expect a fixed world size)', o.shards);
   if (o.metrics !== undefined && !(Number.isInteger(o.metrics.port) && o.metrics.port >= 0 && o.metrics.port <= 65535)) fail('metrics.port', 'an integer port in [0, 65535]', o.metrics.port);
   const hb = o.heartbeatTimeoutMs;
@@ -119,6 +129,7 @@ export function resolveOptions(o: ParameterServerOptions) {
     job,
     optimizer: o.optimizer ?? { name: 'sgd' as OptimizerName, options: { lr: 0.01, momentum: 0.9 } },
     scheduler: o.scheduler === undefined ? { name: 'reduceLROnPlateau' as SchedulerName, options: {} } : o.scheduler,
+    schedulerInterval: interval,
     rejoinTimeoutMs: o.rejoinTimeoutMs ?? 60_000,
     consistency,
     shards: o.shards ?? [],

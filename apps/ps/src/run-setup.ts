@@ -5,6 +5,7 @@ import {
 } from '@tensorfleet/core';
 import { FrozenParameters } from './frozen-parameters.js';
 import { resumeFromLatestCheckpoint } from './run-checkpoint.js';
+import { schedulerClock, type SchedulerClock } from './scheduler-clock.js';
 import type { EpochSummary } from './run-types.js';
 import { partitionParameters } from './partition.js';
 import type { resolveOptions } from './options.js';
@@ -28,6 +29,8 @@ export interface PreparedRun {
   /** Which owned parameters the optimizer moves and which BN statistics stay (frozen layers). */
   freeze: FrozenParameters;
   scheduler: LRScheduler | null;
+  /** Steps the scheduler per epoch or per update (options.schedulerInterval). */
+  schedulerClock: SchedulerClock;
   runId: string;
   step: number;
   epoch: number;
@@ -65,6 +68,7 @@ export function prepareRun(o: ResolvedOptions): PreparedRun {
 
   const run: PreparedRun = {
     data, stepsPerEpoch, model, trainer, parameters, states: trainer.getStates(), parts, owned, ownedParameters, optimizer, freeze, scheduler,
+    schedulerClock: schedulerClock(scheduler, o.scheduler?.name ?? null, o.schedulerInterval),
     runId: o.runId ?? randomUUID(), step: 0, epoch: 0, history: [], lastCheckpoint: null, resumedFrom: '',
   };
   if (o.resume && o.checkpoint) resumeFromLatestCheckpoint(o, run);

@@ -27,6 +27,7 @@ export async function runSyncEpoch(run: RunContext, endStep: number): Promise<Ep
       run.states = run.freeze.keepFrozenStates(run.states, states);
     }
     run.optimizer.step(run.freeze.trainableOf(grads));
+    run.schedulerClock.afterUpdate();
     if (o.elastic) {
       log.info({ step: run.step, epoch: run.epoch, ranks: run.collectedRanks, samples: pushes.reduce((s, p) => s + p.count, 0) }, 'step applied');
     }

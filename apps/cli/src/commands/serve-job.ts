@@ -71,7 +71,7 @@ export async function serveJob(config: TrainConfig, o: ServeJobOptions): Promise
 async function serveWithShards(
   config: TrainConfig, o: ServeJobOptions, out: string, shards: string[], epochEndTimes: number[],
 ): Promise<{ summary: RunSummary; path: string; result: TrainingSummary }> {
-  const { job, optimizer, scheduler, warmup, initialWeights } = o.resolved ?? jobFromConfig(config);
+  const { job, optimizer, scheduler, warmup, schedulerInterval, initialWeights } = o.resolved ?? jobFromConfig(config);
   const report = new LiveRunReport(out, { config: config as unknown as Record<string, unknown>, backend: o.backend });
   const psOptions: ParameterServerOptions = {
     ...(shards.length ? { shards } : {}),
@@ -81,6 +81,7 @@ async function serveWithShards(
     optimizer,
     scheduler,
     ...(warmup ? { warmup } : {}),
+    schedulerInterval,
     ...(initialWeights ? { initialWeights } : {}),
     consistency: config.consistency,
     elastic: config.elastic,

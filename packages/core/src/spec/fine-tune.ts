@@ -16,7 +16,7 @@ export const initSchema = z
       .optional()
       .describe('a tensorfleet run or checkpoint folder, or a tfjs/Keras model.json: weights matched by layer/variable name and shape'),
     freeze: z
-      .union([z.array(z.string().min(1)), z.literal('all-but-head')])
+      .union([z.array(z.string().min(1)), z.literal('all-but-head')], { error: "expected a list of layer names or 'all-but-head'" })
       .optional()
       .describe("layer names whose weights stay as loaded (their BatchNorm keeps its statistics), or 'all-but-head'"),
     newHead: z.boolean().default(false).describe('replace the last dense layer (fresh init) when the class count differs'),

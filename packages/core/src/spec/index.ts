@@ -14,6 +14,7 @@ export {
 } from './models.js';
 export { initSchema, absoluteInit } from './fine-tune.js';
 export { warmupSchema } from './warmup.js';
+export { schedulerIntervals, schedulerIntervalSchema, type SchedulerInterval } from './scheduler-interval.js';
 export { kindChoice, kindOf, type KindEntry, type KindsMeta } from './kinds.js';
 export { checkedBy, issueLines } from './checked.js';
 export { optionsObject, zodFromRule } from './option-rules.js';

@@ -8,7 +8,7 @@ import { z } from 'zod';
  */
 export const warmupSchema = z
   .object({
-    epochs: z.number().int().min(1).describe('warmup epochs; the scheduler takes over at this epoch'),
+    epochs: z.number().int().min(1).describe('warmup epochs (optimizer steps with interval: step); the scheduler takes over then'),
     startFactor: z.number().gt(0).lte(1).default(1 / 3).describe("lr factor of the first epoch, rising linearly to 1 (torch LinearLR's default 1/3)"),
   })
   .strict()

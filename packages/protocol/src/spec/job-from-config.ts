@@ -1,6 +1,6 @@
 import {
   loadDatasetSpec, modelField, modelWeights, ModelInitError, resolveModel, resolveModelInit, schedulerRegistry, type DatasetSpec,
-  type LinearWarmupOptions, type NamedWeights, type OptimizerName, type PreparedDataset, type SchedulerName,
+  type LinearWarmupOptions, type NamedWeights, type SchedulerInterval, type OptimizerName, type PreparedDataset, type SchedulerName,
 } from '@tensorfleet/core';
 import { validateTrainJobSpec, type TrainJobSpec } from '../job.js';
 import { ConfigError } from './load-config.js';
@@ -13,6 +13,8 @@ export interface ResolvedJob {
   scheduler: { name: SchedulerName; options: Record<string, unknown> } | null;
   /** Linear warmup before the scheduler (or before a constant lr when `scheduler` is null). */
   warmup: LinearWarmupOptions | null;
+  /** When the scheduler steps: each epoch end, or after every optimizer step. */
+  schedulerInterval: SchedulerInterval;
   /** Pretrained weights a fresh run starts from (init.from, or the tfjs model file's own), by name. */
   initialWeights: NamedWeights | null;
   /** The loaded data the model was sized from (the parameter server in the same process may reuse it). */
@@ -20,7 +22,7 @@ export interface ResolvedJob {
 }
 
 function withoutName(choice: { name: string }): Record<string, unknown> {
-  const { name: _name, warmup: _warmup, ...options } = choice as Record<string, unknown>;
+  const { name: _name, warmup: _warmup, interval: _interval, ...options } = choice as Record<string, unknown>;
   return options;
 }
 
@@ -74,6 +76,7 @@ export function jobFromConfig(config: TrainConfig, { baseDir = process.cwd() }: 
       : { name: config.scheduler.name as SchedulerName, options: withoutName(config.scheduler) };
   const warmup = (config.scheduler.warmup as LinearWarmupOptions | undefined) ?? null;
   return {
-    job, optimizer: { name: optimizerName, options: withoutName(config.optimizer) }, scheduler, warmup, initialWeights: fine.initialWeights, data,
+    job, optimizer: { name: optimizerName, options: withoutName(config.optimizer) }, scheduler, warmup,
+    schedulerInterval: config.scheduler.interval as SchedulerInterval, initialWeights: fine.initialWeights, data,
   };
 }

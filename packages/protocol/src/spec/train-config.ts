@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import {
   augmentSchema, backendPreferences, bnModeSchema, dataSourceSchema, initSchema, modelSchema, optimizerRegistry, schedulerRegistry,
-  splitRatiosSchema, warmupSchema,
+  schedulerIntervalSchema, splitRatiosSchema, warmupSchema,
 } from '@tensorfleet/core';
+import type { SchedulerName } from '@tensorfleet/core';
 import { optimizerChoice, schedulerChoice } from './choices.js';
 
 /** The default run's model: the lecture's small convnet with BN and dropout 0.5. */
@@ -44,7 +45,14 @@ export const trainConfigSchema = z
     epochs: z.number().int().min(1).default(10).describe('passes over the training split'),
     batchSize: z.number().int().min(1).default(32).describe('samples per worker per step'),
     optimizer: optimizerChoice(optimizerRegistry, 'sgd').prefault({}).describe('run by the parameter server; torch.optim names'),
-    scheduler: schedulerChoice(schedulerRegistry, 'reduceLROnPlateau', { warmup: warmupSchema.optional() }).prefault({}).describe('learning-rate schedule, stepped at each epoch end'),
+    scheduler: schedulerChoice(schedulerRegistry, 'reduceLROnPlateau', { warmup: warmupSchema.optional(), interval: schedulerIntervalSchema })
+      .superRefine((s, ctx) => {
+        if (s.interval === 'step' && schedulerRegistry[s.name as SchedulerName]?.stepsOn === 'metric') {
+          ctx.addIssue({ code: 'custom', path: ['interval'], message: `'step' is not for ${s.name}, which steps on the validation loss at epoch ends` });
+        }
+      })
+      .prefault({})
+      .describe('learning-rate schedule, stepped at each epoch end (or every step with interval: step)'),
     l2: z.number().min(0).default(5e-4).describe('L2 penalty (λ/2)·Σw² on every kernel'),
     l1: z.number().min(0).default(0).describe('L1 penalty λ·Σ|w| on every kernel'),
     labelSmoothing: z.number().min(0).lt(1).default(0.1).describe('label smoothing ε of the cross-entropy'),
@@ -54,7 +62,13 @@ export const trainConfigSchema = z
     checkpointEvery: z.number().int().min(0).default(0).describe('also checkpoint every N steps; 0 = only at epoch ends'),
     accuracyTargets: z.array(z.number().gt(0).lte(1)).default([0.9, 0.95, 0.97]).describe('val accuracies whose time-to-reach summary.json reports'),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    // Parameter shards learn the learning rate at epoch starts, so a per-step schedule cannot reach them.
+    if (c.scheduler.interval === 'step' && c.psShards > 1) {
+      ctx.addIssue({ code: 'custom', path: ['scheduler', 'interval'], message: "'step' needs psShards 1 (shards learn the lr at epoch starts)" });
+    }
+  });
 
 export type TrainConfig = z.output<typeof trainConfigSchema>;
 export type TrainConfigInput = z.input<typeof trainConfigSchema>;
