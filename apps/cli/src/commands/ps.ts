@@ -43,6 +43,7 @@ export function psCommand(): Command {
       });
       process.stdout.write(`${path}\n`);
     } catch (err) {
+      if (err instanceof ConfigError) throw err; // the user's files: one line and exit 2, from main
       log.error({ err: (err as Error).message }, 'parameter server failed');
       process.exitCode = 1;
     }

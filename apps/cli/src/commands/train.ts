@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Command, Option } from 'commander';
 import { selectBackend } from '@tensorfleet/core';
-import { jobFromConfig } from '@tensorfleet/protocol';
+import { ConfigError, configReference, jobFromConfig } from '@tensorfleet/protocol';
 import { createCliLogger } from '../logging.js';
 import { configFromFlags, metricsFromFlags, metricsOptions, numberArg, trainConfigOptions } from './options.js';
 import { startLocalWorkers, type LocalWorkers } from './local-cluster.js';
@@ -66,6 +66,7 @@ export async function runTrain(flags: Record<string, unknown>): Promise<number> 
   } catch (err) {
     bar.stop();
     workers?.stop();
+    if (err instanceof ConfigError) throw err; // the user's files: one line and exit 2, from main
     const cause = workers?.firstError() ?? (workerFailure ?? (err as Error)).message;
     if (/non-finite/.test(cause)) {
       // A NaN/Inf loss, gradient or statistic: the recipe diverged (the HPO coordinator records crashed@epoch).
@@ -86,10 +87,15 @@ export function trainCommand(): Command {
     .addOption(new Option('-w, --workers <n>', 'worker processes').argParser(numberArg('--workers', true)))
     .addOption(new Option('--threads <n>', 'compute threads per worker (default: cores / workers)').argParser(numberArg('--threads', true)))
     .option('--resume', 'continue from the newest checkpoint in OUT/checkpoints')
-    .option('--json', 'JSON log lines even on a terminal');
+    .option('--json', 'JSON log lines even on a terminal')
+    .option('--help-config', 'print the config file reference (every field, its type, default and meaning) and exit');
   for (const option of trainConfigOptions()) command.addOption(option);
   for (const option of metricsOptions()) command.addOption(option);
   return command.action(async (flags: Record<string, unknown>) => {
+    if (flags.helpConfig) {
+      process.stdout.write(configReference());
+      return;
+    }
     process.exitCode = await runTrain(flags);
   });
 }

@@ -6,3 +6,4 @@ export { trainConfigSchema, bnModeOf, type TrainConfig, type TrainConfigInput } 
 export { jobFromConfig, type ResolvedJob } from './job-from-config.js';
 export { ConfigError, readConfigFile, mergeConfig, resolveTrainConfig, trainConfigProblems, configBaseDir } from './load-config.js';
 export { optimizerChoice, schedulerChoice, type NamedOptions } from './choices.js';
+export { configReference } from './reference.js';

@@ -21,6 +21,16 @@ export interface ResolvedJob {
   data: PreparedDataset;
 }
 
+/** Runs a step that reads the user's files; its failure is the config's fault (exit 2), named by its field. */
+function asConfigError<T>(field: string, step: () => T): T {
+  try {
+    return step();
+  } catch (err) {
+    const message = (err as Error).message;
+    throw new ConfigError(message.startsWith(field) ? message : `${field}: ${message}`);
+  }
+}
+
 function withoutName(choice: { name: string }): Record<string, unknown> {
   const { name: _name, warmup: _warmup, interval: _interval, ...options } = choice as Record<string, unknown>;
   return options;
@@ -39,15 +49,15 @@ export function jobFromConfig(config: TrainConfig, { baseDir = process.cwd() }: 
     normalize: config.data.normalize,
     ...(Object.keys(config.data.augment).length ? { augment: config.data.augment } : {}),
   };
-  const data = loadDatasetSpec(dataset, { baseDir });
-  const sized = resolveModel(config.model, {
+  const data = asConfigError('data.source', () => loadDatasetSpec(dataset, { baseDir }));
+  const sized = asConfigError('model', () => resolveModel(config.model, {
     baseDir,
     inputShape: [data.source.height, data.source.width, data.source.channels],
     numClasses: data.source.numClasses,
     seed: config.seed,
     l1: config.l1,
     l2: config.l2,
-  });
+  }));
   // Fine-tuning (init) and a model file's own weights: the spec may get a new head, the PS its initial weights.
   let fine;
   try {

@@ -44,14 +44,14 @@ export const trainConfigSchema = z
       .describe('sync: averaged lockstep steps; async: each gradient applied on arrival; ssp:S: async, at most S steps ahead'),
     epochs: z.number().int().min(1).default(10).describe('passes over the training split'),
     batchSize: z.number().int().min(1).default(32).describe('samples per worker per step'),
-    optimizer: optimizerChoice(optimizerRegistry, 'sgd').prefault({}).describe('run by the parameter server; torch.optim names'),
+    optimizer: optimizerChoice(optimizerRegistry, 'sgd').prefault({ name: 'sgd' }).describe('run by the parameter server; torch.optim names'),
     scheduler: schedulerChoice(schedulerRegistry, 'reduceLROnPlateau', { warmup: warmupSchema.optional(), interval: schedulerIntervalSchema })
       .superRefine((s, ctx) => {
         if (s.interval === 'step' && schedulerRegistry[s.name as SchedulerName]?.stepsOn === 'metric') {
           ctx.addIssue({ code: 'custom', path: ['interval'], message: `'step' is not for ${s.name}, which steps on the validation loss at epoch ends` });
         }
       })
-      .prefault({})
+      .prefault({ name: 'reduceLROnPlateau' })
       .describe('learning-rate schedule, stepped at each epoch end (or every step with interval: step)'),
     l2: z.number().min(0).default(5e-4).describe('L2 penalty (λ/2)·Σw² on every kernel'),
     l1: z.number().min(0).default(0).describe('L1 penalty λ·Σ|w| on every kernel'),
