@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { dataSourceRegistry, modelKindRegistry, optimizerRegistry, schedulerRegistry, warmupSchema, type KindEntry } from '@tensorfleet/core';
-import { trainConfigSchema } from './train-config.js';
+import { dataSourceRegistry, modelKindRegistry, optimizerRegistry, schedulerRegistry, type KindEntry } from '@tensorfleet/core';
+import { schedulerExtras, trainConfigSchema } from './train-config.js';
 
 /** zod 4's introspection surface, as far as the reference reads it. */
 interface Def {
@@ -146,10 +146,10 @@ export function configReference(): string {
     ...choiceSection('optimizer', '`optimizer: {name, ...options}`; options by torch.optim\'s names (camelCase).', optimizerRegistry),
     ...choiceSection('scheduler', '`scheduler: {name, ...options}`; `name: none` keeps the lr constant.',
       { none: { doc: 'a constant learning rate', options: z.object({}) }, ...schedulerRegistry }),
-    'Every scheduler, `none` included, also takes a linear warmup chained before it (torch SequentialLR):',
+    'Every scheduler, `none` included, also takes these (warmup: a linear warmup chained before it, torch SequentialLR):',
     '',
     ...header,
-    ...fieldTable({ warmup: warmupSchema.optional() }, 'scheduler.'),
+    ...fieldTable(schedulerExtras, 'scheduler.'),
   ];
   return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
 }

@@ -11,6 +11,9 @@ const DEFAULT_MODEL = { preset: 'mnist-small-cnn' };
 /** The default run's augmentation: random ±2-pixel shifts (without them test accuracy sat at 95.6–96.9%). */
 const DEFAULT_AUGMENT = { randomShift: { x: 2, y: 2, units: 'pixels' } };
 
+/** Fields every scheduler variant takes besides its own options. */
+export const schedulerExtras = { warmup: warmupSchema.optional(), interval: schedulerIntervalSchema };
+
 /**
  * The training job a user describes in YAML or JSON: `tensorfleet train --config`, `tensorfleet ps`, and every HPO
  * trial (a study's `base` plus the sampled values). Every field has a default, so an empty file (or none) is the
@@ -45,7 +48,7 @@ export const trainConfigSchema = z
     epochs: z.number().int().min(1).default(10).describe('passes over the training split'),
     batchSize: z.number().int().min(1).default(32).describe('samples per worker per step'),
     optimizer: optimizerChoice(optimizerRegistry, 'sgd').prefault({ name: 'sgd' }).describe('run by the parameter server; torch.optim names'),
-    scheduler: schedulerChoice(schedulerRegistry, 'reduceLROnPlateau', { warmup: warmupSchema.optional(), interval: schedulerIntervalSchema })
+    scheduler: schedulerChoice(schedulerRegistry, 'reduceLROnPlateau', schedulerExtras)
       .superRefine((s, ctx) => {
         if (s.interval === 'step' && schedulerRegistry[s.name as SchedulerName]?.stepsOn === 'metric') {
           ctx.addIssue({ code: 'custom', path: ['interval'], message: `'step' is not for ${s.name}, which steps on the validation loss at epoch ends` });
