@@ -1,5 +1,5 @@
 /**
- * Float32 kernels that read and write one ArrayBuffer (the tfjs wasm heap) at byte offsets, in place.
+ * Float32 kernels (OpenBLAS; convolutions on oneDNN when it was found at build time) that read and write one ArrayBuffer (the tfjs wasm heap) at byte offsets, in place.
  * Activations are NHWC, filters HWIO, matrices row-major. Every range is bounds-checked against `heap`.
  */
 export interface NativeKernels {
@@ -19,7 +19,8 @@ export interface NativeKernels {
   maxPoolGrad(heap: ArrayBuffer, geometry: Int32Array, xOffset: number, dyOffset: number, dxOffset: number): void;
   /** OpenBLAS worker threads for every later call. */
   setThreads(threads: number): void;
-  info(): { blas: string; core: string; threads: number };
+  /** blas: OpenBLAS's build config; core: its kernel set for this CPU; convolutions: 'oneDNN x.y.z' or 'im2col + OpenBLAS'. */
+  info(): { blas: string; core: string; convolutions: string; threads: number };
 }
 
 

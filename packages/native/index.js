@@ -15,7 +15,7 @@ let cached;
  * import { loadNativeKernels } from '@tensorfleet/native';
  * const native = loadNativeKernels();
  * native.setThreads(2);
- * console.log(native.info()); // { blas: 'OpenBLAS 0.3.21 ...', core: 'Haswell', threads: 2 }
+ * console.log(native.info()); // { blas: 'OpenBLAS 0.3.21 ...', core: 'Haswell', convolutions: 'oneDNN 2.6.3', threads: 2 }
  * ```
  */
 export function loadNativeKernels() {

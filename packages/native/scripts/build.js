@@ -30,10 +30,14 @@ const prefix = path.dirname(path.dirname(process.execPath));
 const args = [nodeGyp, 'rebuild'];
 if (!process.env.npm_config_nodedir && existsSync(path.join(prefix, 'include', 'node', 'node_api.h'))) args.push(`--nodedir=${prefix}`);
 
+// oneDNN (Debian: libdnnl-dev) runs the convolutions when present, as it does PyTorch's; else im2col + OpenBLAS.
+const dnnl = headerDirs.some((dir) => existsSync(path.join(dir, 'oneapi', 'dnnl', 'dnnl.hpp')));
+args.push("--", `-Duse_dnnl=${dnnl ? 1 : 0}`); // after "--": passed to gyp itself
+
 rmSync(note, { force: true });
 const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
 if (r.status !== 0) {
   const lines = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => /error|cannot find|not found/i.test(l) && !l.startsWith('gyp info'));
   giveUp(`node-gyp failed: ${lines[0]?.trim() ?? `exit ${r.status}`}`);
 }
-console.log('@tensorfleet/native: built build/Release/tensorfleet_native.node');
+console.log(`@tensorfleet/native: built build/Release/tensorfleet_native.node (convolutions on ${dnnl ? 'oneDNN' : 'im2col + OpenBLAS; apt-get install libdnnl-dev for oneDNN'})`);

@@ -174,6 +174,9 @@ napi_value SetThreads(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   openblas_set_num_threads(static_cast<int>(n));
+#ifdef TFNATIVE_DNNL
+  tfnative::dnnlSetThreads(static_cast<int>(n));
+#endif
   return undefined(env);
 }
 
@@ -183,12 +186,13 @@ napi_value str(napi_env env, const char* s) {
   return v;
 }
 
-// info(): { blas: OpenBLAS's build configuration, core: the kernel set it picked for this CPU, threads }
+// info(): { blas: OpenBLAS's build configuration, core: the kernel set it picked for this CPU, convolutions, threads }
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value out, threads;
   napi_create_object(env, &out);
   napi_set_named_property(env, out, "blas", str(env, openblas_get_config()));
   napi_set_named_property(env, out, "core", str(env, openblas_get_corename()));
+  napi_set_named_property(env, out, "convolutions", str(env, tfnative::convolutionLibrary().c_str()));
   napi_create_int32(env, openblas_get_num_threads(), &threads);
   napi_set_named_property(env, out, "threads", threads);
   return out;

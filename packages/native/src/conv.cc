@@ -59,12 +59,32 @@ void col2imAdd(const ConvGeometry& g, const float* col, int64_t p0, int64_t p1, 
 
 }  // namespace
 
+std::string convolutionLibrary() {
+#ifdef TFNATIVE_DNNL
+  return dnnlVersion();
+#else
+  return "im2col + OpenBLAS";
+#endif
+}
+
+#ifdef TFNATIVE_DNNL
+#define TRY_DNNL(call) if (call) return
+#else
+#define TRY_DNNL(call)
+#endif
+
 void conv2d(const ConvGeometry& g, const float* x, const float* filter, float* y, const float* bias, Activation act,
             float alpha) {
   const int64_t k = patchSize(g);
   const int64_t pixels = pixelCount(g);
   const int co = g.outChannels;
   if (pixels == 0 || co == 0) return;
+#ifdef TFNATIVE_DNNL
+  if (dnnlConv2d(g, x, filter, y)) {
+    epilogue(y, pixels, co, bias, bias == nullptr ? 0 : co, act, alpha);
+    return;
+  }
+#endif
   if (isPointwise(g)) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, pixels, co, k, 1.f, x, k, filter, co, 0.f, y, co);
   } else {
@@ -84,6 +104,8 @@ void conv2dBackpropInput(const ConvGeometry& g, const float* dy, const float* fi
   const int64_t pixels = pixelCount(g);
   const int co = g.outChannels;
   const int64_t dxSize = static_cast<int64_t>(g.batch) * g.inHeight * g.inWidth * g.inChannels;
+  // oneDNN's input gradient is slower than col2im for a network's first layers (1-3 input channels, measured).
+  if (pixels > 0 && k > 0 && g.inChannels >= 8) TRY_DNNL(dnnlConv2dBackpropInput(g, dy, filter, dx));
   if (isPointwise(g)) {  // dx = dy · Wᵀ
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, pixels, k, co, 1.f, dy, co, filter, co, 0.f, dx, k);
     return;
@@ -106,6 +128,7 @@ void conv2dBackpropFilter(const ConvGeometry& g, const float* x, const float* dy
   const int co = g.outChannels;
   std::memset(dw, 0, sizeof(float) * k * co);
   if (pixels == 0) return;
+  TRY_DNNL(dnnlConv2dBackpropFilter(g, x, dy, dw));
   if (isPointwise(g)) {  // dW = xᵀ · dy
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, co, pixels, 1.f, x, k, dy, co, 0.f, dw, co);
     return;

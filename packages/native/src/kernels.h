@@ -1,6 +1,7 @@
 // Float32 kernels on caller-owned memory (the tfjs wasm heap): row-major, NHWC activations, HWIO filters.
 #pragma once
 #include <cstdint>
+#include <string>
 
 namespace tfnative {
 
@@ -36,6 +37,18 @@ void conv2dBackpropFilter(const ConvGeometry& g, const float* x, const float* dy
 
 /** dx of max pooling (outChannels unused: pooling keeps inChannels); window = filter, no dilation. */
 void maxPoolGrad(const ConvGeometry& g, const float* x, const float* dy, float* dx);
+
+#ifdef TFNATIVE_DNNL
+/** oneDNN convolutions; false when oneDNN has no fast implementation for this geometry (use im2col then). */
+bool dnnlConv2d(const ConvGeometry& g, const float* x, const float* filter, float* y);
+bool dnnlConv2dBackpropInput(const ConvGeometry& g, const float* dy, const float* filter, float* dx);
+bool dnnlConv2dBackpropFilter(const ConvGeometry& g, const float* x, const float* dy, float* dw);
+void dnnlSetThreads(int threads);
+std::string dnnlVersion();
+#endif
+
+/** Which library runs the convolutions: "oneDNN x.y.z" or "im2col + OpenBLAS". */
+std::string convolutionLibrary();
 
 /** bias + activation over rows×cols (bias per column, or a single value when biasLen is 1). */
 void epilogue(float* y, int64_t rows, int cols, const float* bias, int biasLen, Activation act, float alpha);

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { assertMaxPoolGradMatchesCpu, convCases, describeCase, describePool, dilateFilter, maxPoolCases, outShape, undilate } from './conv-test-cases.js';
+import { assertMaxPoolGradMatchesCpu, type ConvCase, convCases, describeCase, describePool, dilateFilter, maxPoolCases, outShape, undilate } from './conv-test-cases.js';
 import { loadNativeKernels } from './native-kernels/load.js';
 import { installNativeKernels, nativeKernelNames, nativeKernelsInstalled } from './native-kernels/register.js';
 import { assertPresetGradientsMatchCpu, presetGradientCases } from './preset-gradients.js';
@@ -34,6 +34,8 @@ describe('native addon', { skip }, () => {
   it('reports OpenBLAS and the thread count it was given', () => {
     const info = loaded.native!.info();
     assert.match(info.blas, /^OpenBLAS /);
+    // .ci/run installs oneDNN too, so there the convolutions must run on it.
+    if (required) assert.match(info.convolutions, /^oneDNN \d/);
     assert.equal(info.threads, 1);
   });
 
@@ -45,8 +47,18 @@ describe('native addon', { skip }, () => {
   });
 });
 
+/** Wider cases (oneDNN takes the input gradient from 8 input channels on; im2col below). */
+const wide: ConvCase[] = [
+  { seed: 1, x: [2, 9, 9, 8], filter: [3, 3, 8, 16], strides: [1, 1], dilations: [1, 1], pad: 'same' },
+  { seed: 2, x: [3, 10, 9, 16], filter: [3, 3, 16, 8], strides: [2, 2], dilations: [1, 1], pad: 'same' },
+  { seed: 3, x: [2, 11, 11, 8], filter: [3, 2, 8, 12], strides: [1, 2], dilations: [2, 1], pad: 'valid' },
+  { seed: 4, x: [1, 8, 7, 12], filter: [2, 3, 12, 8], strides: [2, 1], dilations: [1, 1], pad: [[0, 0], [1, 0], [2, 1], [0, 0]] },
+  { seed: 5, x: [2, 6, 6, 32], filter: [1, 1, 32, 16], strides: [1, 1], dilations: [1, 1], pad: 'valid' },
+  { seed: 6, x: [2, 9, 8, 8], filter: [3, 3, 8, 8], strides: [2, 2], dilations: [1, 1], pad: 'valid' }, // last row unread
+];
+
 describe('native Conv2D and FusedConv2D match cpu', { skip }, () => {
-  for (const c of convCases(12, 900)) {
+  for (const c of [...convCases(12, 900), ...wide]) {
     it(describeCase(c), async () => {
       const r = rng(c.seed + 3);
       const x = { values: randomValues(r, c.x), shape: c.x };
@@ -69,7 +81,7 @@ describe('native Conv2D and FusedConv2D match cpu', { skip }, () => {
 });
 
 describe('native Conv2DBackpropInput and Conv2DBackpropFilter match cpu', { skip }, () => {
-  for (const c of convCases(12, 1000)) {
+  for (const c of [...convCases(12, 1000), ...wide]) {
     it(describeCase(c), async () => {
       const r = rng(c.seed + 5);
       const x = { values: randomValues(r, c.x), shape: c.x };
@@ -154,7 +166,7 @@ describe('selectBackend and the native kernels', { skip }, () => {
     const native = await selectBackend({ preferred: 'native', threads: 1, log: () => {} });
     assert.equal(native.name, 'wasm');
     assert.equal(native.selected, 'native');
-    assert.match(native.reason, /native kernels on OpenBLAS [\d.]+ \(.+, 1 thread\)/);
+    assert.match(native.reason, /native kernels on OpenBLAS [\d.]+ \(.+\), convolutions on .+, 1 thread;/);
     assert.equal(nativeKernelsInstalled(), true);
   });
 });

@@ -87,8 +87,9 @@ const attempts: Record<Exclude<BackendPreference, 'auto'>, Attempt> = {
     }
     if (!(await attempts.wasm(notes, threads))) return false;
     installNativeKernels(native);
-    const { blas, core } = native.info();
-    notes[0] = `native kernels on ${blas.split(' ').slice(0, 2).join(' ')} (${core}, ${threads} thread${threads === 1 ? '' : 's'}), ${notes[0]}`;
+    const { blas, core, convolutions } = native.info();
+    const plural = threads === 1 ? '' : 's';
+    notes[0] = `native kernels on ${blas.split(' ').slice(0, 2).join(' ')} (${core}), convolutions on ${convolutions}, ${threads} thread${plural}; ${notes[0]}`;
     return true;
   },
   wasm: async (notes) => {
