@@ -115,8 +115,7 @@ const translators: Record<string, (l: KerasLayer) => LayerSpec> = {
     return { type: 'conv2d', filters: Number(l.config.filters), kernelSize: l.pair('kernel_size'), strides: l.pair('strides'), padding: l.padding(), ...l.kernelOptions() };
   },
   BatchNormalization: (l) => {
-    const axis = l.config.axis ?? -1;
-    if (!(axis === -1 || (Array.isArray(axis) && axis.length === 1 && axis[0] === -1))) l.refuse(`axis ${JSON.stringify(axis)} is not supported (-1: channels last)`);
+    // The axis (-1, or Keras 2's [3] for NHWC) is checked to be the channel axis once the shapes are known.
     if (l.config.center === false || l.config.scale === false) l.refuse('center and scale must be true (core BatchNorm always has gamma and beta)');
     // Keras' momentum is the weight of the old average: core's rho.
     return { type: 'batchNorm', name: l.name, rho: Number(l.config.momentum ?? 0.99), epsilon: Number(l.config.epsilon ?? 1e-3) };
@@ -130,7 +129,6 @@ const translators: Record<string, (l: KerasLayer) => LayerSpec> = {
     if (max !== undefined && max !== null) l.refuse(`max_value ${JSON.stringify(max)} is not supported (none or 6)`);
     return { type: 'relu', name: l.name };
   },
-  // Softmax's axis (-1, or the last axis counted with the batch one) is checked once the shapes are known.
   Softmax: (l) => ({ type: 'softmax', name: l.name }),
   MaxPooling2D: (l) => {
     l.channelsLast();
@@ -205,7 +203,9 @@ export function modelSpecFromKeras(topology: unknown): ModelSpec {
   if (typeof topology !== 'object' || topology === null) throw new ModelSpecError('model.json: modelTopology must be an object');
   let inputShape: number[] | null = null;
   const layers: LayerSpec[] = [];
-  const softmaxAxes: unknown[] = [];
+  // BatchNormalization and Softmax work on the last axis: -1, or its index counted with the batch dimension (Keras 2
+  // writes [3] for NHWC), checked once the shapes are known.
+  const lastAxes: unknown[] = [];
   for (const raw of chainOf(topology as Json)) {
     const className = String(raw.class_name);
     const config: Json = { ...((raw.config ?? {}) as Json), name: (raw.config as Json | undefined)?.name ?? raw.name };
@@ -216,7 +216,7 @@ export function modelSpecFromKeras(topology: unknown): ModelSpec {
       throw new ModelSpecError(`${className} layer "${String(config.name)}" is not supported (supported: ${supportedKerasLayers.join(', ')})`);
     }
     layers.push(translate(new KerasLayer(className, config)));
-    softmaxAxes.push(className === 'Softmax' ? config.axis : undefined);
+    lastAxes.push(className === 'Softmax' || className === 'BatchNormalization' ? config.axis : undefined);
   }
   if (!inputShape) throw new ModelSpecError('model.json: no layer declares the input shape (batch_input_shape)');
   const spec: ModelSpec = { inputShape, numClasses: 0, layers };
@@ -233,9 +233,11 @@ export function modelSpecFromKeras(topology: unknown): ModelSpec {
     if (m) throw new ModelSpecError(`layer "${layers[Number(m[1])]!.name}": ${m[2]}`);
     throw e;
   }
-  softmaxAxes.forEach((axis, i) => {
+  lastAxes.forEach((raw, i) => {
+    const axis = Array.isArray(raw) && raw.length === 1 ? raw[0] : raw;
     if (axis !== undefined && axis !== null && axis !== -1 && axis !== shapes[i]!.length) {
-      throw new ModelSpecError(`Softmax layer "${layers[i]!.name}": axis ${JSON.stringify(axis)} is not supported (softmax over the last axis)`);
+      const kind = layers[i]!.type === 'softmax' ? 'Softmax' : 'BatchNormalization';
+      throw new ModelSpecError(`${kind} layer "${layers[i]!.name}": axis ${JSON.stringify(raw)} is not supported (the last, channel axis only)`);
     }
   });
   return spec;

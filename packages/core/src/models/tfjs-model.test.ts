@@ -84,6 +84,14 @@ test('layers core cannot train are refused by name, listing what is supported', 
   assert.throws(() => modelSpecFromKeras(lstm.toJSON(null, false)), /^ModelSpecError: LSTM layer "lstm_1" is not supported \(supported: Dense, Conv2D, BatchNormalization, .*\)$/);
   const dilated = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 2, kernelSize: 3, dilationRate: 2, name: 'dil' }), tf.layers.flatten(), tf.layers.dense({ units: 2, activation: 'softmax' })] });
   assert.throws(() => modelSpecFromKeras(dilated.toJSON(null, false)), /Conv2D layer "dil": dilation_rate \[2,2\] is not supported/);
+  // Keras 2 writes BatchNormalization's axis as [3] for NHWC: the channel axis is fine, another one is not.
+  const bn = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [4, 4, 1], filters: 2, kernelSize: 1 }), tf.layers.batchNormalization({ name: 'bn' }), tf.layers.flatten(), tf.layers.dense({ units: 2, activation: 'softmax' })] });
+  const bnJson = bn.toJSON(null, false) as { config: { layers: { config: Record<string, unknown> }[] } };
+  bnJson.config.layers[1]!.config.axis = [3];
+  assert.equal(modelSpecFromKeras(bnJson).layers[1]!.type, 'batchNorm');
+  bnJson.config.layers[1]!.config.axis = [1];
+  assert.throws(() => modelSpecFromKeras(bnJson), /^ModelSpecError: BatchNormalization layer "bn": axis \[1\] is not supported \(the last, channel axis only\)$/);
+  bn.dispose();
   const logits = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2, name: 'out' })] });
   assert.throws(() => modelSpecFromKeras(logits.toJSON(null, false)), /layer "out": the last layer must output probabilities/);
   // A branch (two inputs to one layer) is not a chain.
