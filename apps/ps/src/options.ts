@@ -3,6 +3,7 @@ import type { LinearWarmupOptions, NamedWeights, OptimizerName, SchedulerInterva
 import { schedulerIntervals } from '@tensorfleet/core';
 import { validateTrainJobSpec, type EpochLine, type TrainJobSpec } from '@tensorfleet/protocol';
 import { parseConsistency } from './consistency.js';
+import { withDataFiles } from './data-files.js';
 
 /** Options of {@link startParameterServer}. */
 export interface ParameterServerOptions {
@@ -93,7 +94,8 @@ export function resolveOptions(o: ParameterServerOptions) {
   };
   if (typeof o.token !== 'string' || o.token === '') fail('token', 'a non-empty string', o.token);
   if (!Number.isInteger(o.workers) || o.workers < 1) fail('workers', 'a positive integer', o.workers);
-  const job = validateTrainJobSpec(o.job);
+  // the job as workers get it: absolute data paths, each data file named with its size and sha256
+  const job = withDataFiles(validateTrainJobSpec(o.job), o.baseDir ?? process.cwd());
   if (o.checkpoint !== undefined) {
     if (typeof o.checkpoint.dir !== 'string' || !o.checkpoint.dir) fail('checkpoint.dir', 'a folder path', o.checkpoint.dir);
     const every = o.checkpoint.everySteps;

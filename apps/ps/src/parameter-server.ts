@@ -2,6 +2,7 @@ import pino from 'pino';
 import { createProtocolServer, maxPayloadFor, type ProtocolError } from '@tensorfleet/protocol';
 import { runAsyncEpoch } from './async-epoch.js';
 import { CollectiveHub } from './collective-hub.js';
+import { DataFileServer } from './data-files.js';
 import { finishEpoch, evaluate } from './epoch-report.js';
 import { RunMonitor } from './metrics.js';
 import { startMetricsServer, type MetricsServer } from './metrics-server.js';
@@ -71,7 +72,7 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
   });
   failure.catch(() => {});
   run = {
-    ...prepared, o, W, log, shards, shapes, updates: 0,
+    ...prepared, o, W, log, shards, shapes, files: new DataFileServer(o.job.dataFiles ?? []), updates: 0,
     slots: new Array(W).fill(undefined), lobby: [], trainingStarted: false, finished: false,
     joinedSomeone: () => {}, allJoined, rejoinTimers: new Map(),
     barrier: null, waiter: null, collectedRanks: [],

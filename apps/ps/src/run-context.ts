@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { BarrierMessage, MetricsMessage, Outgoing, Peer, PushMessage } from '@tensorfleet/protocol';
 import type { StalenessGate } from './consistency.js';
+import type { DataFileServer } from './data-files.js';
 import type { PreparedRun, ResolvedOptions } from './run-setup.js';
 import type { ShardLink } from './shard-link.js';
 
@@ -40,6 +41,8 @@ export interface RunContext extends PreparedRun {
   readonly log: Logger;
   readonly shards: ShardLink[];
   readonly shapes: { parameterShapes: number[][]; stateShapes: number[][] };
+  /** Serves the job's data files to workers that have no copy. */
+  readonly files: DataFileServer;
   updates: number;
 
   // Membership.

@@ -1,4 +1,4 @@
-import { encodeMessage, ProtocolError, type MetricsMessage, type Peer, type PushMessage } from '@tensorfleet/protocol';
+import { encodeMessage, ProtocolError, type FileRequestMessage, type MetricsMessage, type Peer, type PushMessage } from '@tensorfleet/protocol';
 import { applyOnArrival } from './async-epoch.js';
 import type { CollectiveHub } from './collective-hub.js';
 import type { RunContext } from './run-context.js';
@@ -60,6 +60,7 @@ export function admitWorker(run: RunContext, hub: CollectiveHub, peer: Peer): vo
 /** Routes a worker's message: pulls are answered, pushes applied (async/ssp) or collected with metrics (sync). */
 function onWorkerMessage(run: RunContext, rank: number, peer: Peer, m: PushMessage | MetricsMessage | { type: string }): void {
   if (m.type === 'bye') return;
+  if (m.type === 'file-request') return run.files.answer(peer, m as FileRequestMessage); // a worker without the data
   if (m.type === 'pull') {
     peer.send(paramsFor(run, Math.max(rank, 0)));
     return;

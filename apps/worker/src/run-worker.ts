@@ -5,6 +5,7 @@ import {
   connectProtocolClient, openBlockingCollective, validateTrainJobSpec, type BlockingCollective,
   type BarrierMessage, type JobMessage, type ProtocolClient, type ProtocolError, type ReconnectOptions, type ServerMessage, type TrainJobSpec,
 } from '@tensorfleet/protocol';
+import { dataLocator, DataFileFetcher, defaultCacheDir, locateDataFiles } from './data-cache.js';
 import { ShardData } from './shard-data.js';
 import { withSyncBatchNorm } from './sync-bn-model.js';
 import { ParameterParts } from './parameter-parts.js';
@@ -25,6 +26,8 @@ export interface WorkerOptions {
   logger?: Logger;
   /** Resolves relative dataset file paths. Default process.cwd(). */
   baseDir?: string;
+  /** Where data files fetched from the parameter server are kept, by sha256. Default {@link defaultCacheDir}. */
+  cacheDir?: string;
   /** Reconnect backoff after transport loss. */
   reconnect?: ReconnectOptions | false;
   /** Abort to stop after the current step (finishing it) and say bye. */
@@ -127,7 +130,8 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     ...(options.tls ? { tls: options.tls } : {}),
     ...(options.reconnect !== undefined ? { reconnect: options.reconnect } : {}),
   });
-  client.on('message', (m: ServerMessage) => inbox.push(m));
+  const fetcher = new DataFileFetcher((m) => client.send(m));
+  client.on('message', (m: ServerMessage) => (m.type === 'file-chunk' ? fetcher.receive(m) : inbox.push(m)));
   client.on('failed', (e: ProtocolError) => inbox.fail(e));
   client.on('disconnected', (info: { code: number; willReconnect: boolean }) => {
     if (info.code === 1000 && !info.willReconnect) log.debug(info, 'disconnected from the parameter server');
@@ -158,7 +162,12 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     if (!same(trainer.parameterShapes, job.parameterShapes) || !same(trainer.stateShapes, job.stateShapes)) {
       throw new Error('runWorker: the model built from the job spec has other parameter shapes than the parameter server announced');
     }
-    const data = loadDatasetSpec(spec.dataset, { baseDir: options.baseDir });
+    // Data files not on this machine come from the parameter server (once: they are cached by hash).
+    const cacheDir = options.cacheDir ?? defaultCacheDir();
+    const located = await locateDataFiles(spec.dataFiles ?? [], { cacheDir, fetcher });
+    const fromCache = located.filter((f) => f.how !== 'at-path');
+    if (fromCache.length) log.info({ fetched: fromCache.filter((f) => f.how === 'fetched').length, cached: fromCache.filter((f) => f.how === 'cached').length, files: fromCache.slice(0, 20).map((f) => f.path) }, 'data files from the cache');
+    const data = loadDatasetSpec(spec.dataset, { baseDir: options.baseDir, locate: dataLocator(located, cacheDir) });
     client.shapes = { parameterShapes: job.owned.map((i) => job.parameterShapes[i]!), stateShapes: job.stateShapes };
     const parts = await ParameterParts.connect(job, { token: options.token, name: options.name ?? `worker-${process.pid}`, ...(options.tls ? { tls: options.tls } : {}) });
     return {

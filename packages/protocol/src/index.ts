@@ -15,5 +15,6 @@ export { createProtocolServer, ProtocolServer, Peer, CLOSE_POLICY, CLOSE_TOO_LAR
 export { connectProtocolClient, ProtocolClient, backoffDelay, type ProtocolClientOptions, type ReconnectOptions } from './client.js';
 export { validateTrainJobSpec, trainJobSpecSchema, type TrainJobSpec } from './job.js';
 export * from './spec/index.js';
+export { dataFilesSchema, DATA_CHUNK_BYTES, type DataFile, type FileChunkMessage, type FileRequestMessage } from './data-files.js';
 export { openBlockingCollective, BlockingCollective, type BlockingCollectiveOptions } from './collective/blocking-collective.js';
 export * from './run-report/index.js';

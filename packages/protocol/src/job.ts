@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dataFilesSchema } from './data-files.js';
 import { checkedBy, datasetSpecSchema, issueLines, validateModelSpec, type DatasetSpec, type ModelSpec, type TrainerOptions } from '@tensorfleet/core';
 
 const positiveInt = z.number().int().min(1);
@@ -23,6 +24,9 @@ export const trainJobSpecSchema = z
     bn: z.enum(['local', 'sync']).optional().describe("'local' (default): per-worker batch statistics, running statistics averaged; 'sync': true SyncBN"),
     collectiveTimeoutMs: positiveInt.optional().describe('how long a SyncBN allreduce may wait for the other workers (default 30 s)'),
     heartbeatIntervalMs: positiveInt.optional().describe('heartbeat period the server asks of its workers'),
+    dataFiles: dataFilesSchema
+      .optional()
+      .describe('every file the dataset reads, with size and sha256 (the parameter server fills it in); a worker without a file fetches it from the server'),
   })
   .strict();
 

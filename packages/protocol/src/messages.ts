@@ -3,6 +3,8 @@
  * Tensor-valued fields (Float32Array[]) travel as raw little-endian bytes after the control map, see frame.ts.
  */
 
+import type { FileChunkMessage, FileRequestMessage } from './data-files.js';
+
 /** Version of the message vocabulary; a peer speaking another version is refused with `bad-version`. */
 export const PROTOCOL_VERSION = 2; // 2: the worker proves the token first (challenge has no proof; welcome has it)
 
@@ -203,8 +205,8 @@ export interface ByeMessage {
   reason: string;
 }
 
-export type WorkerMessage = HelloMessage | AuthMessage | PullMessage | PushMessage | MetricsMessage | AllreduceMessage | ControlMessage | HeartbeatMessage | ErrorMessage | ByeMessage;
-export type ServerMessage = ChallengeMessage | WelcomeMessage | JobMessage | ParamsMessage | BarrierMessage | ReducedMessage | HeartbeatMessage | ErrorMessage | ByeMessage;
+export type WorkerMessage = HelloMessage | AuthMessage | PullMessage | PushMessage | MetricsMessage | AllreduceMessage | ControlMessage | FileRequestMessage | HeartbeatMessage | ErrorMessage | ByeMessage;
+export type ServerMessage = ChallengeMessage | WelcomeMessage | JobMessage | ParamsMessage | BarrierMessage | ReducedMessage | FileChunkMessage | HeartbeatMessage | ErrorMessage | ByeMessage;
 export type Message = WorkerMessage | ServerMessage;
 export type MessageType = Message['type'];
 
@@ -220,5 +222,5 @@ export const TENSOR_FIELDS: Readonly<Record<string, readonly string[]>> = {
   reduced: ['values'],
 };
 
-export const WORKER_MESSAGE_TYPES: readonly string[] = ['hello', 'auth', 'pull', 'push', 'metrics', 'allreduce', 'control', 'heartbeat', 'error', 'bye'];
-export const SERVER_MESSAGE_TYPES: readonly string[] = ['challenge', 'welcome', 'job', 'params', 'barrier', 'reduced', 'heartbeat', 'error', 'bye'];
+export const WORKER_MESSAGE_TYPES: readonly string[] = ['hello', 'auth', 'pull', 'push', 'metrics', 'allreduce', 'control', 'file-request', 'heartbeat', 'error', 'bye'];
+export const SERVER_MESSAGE_TYPES: readonly string[] = ['challenge', 'welcome', 'job', 'params', 'barrier', 'reduced', 'file-chunk', 'heartbeat', 'error', 'bye'];

@@ -1,3 +1,4 @@
+import { DATA_CHUNK_BYTES, MAX_DATA_FILE_BYTES, SHA256_HEX } from './data-files.js';
 import { ProtocolError } from './errors.js';
 import {
   PROTOCOL_VERSION,
@@ -139,6 +140,22 @@ function shardLayout(m: Raw): { owned: number[]; shards: { url: string; paramete
   return { owned, shards };
 }
 
+function sha256(m: Raw): string {
+  const x = m.sha256;
+  if (typeof x !== 'string' || !SHA256_HEX.test(x)) fail(String(m.type), 'sha256', '64 lowercase hex digits', x);
+  return x as string;
+}
+
+/** A data file piece: at most DATA_CHUNK_BYTES, inside the file, and a whole chunk unless it is the file's end. */
+function fileChunk(m: Raw): Message {
+  const size = int(m, 'size', 0, MAX_DATA_FILE_BYTES);
+  const offset = int(m, 'offset', 0, size);
+  const data = m.data;
+  const expected = Math.min(DATA_CHUNK_BYTES, size - offset);
+  if (!(data instanceof Uint8Array) || data.length !== expected) fail('file-chunk', 'data', `${expected} bytes (msgpack bin) for offset ${offset} of ${size}`, data);
+  return { type: 'file-chunk', v: PROTOCOL_VERSION, sha256: sha256(m), offset, size, data: data as Uint8Array };
+}
+
 type Validator = (m: Raw, ctx: ValidationContext) => Message;
 
 const validators: Record<string, Validator> = {
@@ -187,6 +204,8 @@ const validators: Record<string, Validator> = {
     split: str(m, 'split', ['train', 'val', 'test']) as 'val', loss: finite(m, 'loss'), top1: finite(m, 'top1', 0),
     top5: finite(m, 'top5', 0), count: int(m, 'count'),
   }),
+  'file-request': (m) => ({ type: 'file-request', v: PROTOCOL_VERSION, sha256: sha256(m), offset: int(m, 'offset', 0, MAX_DATA_FILE_BYTES) }),
+  'file-chunk': fileChunk,
   heartbeat: (m) => ({ type: 'heartbeat', v: PROTOCOL_VERSION, time: finite(m, 'time') }),
   error: (m) => ({ type: 'error', v: PROTOCOL_VERSION, code: str(m, 'code'), message: str(m, 'message') }),
   bye: (m) => ({ type: 'bye', v: PROTOCOL_VERSION, reason: str(m, 'reason') }),

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
+import { idxHeader } from '../../e2e/helpers/datasets.js';
 
 const MB = 1024 * 1024;
 
@@ -31,14 +32,6 @@ function writeCifar(file, count) {
     writeSync(fd, chunk, 0, n * 3073);
   }
   closeSync(fd);
-}
-
-function idxHeader(dims) {
-  const h = Buffer.alloc(4 + 4 * dims.length);
-  h[2] = 0x08;
-  h[3] = dims.length;
-  dims.forEach((d, i) => h.writeUInt32BE(d, 4 + 4 * i));
-  return h;
 }
 
 function writeIdx(dir, count) {

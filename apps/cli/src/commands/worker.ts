@@ -15,10 +15,11 @@ export function workerCommand(): Command {
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(backendPreferences).default('auto'))
     .addOption(new Option('--threads <n>', 'compute threads of the native kernels (default: $TENSORFLEET_THREADS, else every core)').argParser(numberArg('--threads', true)))
     .option('--name <name>', 'shown in the parameter server logs')
+    .option('--cache-dir <dir>', 'where data files fetched from the parameter server are kept (default $TENSORFLEET_CACHE or ~/.cache/tensorfleet/data)')
     .option('--json', 'JSON log lines even on a terminal');
   for (const option of tokenOptions()) command.addOption(option);
   return command
-    .action(async (flags: { ps: string; token?: string; allowWeakToken?: boolean; ca?: string; backend: BackendPreference; threads?: number; name?: string; json?: boolean }) => {
+    .action(async (flags: { ps: string; token?: string; allowWeakToken?: boolean; ca?: string; backend: BackendPreference; threads?: number; name?: string; cacheDir?: string; json?: boolean }) => {
       const log = createCliLogger({}, { json: flags.json === true }); // the worker binds role, rank and run itself
       const token = resolveToken(flags, log);
       if (!token) {
@@ -29,7 +30,10 @@ export function workerCommand(): Command {
       const tls = flags.ca !== undefined ? { ca: readPem('--ca', flags.ca) } : undefined;
       try {
         await selectBackend({ preferred: flags.backend, ...(flags.threads ? { threads: flags.threads } : {}), log: (b) => log.info({ role: 'worker', backend: b.name, reason: b.reason }, 'backend selected') });
-        await runWorker({ psUrl: flags.ps, token, logger: log, handleSignals: true, ...(flags.name ? { name: flags.name } : {}), ...(tls ? { tls } : {}) });
+        await runWorker({
+          psUrl: flags.ps, token, logger: log, handleSignals: true, ...(flags.name ? { name: flags.name } : {}),
+          ...(flags.cacheDir ? { cacheDir: flags.cacheDir } : {}), ...(tls ? { tls } : {}),
+        });
       } catch (err) {
         log.error({ err: (err as Error).message }, 'worker failed');
         process.exitCode = 1;

@@ -58,6 +58,37 @@ function checkOptions(source: ImageFolderSource): { size: [number, number]; chan
 }
 
 /**
+ * The layout of an image folder: class names (sorted sub-folders) and each class's image files in load order. Throws
+ * naming the folder or file when it is not one: missing, a file, an image outside the class folders, fewer than two
+ * classes, or a class without images.
+ *
+ * @example
+ * const { classes, files } = scanImageFolder('pets'); // ['cat', 'dog'], [['pets/cat/1.jpg', ...], [...]]
+ */
+export function scanImageFolder(root: string): { classes: string[]; files: string[][] } {
+  let isDir: boolean;
+  try {
+    isDir = statSync(root).isDirectory();
+  } catch (e) {
+    throw new Error(`${root}: cannot read image folder (${(e as Error).message})`);
+  }
+  if (!isDir) throw new Error(`${root}: expected a folder of class sub-folders, found a file`);
+  const top = entries(root);
+  const stray = top.find((e) => !e.isDir && isImageName(e.name));
+  if (stray) throw new Error(`${stray.path}: an image outside any class folder (expected ${root}/CLASS/${stray.name})`);
+  const classDirs = top.filter((e) => e.isDir);
+  if (classDirs.length < 2) {
+    throw new Error(`${root}: expected one sub-folder per class (at least 2) of ${IMAGE_EXTENSIONS.join('/')} images, found ${classDirs.length}`);
+  }
+  const files = classDirs.map((c) => {
+    const list = imageFiles(c.path);
+    if (list.length === 0) throw new Error(`${c.path}: class "${c.name}" holds no ${IMAGE_EXTENSIONS.join(', ')} image`);
+    return list;
+  });
+  return { classes: classDirs.map((c) => c.name), files };
+}
+
+/**
  * Loads a folder of labelled images in the layout torchvision's `ImageFolder` and Keras'
  * `image_dataset_from_directory` read: `path/CLASS/…/IMAGE.png|jpg|jpeg`. Class names are the sub-folders' names in
  * sorted order and label k is the k-th of them; samples run class by class, files in sorted order. Every image is
@@ -73,25 +104,7 @@ function checkOptions(source: ImageFolderSource): { size: [number, number]; chan
 export function loadImageFolder(source: ImageFolderSource): ImageDataset {
   const { size, channels } = checkOptions(source);
   const root = source.path;
-  let isDir: boolean;
-  try {
-    isDir = statSync(root).isDirectory();
-  } catch (e) {
-    throw new Error(`${root}: cannot read image folder (${(e as Error).message})`);
-  }
-  if (!isDir) throw new Error(`${root}: expected a folder of class sub-folders, found a file`);
-  const top = entries(root);
-  const stray = top.find((e) => !e.isDir && isImageName(e.name));
-  if (stray) throw new Error(`${stray.path}: an image outside any class folder (expected ${root}/CLASS/${stray.name})`);
-  const classes = top.filter((e) => e.isDir);
-  if (classes.length < 2) {
-    throw new Error(`${root}: expected one sub-folder per class (at least 2) of ${IMAGE_EXTENSIONS.join('/')} images, found ${classes.length}`);
-  }
-  const files = classes.map((c) => {
-    const list = imageFiles(c.path);
-    if (list.length === 0) throw new Error(`${c.path}: class "${c.name}" holds no ${IMAGE_EXTENSIONS.join(', ')} image`);
-    return list;
-  });
+  const { classes, files } = scanImageFolder(root);
   const count = files.reduce((n, list) => n + list.length, 0);
   const [height, width] = size;
   const sampleSize = height * width * channels;
@@ -120,7 +133,7 @@ export function loadImageFolder(source: ImageFolderSource): ImageDataset {
     channels,
     numClasses: classes.length,
     name: source.name ?? (basename(resolve(root)) || 'imageFolder'),
-    classNames: classes.map((c) => c.name),
+    classNames: classes,
     ...(source.allowedTransforms ? { allowedTransforms: source.allowedTransforms } : {}),
   };
 }

@@ -5,9 +5,10 @@ export { DataFormatError } from './errors.js';
 export { loadIdx, parseIdx, type IdxSource } from './idx.js';
 export { loadCifar10, CIFAR10_CLASSES } from './cifar10.js';
 export { loadCsv, type CsvSource } from './csv.js';
-export { loadImageFolder, IMAGE_EXTENSIONS, type ImageFolderSource } from './image-folder.js';
+export { loadImageFolder, scanImageFolder, IMAGE_EXTENSIONS, type ImageFolderSource } from './image-folder.js';
 export { decodeImage, resizeBilinear, type DecodedImage } from './image-decode.js';
 export { subsetDataset } from './subset.js';
+export { fileDigest } from './file-digest.js';
 export { splitDataset, type SplitOptions } from './split.js';
 export {
   computeNormalization,

@@ -6,7 +6,7 @@ import { assertLabelPreserving } from './label-guard.js';
 import { computeNormalization, type NormalizationStats } from './normalization.js';
 import { splitDataset } from './split.js';
 import { issueLines } from '../spec/checked.js';
-import { loadSource } from '../spec/data-sources.js';
+import { loadSource, type SourceContext } from '../spec/data-sources.js';
 import { datasetSpecSchema } from '../spec/dataset.js';
 import type { DatasetInfo, ImageDataset } from './types.js';
 
@@ -64,9 +64,9 @@ export function validateDatasetSpec(spec: unknown): PreparedDataset['spec'] {
  * const loader = new BatchLoader(data.train, shard, { batchSize: 64, augment: data.augment ?? undefined,
  *                                normalization: data.normalization ?? undefined, seed: 1, epoch });
  */
-export function loadDatasetSpec(spec: DatasetSpec, { baseDir = process.cwd() }: { baseDir?: string } = {}): PreparedDataset {
+export function loadDatasetSpec(spec: DatasetSpec, { baseDir = process.cwd(), locate }: { baseDir?: string; locate?: SourceContext['locate'] } = {}): PreparedDataset {
   const valid = validateDatasetSpec(spec);
-  const source = loadSource(valid.source, { baseDir });
+  const source = loadSource(valid.source, { baseDir, ...(locate ? { locate } : {}) });
   const parts = splitDataset(source, { ratios: valid.split.ratios, seed: valid.split.seed ?? 0, stratify: valid.split.stratify ?? true });
   const names = ['train', 'val', 'test'];
   const splits: Record<string, ImageDataset> = {};

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { loadCifar10 } from '../data/cifar10.js';
 import { loadCsv, type CsvSource } from '../data/csv.js';
 import { loadIdx, type IdxSource } from '../data/idx.js';
-import { loadImageFolder, type ImageFolderSource } from '../data/image-folder.js';
+import { loadImageFolder, scanImageFolder, type ImageFolderSource } from '../data/image-folder.js';
 import { loadMnistDigits } from '../data/mnist.js';
 import type { ImageDataset, TransformName } from '../data/types.js';
 import { kindChoice, kindOf, type KindEntry } from './kinds.js';
@@ -11,6 +11,11 @@ import { kindChoice, kindOf, type KindEntry } from './kinds.js';
 /** Where a source's relative paths start: the config file's folder (or the process's cwd for code). */
 export interface SourceContext {
   baseDir: string;
+  /**
+   * Where this process finds a file or folder the source names (by its absolute path): a worker's copies fetched from
+   * the parameter server. Default: at the path itself.
+   */
+  locate?: (absolutePath: string) => string;
 }
 
 /** A data source kind: its body schema, how to load it, and which files it reads (for hashing and shipping). */
@@ -22,8 +27,11 @@ export interface DataSourceEntry<Body = unknown> extends KindEntry {
   absolute(body: Body, ctx: SourceContext): Body;
 }
 
-/** Resolves a source's file path against the context's base folder. */
-export const resolvePath = (path: string, ctx: SourceContext): string => (isAbsolute(path) ? path : resolve(ctx.baseDir, path));
+/** Resolves a source's file path against the context's base folder (and to this process's copy, see `locate`). */
+export function resolvePath(path: string, ctx: SourceContext): string {
+  const absolute = isAbsolute(path) ? path : resolve(ctx.baseDir, path);
+  return ctx.locate ? ctx.locate(absolute) : absolute;
+}
 
 const transformNames = ['randomShift', 'randomHorizontalFlip', 'randomVerticalFlip', 'randomBrightness', 'randomErasing'] as const satisfies readonly TransformName[];
 const filePath = z.string().min(1, 'expected a file path');
@@ -96,7 +104,7 @@ export const dataSourceRegistry: Record<string, DataSourceEntry<any>> = {
     doc: 'a folder of class sub-folders of PNG/JPEG images, resized to `size`',
     body: imageFolderBody,
     load: (b: ImageFolderSource, ctx) => loadImageFolder({ ...b, path: resolvePath(b.path, ctx) }),
-    files: (b: ImageFolderSource, ctx) => [resolvePath(b.path, ctx)],
+    files: (b: ImageFolderSource, ctx) => scanImageFolder(resolvePath(b.path, ctx)).files.flat(),
     absolute: (b: ImageFolderSource, ctx) => ({ ...b, path: resolvePath(b.path, ctx) }),
   },
 };

@@ -1,8 +1,9 @@
 import {
-  loadDatasetSpec, modelField, modelWeights, ModelInitError, resolveModel, resolveModelInit, schedulerRegistry, type DatasetSpec,
+  modelField, modelWeights, ModelInitError, resolveModel, resolveModelInit, schedulerRegistry, type DatasetSpec,
   type LinearWarmupOptions, type NamedWeights, type SchedulerInterval, type OptimizerName, type PreparedDataset, type SchedulerName,
 } from '@tensorfleet/core';
 import { validateTrainJobSpec, type TrainJobSpec } from '../job.js';
+import { checkDataFiles, loadConfigData } from './config-data.js';
 import { ConfigError } from './load-config.js';
 import { bnModeOf, type TrainConfig } from './train-config.js';
 
@@ -49,7 +50,8 @@ export function jobFromConfig(config: TrainConfig, { baseDir = process.cwd() }: 
     normalize: config.data.normalize,
     ...(Object.keys(config.data.augment).length ? { augment: config.data.augment } : {}),
   };
-  const data = asConfigError('data.source', () => loadDatasetSpec(dataset, { baseDir }));
+  checkDataFiles(dataset.source, config.data.sha256); // missing files and wrong hashes are bad input, named by field
+  const data = loadConfigData(dataset, baseDir);
   const sized = asConfigError('model', () => resolveModel(config.model, {
     baseDir,
     inputShape: [data.source.height, data.source.width, data.source.channels],

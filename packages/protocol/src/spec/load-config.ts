@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { absoluteInit, absoluteModel, absoluteSource, issueLines } from '@tensorfleet/core';
 import { trainConfigSchema, type TrainConfig } from './train-config.js';
+import { absoluteHashes } from './config-data.js';
 
 /** A configuration problem, phrased for the person who wrote the file: which field, what was expected. */
 export class ConfigError extends Error {
@@ -64,10 +65,8 @@ export function resolveTrainConfig(raw: Record<string, unknown>, source = 'confi
   }
   const config = result.data;
   const ctx = { baseDir };
-  return {
-    ...config, model: absoluteModel(config.model, ctx), data: { ...config.data, source: absoluteSource(config.data.source, ctx) },
-    ...(config.init ? { init: absoluteInit(config.init, ctx) } : {}),
-  };
+  const data = { ...config.data, source: absoluteSource(config.data.source, ctx), sha256: absoluteHashes(config.data.sha256, baseDir) };
+  return { ...config, model: absoluteModel(config.model, ctx), data, ...(config.init ? { init: absoluteInit(config.init, ctx) } : {}) };
 }
 
 /** The folder a config's relative paths resolve against: the config file's own, or the cwd without a file. */

@@ -31,6 +31,10 @@ export const trainConfigSchema = z
     data: z
       .object({
         source: dataSourceSchema.prefault('mnist-digits'),
+        sha256: z
+          .record(z.string(), z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits'))
+          .default({})
+          .describe('expected SHA-256 of data files, by path (relative to the config file): a file with other content is refused'),
         split: splitRatiosSchema.default([0.8, 0.1, 0.1]),
         normalize: z.boolean().default(true).describe('per-channel normalization with the training split\'s statistics'),
         augment: augmentSchema.default(DEFAULT_AUGMENT as never).describe('augmentation of the training split; {} for none'),
