@@ -38,6 +38,8 @@ export interface ParameterServerOptions {
   checkpoint?: { dir: string; everySteps?: number; keep?: number };
   /** Continue from the newest checkpoint in checkpoint.dir, when there is one. */
   resume?: boolean;
+  /** On resume, continue at this learning rate instead of the checkpoint's (a changed `optimizer.lr`). */
+  lrOnResume?: number;
   /** Run id shown in logs and checked on reconnects. Default a random UUID (or the resumed run's). */
   runId?: string;
   /** pino logger; default one writing JSON lines to stderr at level 'info'. */

@@ -28,6 +28,7 @@ export function resumeFromLatestCheckpoint(o: ResolvedOptions, run: PreparedRun)
   run.states = s.states.map((t) => new Float32Array(t));
   run.optimizer.loadStateDict(s.optimizer);
   if (run.scheduler && s.scheduler) run.scheduler.loadStateDict(s.scheduler);
+  if (o.lrOnResume !== undefined) run.optimizer.lr = o.lrOnResume; // after the state: the new lr wins over the saved one
   run.runId = s.runId;
   run.step = s.step;
   run.epoch = s.epoch;

@@ -1,21 +1,13 @@
-import { existsSync, mkdirSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { writeFileAtomic } from './write-file-atomic.js';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { MetricsPortInUseError, startParameterServer, type ParameterServerHandle, type ParameterServerOptions, type StepProgress, type TrainingSummary } from '@tensorfleet/ps';
 import { jobFromConfig, type ResolvedJob, type TrainConfig } from '@tensorfleet/protocol';
 import { LiveRunReport } from '../report-html/write-run-report.js';
+import { reconcileResumeConfig } from './resume-config.js';
 import { summarizeRun, type RunSummary } from './train-summary.js';
 import { startLocalShards, type LocalShards } from './ps-shard.js';
-
-/** Writes a file atomically (temp file, fsync, rename) so a crash never leaves half a summary. */
-export function writeFileAtomic(path: string, text: string): void {
-  const temp = `${path}.tmp-${process.pid}`;
-  writeFileSync(temp, text);
-  const fd = openSync(temp, 'r');
-  fsyncSync(fd);
-  closeSync(fd);
-  renameSync(temp, path);
-}
 
 export interface ServeJobOptions {
   token: string;
@@ -24,6 +16,8 @@ export interface ServeJobOptions {
   host?: string;
   port?: number;
   resume?: boolean;
+  /** A changed learning rate to continue a resumed run at (set from the config comparison). */
+  lrOnResume?: number;
   runId?: string;
   /** ms since the command started, for time-to-accuracy. */
   startedAt: number;
@@ -54,6 +48,7 @@ export async function serveJob(config: TrainConfig, o: ServeJobOptions): Promise
     // Say so rather than pretend: a typo in --out would otherwise silently retrain from scratch.
     o.logger.warn({ out }, `--resume: no checkpoint in ${join(out, 'checkpoints')}; starting a fresh run`);
   }
+  const resumeOverrides = reconcileResumeConfig(out, config, { resume: o.resume === true, logger: o.logger });
   const epochEndTimes: number[] = [];
   let local: LocalShards | undefined;
   if (!o.shards && config.psShards > 1) {
@@ -62,7 +57,7 @@ export async function serveJob(config: TrainConfig, o: ServeJobOptions): Promise
   }
   const shards = o.shards ?? local?.urls ?? [];
   try {
-    return await serveWithShards(config, o, out, shards, epochEndTimes);
+    return await serveWithShards(config, { ...o, ...resumeOverrides }, out, shards, epochEndTimes);
   } finally {
     local?.stop();
   }
@@ -90,6 +85,7 @@ async function serveWithShards(
     ...(o.tls ? { tls: o.tls } : {}),
     checkpoint: { dir: join(out, 'checkpoints'), ...(config.checkpointEvery > 0 ? { everySteps: config.checkpointEvery } : {}) },
     resume: o.resume,
+    ...(o.lrOnResume !== undefined ? { lrOnResume: o.lrOnResume } : {}),
     ...(o.runId && !o.resume ? { runId: o.runId } : {}),
     logger: o.logger,
     onStep: (p) => {

@@ -107,3 +107,24 @@ test('bad config fields exit 2 with one line naming the field and the problem', 
     assert.ok(lines.some((l) => message.test(l)), `${message} in ${r.stderr}`);
   }
 });
+
+test('--resume applies a changed epoch count and lr with a log line, and refuses a changed model or data by name', () => {
+  const dir = jobFolder();
+  const config = { ...tiny, model: { preset: 'mlp', bn: false }, epochs: 2, optimizer: { name: 'sgd', lr: 0.1 }, scheduler: { name: 'none' } };
+  const first = train(dir, config);
+  assert.equal(first.status, 0, first.stderr.slice(-3000));
+  const resume = (...flags: string[]) =>
+    run(['train', '--config', join(dir, 'job.yaml'), '--out', first.out, '--json', '--resume', ...flags], tmpdir());
+
+  const changedModel = resume('--preset', 'mnist-small-cnn');
+  assert.equal(changedModel.status, 2, changedModel.stderr.slice(-2000));
+  assert.match(changedModel.stderr, /--resume: .*cannot change on resume: model\.preset "mlp" → "mnist-small-cnn"/);
+
+  const more = resume('--epochs', '3', '--lr', '0.05');
+  assert.equal(more.status, 0, more.stderr.slice(-3000));
+  const logs = more.stdout.split('\n').filter((l) => l.includes('"msg":"resume: '));
+  assert.ok(logs.some((l) => l.includes('resume: epochs 2 → 3')), logs.join('\n'));
+  assert.ok(logs.some((l) => l.includes('resume: optimizer.lr 0.1 → 0.05')), logs.join('\n'));
+  const history = JSON.parse(readFileSync(join(first.out, 'summary.json'), 'utf8')).history as { lr: number }[];
+  assert.deepEqual(history.map((h) => h.lr), [0.1, 0.1, 0.05]);
+});

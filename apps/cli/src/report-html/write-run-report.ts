@@ -3,7 +3,7 @@ import { stringify as toYaml } from 'yaml';
 import { chartFigure, chartRuntime, chartStyles, escapeHtml } from '@tensorfleet/coordinator';
 import { runFiles, type EpochLine } from '@tensorfleet/protocol';
 import type { ParameterServerHandle, TrainingSummary } from '@tensorfleet/ps';
-import { writeFileAtomic } from '../commands/serve-job.js';
+import { writeFileAtomic } from '../commands/write-file-atomic.js';
 import { runCharts } from './run-charts.js';
 import type { RunReportData } from './run-report-data.js';
 

@@ -16,6 +16,8 @@ export const runFiles = {
   report: 'report.html',
   /** What report.html is drawn from (config, environment, epochs, per-worker times, the /metrics URL): the dashboard reads it. */
   reportData: 'report.json',
+  /** The run's resolved train config (defaults filled, paths absolute): `--resume` compares the new config with it. */
+  config: 'config.json',
   /** Checkpoint folders and latest.json. */
   checkpoints: 'checkpoints',
 } as const;
