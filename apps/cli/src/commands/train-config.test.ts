@@ -97,7 +97,7 @@ test('bad config fields exit 2 with one line naming the field and the problem', 
     [{ ...tiny, scheduler: { name: 'step', stepSize: 2, patience: 3 } }, /scheduler: Unrecognized key: "patience"/],
     [{ ...tiny, optimizer: { name: 'sgd', nesterov: true, momentum: 0 } }, /optimizer: SGD: .*nesterov: true, which requires momentum > 0/],
     [{ ...tiny, data: { source: { idx: { images: 'missing.idx', labels: 'labels.idx' } } } }, /missing\.idx/],
-    [{ ...tiny, model: { spec: 'five-classes.json' } }, /model\.spec: the model has 5 classes but the data has 3/],
+    [{ ...tiny, model: { spec: 'five-classes.json' } }, /model\.spec: the model outputs 5 classes, the data has 3; set init\.newHead: true to replace its head/],
     [{ ...tiny, model: { spec: 'nope.json' } }, /model\.spec: cannot read .*nope\.json/],
   ];
   for (const [config, message] of cases) {

@@ -9,7 +9,7 @@ export { schedulerRegistry, stepAtEpochEnd, checkSchedulerOptions, type Schedule
 export { dataSourceRegistry, dataSourceSchema, loadSource, sourceFiles, absoluteSource, resolvePath, type DataSourceEntry, type SourceContext } from './data-sources.js';
 export { datasetSpecSchema, splitRatiosSchema, augmentSchema } from './dataset.js';
 export {
-  modelKindRegistry, modelSchema, resolveModel, absoluteModel, checkModelFitsData, checkInputFitsData, modelField, modelWeights, bnModeSchema,
+  modelKindRegistry, modelSchema, resolveModel, absoluteModel, checkInputFitsData, modelField, modelWeights, bnModeSchema,
   type ModelKindEntry, type ModelContext,
 } from './models.js';
 export { initSchema, absoluteInit } from './fine-tune.js';

@@ -87,14 +87,6 @@ function readSpecFile(path: string): ModelSpec {
   }
 }
 
-/** Refuses a spec whose input or output does not fit the data, naming both sides. */
-export function checkModelFitsData(spec: ModelSpec, ctx: ModelContext, field: string): ModelSpec {
-  if (spec.numClasses !== ctx.numClasses) {
-    throw new Error(`${field}: the model has ${spec.numClasses} classes but the data has ${ctx.numClasses}`);
-  }
-  return checkInputFitsData(spec, ctx, field);
-}
-
 /** Refuses a spec whose input does not fit the data's samples (a flat input takes them flattened). */
 export function checkInputFitsData(spec: ModelSpec, ctx: ModelContext, field: string): ModelSpec {
   const shape = (s: number[]) => `[${s.join(', ')}]`;
@@ -135,7 +127,8 @@ export const modelKindRegistry: Record<string, ModelKindEntry> = {
     resolve: (m, ctx) => {
       const spec = typeof m.spec === 'string' ? readSpecFile(resolvePath(m.spec, ctx)) : (structuredClone(m.spec) as ModelSpec);
       validateModelSpec(spec);
-      return checkModelFitsData({ seed: ctx.seed, ...spec }, ctx, 'model.spec');
+      // Its class count is checked against the data with init.newHead in mind (resolveModelInit), as for model.tfjs.
+      return checkInputFitsData({ seed: ctx.seed, ...spec }, ctx, 'model.spec');
     },
     absolute: (m, ctx) => (typeof m.spec === 'string' ? { ...m, spec: resolvePath(m.spec, ctx) } : m),
   },
@@ -145,7 +138,7 @@ export const modelKindRegistry: Record<string, ModelKindEntry> = {
       '(Dense, Conv2D, BatchNormalization, pooling, Flatten, Dropout, activations), under its own layer names; its weights, when ' +
       'present, are where a fresh run starts. Another class count than the data needs init.newHead',
     schema: tfjsKind,
-    // The class count is checked against the data with init.newHead in mind (resolveModelInit), not here.
+    // The class count: as for model.spec.
     resolve: (m, ctx) => {
       const path = resolvePath(m.tfjs as string, ctx);
       const spec = readTfjsField(path, (json) => modelSpecFromKeras(json.modelTopology));
