@@ -49,7 +49,7 @@ export function runCharts(data: RunReportData): { id: string; chart: Chart }[] {
     ? { title: 'compute vs communication per worker', spec: null, note: 'no step has been pushed yet' }
     : {
       title: 'compute vs communication per worker',
-      note: 'mean ms per step each worker measured, by epoch: compute is its forward/backward, communication its push and pull',
+      note: 'mean ms per step each worker measured, by epoch: solid lines compute (forward/backward), dashed ones communication (push and pull)',
       spec: {
         $schema: schema, width: 360, height: 220,
         data: { values: workerRows },
@@ -58,7 +58,8 @@ export function runCharts(data: RunReportData): { id: string; chart: Chart }[] {
           x: epochX,
           y: { field: 'ms', type: 'quantitative', title: 'ms per step' },
           color: { field: 'worker', type: 'nominal', title: null },
-          strokeDash: { field: 'kind', type: 'nominal', title: null, legend: { symbolType: 'stroke', symbolStrokeColor: '#444', symbolStrokeWidth: 2 } },
+          // The browser draws a line-with-points legend symbol without its dash, so the note says which is which.
+          strokeDash: { field: 'kind', type: 'nominal', legend: null, scale: { domain: ['compute', 'communication'], range: [[1, 0], [5, 3]] } },
           tooltip: [{ field: 'worker' }, { field: 'kind' }, { field: 'epoch' }, { field: 'ms', format: '.1f' }],
         },
       } as Spec,
