@@ -1,5 +1,5 @@
 import { DataFormatError } from './errors.js';
-import { readMaybeGzip } from './read-file.js';
+import { openDataFile } from './read-file.js';
 import { knownAllowedTransforms } from './label-guard.js';
 import { allocPixels, UNIT_LEVELS } from './pixels.js';
 import type { ImageDataset } from './types.js';
@@ -24,36 +24,38 @@ export function loadCifar10(files: readonly string[]): ImageDataset {
   if (!Array.isArray(files) || files.length === 0 || files.some((f) => typeof f !== 'string')) {
     throw new Error(`loadCifar10: expected a non-empty array of file paths, got ${JSON.stringify(files)}`);
   }
-  const contents = files.map((file) => {
-    const bytes = readMaybeGzip(file);
-    if (bytes.length === 0) throw new DataFormatError(file, { offset: 0 }, `${RECORD}-byte records`, 'an empty file');
-    if (bytes.length % RECORD !== 0) {
-      const lastStart = bytes.length - (bytes.length % RECORD);
+  // Each file is read in pieces of whole records (raw files are never held whole next to the result).
+  const readers = files.map((file) => {
+    const reader = openDataFile(file);
+    const { length } = reader;
+    if (length === 0) throw new DataFormatError(file, { offset: 0 }, `${RECORD}-byte records`, 'an empty file');
+    if (length % RECORD !== 0) {
+      const lastStart = length - (length % RECORD);
       throw new DataFormatError(
         file,
-        { offset: bytes.length },
+        { offset: length },
         `a complete ${RECORD}-byte record (1 label byte + 3×32×32 pixels) starting at byte ${lastStart}`,
-        `end of file after ${bytes.length % RECORD} bytes of it`,
+        `end of file after ${length % RECORD} bytes of it`,
       );
     }
-    for (let r = 0; r < bytes.length; r += RECORD) {
-      if (bytes[r]! > 9) throw new DataFormatError(file, { offset: r }, 'a label byte in 0..9', String(bytes[r]));
-    }
-    return bytes;
+    return { file, reader };
   });
-  const count = contents.reduce((n, b) => n + b.length / RECORD, 0);
+  const count = readers.reduce((n, { reader }) => n + reader.length / RECORD, 0);
   const images = allocPixels('uint8', count * 3 * PLANE);
   const labels = new Int32Array(count);
   let sample = 0;
-  for (const bytes of contents) {
-    for (let r = 0; r < bytes.length; r += RECORD, sample++) {
-      labels[sample] = bytes[r]!;
-      const out = sample * 3 * PLANE;
-      // planar CHW on disk -> interleaved HWC in memory
-      for (let p = 0; p < PLANE; p++) {
-        images[out + 3 * p] = bytes[r + 1 + p]!;
-        images[out + 3 * p + 1] = bytes[r + 1 + PLANE + p]!;
-        images[out + 3 * p + 2] = bytes[r + 1 + 2 * PLANE + p]!;
+  for (const { file, reader } of readers) {
+    for (const { offset, bytes } of reader.chunks(RECORD * 1024)) {
+      for (let r = 0; r < bytes.length; r += RECORD, sample++) {
+        if (bytes[r]! > 9) throw new DataFormatError(file, { offset: offset + r }, 'a label byte in 0..9', String(bytes[r]));
+        labels[sample] = bytes[r]!;
+        const out = sample * 3 * PLANE;
+        // planar CHW on disk -> interleaved HWC in memory
+        for (let p = 0; p < PLANE; p++) {
+          images[out + 3 * p] = bytes[r + 1 + p]!;
+          images[out + 3 * p + 1] = bytes[r + 1 + PLANE + p]!;
+          images[out + 3 * p + 2] = bytes[r + 1 + 2 * PLANE + p]!;
+        }
       }
     }
   }

@@ -90,6 +90,10 @@ test('loadCifar10 reports truncated records and bad labels with their byte offse
   bytes[2 * 3073] = 12;
   writeFileSync(f, bytes);
   expectFormatError(() => loadCifar10([f]), f, { offset: 6146 }, /label byte in 0..9, found 12/);
+  const many = cifarBytes(1200); // read in pieces of 1024 records: the offset counts from the file's start
+  many[1100 * 3073] = 10;
+  writeFileSync(f, many);
+  expectFormatError(() => loadCifar10([f]), f, { offset: 1100 * 3073 }, /label byte in 0..9, found 10/);
   writeFileSync(f, Buffer.alloc(0));
   expectFormatError(() => loadCifar10([f]), f, { offset: 0 }, /empty file/);
   assert.throws(() => loadCifar10([]), /non-empty array of file paths/);
