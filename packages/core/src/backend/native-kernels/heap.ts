@@ -27,7 +27,12 @@ export function onHeap(
   const wasm = backend as WasmHeapBackend;
   const out = wasm.makeOutput(outShape, 'float32');
   const offsets = inputs.map((t) => (t === undefined ? -1 : wasm.getMemoryOffset(t.dataId)));
-  body(wasm.wasm.HEAPU8.buffer as ArrayBuffer, wasm.getMemoryOffset(out.dataId), offsets);
+  try {
+    body(wasm.wasm.HEAPU8.buffer as ArrayBuffer, wasm.getMemoryOffset(out.dataId), offsets);
+  } catch (err) {
+    wasm.disposeData(out.dataId); // the addon refused (its message names why): free the output nobody will own
+    throw err;
+  }
   return out;
 }
 
