@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { studyStatus } from '@tensorfleet/coordinator';
 import { hpoCommand } from './hpo.js';
+import { jobFolder } from './job-folder.test-util.js';
 import { logsCommand } from './logs.js';
 
 /** Runs a command with stdout captured. */
@@ -50,4 +51,34 @@ test('hpo run drives two tiny real `tensorfleet train` trials (mlp, 1 epoch); st
   const epochs = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'epoch');
   assert.equal(epochs.length, 1);
   assert.equal(epochs[0]!.trial, 1);
+});
+
+test('a study whose base uses an IDX source and a JSON model spec (paths relative to the spec) runs its trials', async () => {
+  const dir = jobFolder();
+  writeFileSync(join(dir, 'model.json'), JSON.stringify({
+    inputShape: [8, 8, 1], numClasses: 3,
+    layers: [{ type: 'flatten' }, { type: 'dense', units: 8, activation: 'relu' }, { type: 'dense', units: 3 }, { type: 'softmax' }],
+  }));
+  const storage = join(dir, 'studies.sqlite');
+  const spec = join(dir, 'spec.yaml');
+  writeFileSync(spec, [
+    'name: idx-spec',
+    'searcher: grid',
+    'objective: { metric: valAccuracy }',
+    'budget: { maxConcurrent: 1, maxEpochs: 2 }',
+    'base:',
+    '  data: { source: { idx: { images: images.idx, labels: labels.idx } }, augment: {} }',
+    '  model: { spec: model.json }',
+    '  batchSize: 16',
+    '  optimizer: { name: adam, lr: 0.01 }',
+    'space: { consistency: [sync, async], scheduler.name: [none] }',
+  ].join('\n'));
+  const log = await capture(() => hpoCommand().parseAsync(['run', spec, '--storage', storage, '--json'], { from: 'user' }));
+  assert.ok(log.includes('"msg":"study finished"'), log.slice(-2000));
+  const status = studyStatus(storage, 'idx-spec');
+  assert.equal(status.trials.length, 2);
+  for (const t of status.trials) {
+    assert.equal(t.state, 'completed', JSON.stringify(t));
+    assert.ok(t.objective! > 0.6, `trial ${t.number} val accuracy ${t.objective}`);
+  }
 });

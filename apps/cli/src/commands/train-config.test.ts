@@ -1,36 +1,18 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { jobFolder } from './job-folder.test-util.js';
 import { stringify } from 'yaml';
-import { mulberry32, ReduceLROnPlateau, schedulerRegistry, SGD, stepAtEpochEnd } from '@tensorfleet/core';
+import { ReduceLROnPlateau, schedulerRegistry, SGD, stepAtEpochEnd } from '@tensorfleet/core';
 
-// Trains through the real binary on files this test writes: an IDX pair of 8×8 images of 3 classes (class c lights
-// row band c) and configs that name them by relative path, as a user's job folder would.
+// Trains through the real binary on files this test writes (jobFolder) and configs that name them by relative path,
+// as a user's job folder would.
 const bin = fileURLToPath(new URL('../bin.js', import.meta.url));
 const run = (args: string[], cwd?: string) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 240_000, ...(cwd ? { cwd } : {}) });
-
-function idx(dims: number[], data: ArrayLike<number>): Buffer {
-  const header = Buffer.alloc(4 + 4 * dims.length);
-  header[2] = 0x08;
-  header[3] = dims.length;
-  dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
-  return Buffer.concat([header, Buffer.from(Uint8Array.from(data))]);
-}
-
-function jobFolder(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tf-job-'));
-  const count = 240;
-  const random = mulberry32(5);
-  const labels = Array.from({ length: count }, (_, n) => n % 3);
-  const pixels = labels.flatMap((c) => Array.from({ length: 64 }, (_, p) => (Math.floor(p / 8 / 3) === c ? 200 : 0) + Math.floor(random() * 50)));
-  writeFileSync(join(dir, 'images.idx'), idx([count, 8, 8], pixels));
-  writeFileSync(join(dir, 'labels.idx'), idx([count], labels));
-  return dir;
-}
 
 const tiny = { data: { source: { idx: { images: 'images.idx', labels: 'labels.idx' } }, augment: {} }, workers: 1, batchSize: 16, l2: 0 };
 

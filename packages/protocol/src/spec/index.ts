@@ -4,7 +4,7 @@
  */
 export { trainConfigSchema, bnModeOf, type TrainConfig, type TrainConfigInput } from './train-config.js';
 export { jobFromConfig, type ResolvedJob } from './job-from-config.js';
-export { ConfigError, readConfigFile, mergeConfig, resolveTrainConfig, trainConfigProblems, configBaseDir } from './load-config.js';
+export { ConfigError, readConfigFile, mergeConfig, resolveTrainConfig, absoluteConfigPaths, trainConfigProblems, configBaseDir } from './load-config.js';
 export { optimizerChoice, schedulerChoice, type NamedOptions } from './choices.js';
 export { configReference } from './reference.js';
 export { resumeChanges, changeableOnResume, type ConfigChange } from './resume-changes.js';

@@ -63,10 +63,39 @@ export function resolveTrainConfig(raw: Record<string, unknown>, source = 'confi
   if (!result.success) {
     throw new ConfigError(`invalid configuration in ${source}:\n${issueLines(result.error).map((l) => `  ${l}`).join('\n')}`);
   }
-  const config = result.data;
+  return absoluteConfigPaths(result.data as unknown as Record<string, unknown>, baseDir) as unknown as TrainConfig;
+}
+
+const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Applies `absolute` when the value is well-formed enough for it; a malformed one is left for the schema to name. */
+function tryAbsolute<T>(value: T, absolute: (v: T) => T): T {
+  try {
+    return absolute(value);
+  } catch {
+    return value;
+  }
+}
+
+/**
+ * A config (parsed, or raw as written) with every path it names made absolute against `baseDir`: data source files,
+ * data.sha256 keys, the model file and init.from. A study's base goes through this with the spec's folder, so its
+ * trials, run from their own folders, read the same files.
+ * @example
+ * absoluteConfigPaths({ data: { source: { csv: { path: 'iris.csv' } } } }, '/jobs'); // path: '/jobs/iris.csv'
+ */
+export function absoluteConfigPaths(config: Record<string, unknown>, baseDir: string): Record<string, unknown> {
   const ctx = { baseDir };
-  const data = { ...config.data, source: absoluteSource(config.data.source, ctx), sha256: absoluteHashes(config.data.sha256, baseDir) };
-  return { ...config, model: absoluteModel(config.model, ctx), data, ...(config.init ? { init: absoluteInit(config.init, ctx) } : {}) };
+  const out = { ...config };
+  if (isMap(config.data)) {
+    const data = { ...config.data };
+    if (data.source !== undefined) data.source = tryAbsolute<unknown>(data.source, (s) => absoluteSource(s as never, ctx));
+    if (isMap(data.sha256)) data.sha256 = absoluteHashes(data.sha256 as Record<string, string>, baseDir);
+    out.data = data;
+  }
+  if (isMap(config.model)) out.model = tryAbsolute(config.model, (m) => absoluteModel(m, ctx));
+  if (isMap(config.init)) out.init = tryAbsolute(config.init, (i) => absoluteInit(i as never, ctx) as never);
+  return out;
 }
 
 /** The folder a config's relative paths resolve against: the config file's own, or the cwd without a file. */
