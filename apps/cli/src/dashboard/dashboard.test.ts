@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StudyStore } from '@tensorfleet/coordinator';
 import { parsePrometheusText } from './prometheus-text.js';
-import { runState } from './run-state.js';
+import { recentAlerts, runState } from './run-state.js';
 import { startDashboard } from './server.js';
 
 const bin = fileURLToPath(new URL('../bin.js', import.meta.url));
@@ -76,4 +76,22 @@ test('the metrics parser follows the text-format rules and names the line it can
     ['x 1\n# TYPE x gauge', /TYPE of x after its samples/],
     ['# TYPE x thing', /unknown type/],
   ] as const) assert.throws(() => parsePrometheusText(bad), why, bad);
+});
+
+test('alerts: the newest warnings and errors of log.jsonl, one line each, from the file\'s tail only', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tf-dash-log-'));
+  const log = join(dir, 'log.jsonl');
+  assert.deepEqual(recentAlerts(log), []);
+  const t = Date.UTC(2026, 0, 1, 12, 0, 0);
+  const lines = [
+    { level: 30, time: t, role: 'ps', msg: 'epoch' },
+    { level: 40, time: t, role: 'ps', name: 'local-1', msg: 'worker lost; waiting 60000 ms for it to reconnect' },
+    ...Array.from({ length: 5000 }, (_, i) => ({ level: 30, time: t, role: 'worker', rank: 0, msg: `step ${i}`, pad: 'x'.repeat(40) })),
+    { level: 50, time: t + 1000, role: 'worker', rank: 1, msg: 'worker failed', err: 'connection refused' },
+  ];
+  writeFileSync(log, lines.map((l) => JSON.stringify(l)).join('\n') + '\n{"level":50,"ti');
+  // The warning is more than 256 KiB from the end: only the error is in the tail that is read.
+  assert.deepEqual(recentAlerts(log), ['12:00:01 error worker rank 1: worker failed (connection refused)']);
+  writeFileSync(log, lines.slice(0, 2).map((l) => JSON.stringify(l)).join('\n') + '\n');
+  assert.deepEqual(recentAlerts(log), ['12:00:00 warn ps local-1: worker lost; waiting 60000 ms for it to reconnect']);
 });

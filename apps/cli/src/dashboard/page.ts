@@ -11,6 +11,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.straggler td{background:#fff3cd} .mark{color:#b8860b;font-weight:600}
 tr[data-state=running] td{background:#eef8ee} tr[data-state=crashed] td,tr[data-state=failed] td{color:#a33}
 #tables{display:flex;flex-wrap:wrap;align-items:flex-start}
+#alerts{font-size:0.85em;color:#8a4b00;background:#fff8e6;border:1px solid #f0d8a8;padding:0.4em 0.4em 0.4em 1.6em;margin:0.4em 0;font-family:ui-monospace,monospace}
 .hidden{display:none}
 `;
 
@@ -54,6 +55,10 @@ const script = `(() => {
       for (const c of r.cells) tr.append(el('td', c));
       return tr;
     }));
+    const alerts = $('#alerts');
+    alerts.classList.toggle('hidden', s.alerts.length === 0);
+    alerts.textContent = '';
+    for (const a of s.alerts) alerts.append(el('li', a));
     const box = $('#charts');
     for (const p of s.charts) {
       let fig = document.getElementById('chart-' + p.id);
@@ -80,6 +85,7 @@ export function dashboardPage(): string {
     '<header><h1 id="title">tensorfleet</h1><div id="step-box" class="step hidden">step <span id="step"></span></div><div id="live">connecting…</div></header>',
     '<p id="status"></p>',
     '<div id="tables"><table id="facts"></table><table id="workers" class="hidden"></table></div>',
+    '<ul id="alerts" class="hidden"></ul>',
     '<table id="trials" class="hidden"></table>',
     '<div id="charts"></div>',
     chartRuntime(),

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { chartPayload } from '@tensorfleet/coordinator';
 import { runFiles, type RunSummary } from '@tensorfleet/protocol';
@@ -15,6 +15,47 @@ const readJson = <T>(path: string): T | null => {
     return null; // absent, or being replaced right now (atomic renames make the next read whole)
   }
 };
+
+/** pino's level numbers: 40 warn, 50 error, 60 fatal. */
+const levelNames: Record<number, string> = { 40: 'warn', 50: 'error', 60: 'fatal' };
+
+/**
+ * The newest warnings and errors of OUT/log.jsonl (every role's lines), read from its last 256 KiB only, so a long
+ * run's log costs the same as a short one's. None when there is no log file.
+ */
+export function recentAlerts(path: string, keep = 8): string[] {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return [];
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const length = Math.min(size, 256 * 1024);
+    const buffer = Buffer.alloc(length);
+    readSync(fd, buffer, 0, length, size - length);
+    const lines = buffer.toString('utf8').split('\n').slice(size > length ? 1 : 0); // the first may be cut
+    const alerts: string[] = [];
+    for (const line of lines) {
+      if (!line.startsWith('{')) continue;
+      let record: Record<string, unknown>;
+      try {
+        record = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        continue; // a line being written right now
+      }
+      const level = Number(record.level);
+      if (!(level >= 40)) continue;
+      const who = [record.role, record.rank !== undefined ? `rank ${String(record.rank)}` : record.name].filter(Boolean).join(' ');
+      const time = typeof record.time === 'number' ? new Date(record.time).toISOString().slice(11, 19) : '';
+      alerts.push(`${time} ${levelNames[level] ?? level} ${who}: ${String(record.msg ?? '')}${record.err ? ` (${String(record.err)})` : ''}`.trim());
+    }
+    return alerts.slice(-keep);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** The PS's live numbers from its /metrics, or null when it is not answering (not started, or over). */
 async function scrape(url: string): Promise<Map<string, PromFamily> | null> {
@@ -69,7 +110,7 @@ export async function runState(dir: string): Promise<DashboardState> {
   if (!data) {
     return {
       kind: 'run', title: `Run in ${dir}`, status: `waiting: no ${runFiles.reportData} in ${dir} yet (it appears once the parameter server listens)`,
-      step: null, facts: [], workers: null, trials: null, charts: [],
+      step: null, facts: [], workers: null, trials: null, alerts: recentAlerts(join(dir, runFiles.log)), charts: [],
     };
   }
   const live = data.state === 'running' && data.environment.metricsUrl ? await scrape(data.environment.metricsUrl) : null;
@@ -95,7 +136,7 @@ export async function runState(dir: string): Promise<DashboardState> {
       ['samples/s', live ? String(Math.round(value(psMetricNames.samplesPerSecond) ?? 0)) : last ? String(Math.round(last.samplesPerSec)) : '–'],
       ['validation accuracy', pct(last?.valAccuracy)], ['test accuracy', pct(data.test?.top1)], ['folder', dir],
     ],
-    workers, trials: null,
+    workers, trials: null, alerts: recentAlerts(join(dir, runFiles.log)),
     charts: runCharts(data).map(({ id, chart }) => chartPayload(chart, id)),
   };
 }

@@ -29,7 +29,7 @@ export async function startDashboard(o: { state: () => Promise<DashboardState>; 
     try {
       return JSON.stringify(await o.state());
     } catch (err) {
-      const state: DashboardState = { kind: 'run', title: 'tensorfleet dashboard', status: `error: ${(err as Error).message}`, step: null, facts: [], workers: null, trials: null, charts: [] };
+      const state: DashboardState = { kind: 'run', title: 'tensorfleet dashboard', status: `error: ${(err as Error).message}`, step: null, facts: [], workers: null, trials: null, alerts: [], charts: [] };
       return JSON.stringify(state);
     }
   };

@@ -34,5 +34,7 @@ export interface DashboardState {
   facts: [string, string][];
   workers: WorkerRow[] | null;
   trials: TrialTable | null;
+  /** A run's latest warnings and errors from OUT/log.jsonl (newest last), as one line each. */
+  alerts: string[];
   charts: ChartPayload[];
 }

@@ -49,6 +49,7 @@ export function studyState(storage: string, name: string): DashboardState {
       ],
       workers: null,
       trials: trialTable(trials, metric),
+      alerts: store.errors(study.id).slice(-8).map((e) => `${new Date(e.at).toISOString().slice(11, 19)} ${e.kind}${e.trialId === null ? '' : ` trial ${trials.find((t) => t.id === e.trialId)?.number ?? '?'}`}: ${e.message}`),
       charts: studyCharts({ spec, trials, metrics, rungs }).map(({ id, chart }) => chartPayload(chart, id)),
     };
   } finally {
