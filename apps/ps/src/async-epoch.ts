@@ -1,7 +1,8 @@
 import { ProtocolError, type Peer, type PushMessage } from '@tensorfleet/protocol';
 import { meanInRankOrder } from './aggregate.js';
 import { StalenessGate } from './consistency.js';
-import type { EpochTotals, RunContext } from './run-context.js';
+import type { RunContext } from './run-context.js';
+import type { EpochTotals } from './epoch-totals.js';
 import { broadcast, paramsFor } from './run-messages.js';
 
 /**
@@ -19,6 +20,8 @@ export async function runAsyncEpoch(run: RunContext, endStep: number): Promise<E
   const { epochStats } = run;
   const steps = run.step - firstStep;
   const totals: EpochTotals = {
+    steps,
+    priorSeconds: 0, // async epochs checkpoint at their end only
     lossSum: (epochStats.loss / epochStats.pushes) * steps, // per-push mean, scaled as the sync path's per-step sum
     computeMs: (epochStats.computeMs / epochStats.pushes) * steps,
     commMs: (epochStats.commMs / epochStats.pushes) * steps,

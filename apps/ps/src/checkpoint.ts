@@ -1,15 +1,28 @@
 import * as tf from '@tensorflow/tfjs';
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Packr } from 'msgpackr';
 import type { NormalizationStats, OptimizerStateDict, SchedulerStateDict } from '@tensorfleet/core';
+import { fsyncDir, tempName, writeFileAtomicSync, writeFileSynced } from './atomic-file.js';
+import { CheckpointFileError, manifestOf, MANIFEST_FILE, parseJsonFile, readCheckpointFile, readVerifiedFiles } from './checkpoint-manifest.js';
+import type { EpochTotals } from './epoch-totals.js';
 import { toStockTopology } from './keras-export.js';
 
 // moreTypes keeps Float32Array buffers exact (the optimizer's state-dict note: default msgpackr packing is not).
 const packr = new Packr({ moreTypes: true, useRecords: false });
 
+/** Version of the checkpoint layout: 2 = with manifest.json (a state of format 2 without a manifest is broken). */
+export const CHECKPOINT_FORMAT = 2;
+/** The pointer file naming the newest checkpoint folder (for people and tools; resume verifies what it names). */
+export const LATEST_FILE = 'latest.json';
+const FOLDER = /^ckpt-(\d+)$/;
+/** The files of a checkpoint folder besides the manifest, in the order they are written. */
+const FILES = ['model.json', 'weights.bin', 'normalization.json', 'state.msgpack'] as const;
+
 /** Everything a resumed run needs besides the model file. */
 export interface CheckpointState {
+  /** {@link CHECKPOINT_FORMAT} of the writer; absent in checkpoints from before manifests. */
+  format?: number;
   runId: string;
   /** Global step: parameters are those in force from this step on. */
   step: number;
@@ -23,35 +36,22 @@ export interface CheckpointState {
   scheduler: SchedulerStateDict | null;
   /** Per-epoch summaries so far. */
   history: unknown[];
+  /** A mid-epoch checkpoint: the sums of the epoch's steps so far, so the resumed epoch's line averages all its steps. */
+  epochTotals?: EpochTotals | null;
 }
 
-function writeFileSynced(path: string, data: Uint8Array | string): void {
-  const fd = openSync(path, 'w');
+/** The folder name of the checkpoint at `step`. */
+export const checkpointName = (step: number) => `ckpt-${String(step).padStart(9, '0')}`;
+
+/** Checkpoint folders (ckpt-<step>) under `dir`, newest first; none when `dir` does not exist. */
+export function listCheckpoints(dir: string): string[] {
+  let names: string[];
   try {
-    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    names = readdirSync(dir);
+  } catch {
+    return [];
   }
-}
-
-function fsyncDir(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Atomically replaces `path`: temp file, fsync, rename, fsync of the folder. */
-function writeAtomic(path: string, data: Uint8Array | string, dir: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSynced(tmp, data);
-  renameSync(tmp, path);
-  fsyncDir(dir);
+  return names.filter((f) => FOLDER.test(f)).sort().reverse();
 }
 
 /** The model in tfjs LayersModel format with only stock classes: model.json (topology + manifest) and weights.bin. */
@@ -77,8 +77,9 @@ export async function modelArtifacts(model: tf.LayersModel, metadata: Record<str
 }
 
 /**
- * Writes checkpoint `ckpt-<step>` under `dir` atomically (a temp folder of fsynced files renamed into place, then the
- * `latest.json` pointer replaced the same way) and keeps the newest `keep`. The model must already hold the
+ * Writes checkpoint `ckpt-<step>` under `dir` atomically: a temp folder of fsynced files, manifest.json (size and sha256
+ * of each) last, renamed into place; then the `latest.json` pointer replaced the same way. Keeps the newest `keep`
+ * (default 2: the newest and one to fall back to when the newest turns out broken). The model must already hold the
  * checkpoint's parameters and states. Returns the checkpoint folder.
  * @example
  * await writeCheckpoint('runs/x', model, stats, state);
@@ -91,43 +92,146 @@ export async function writeCheckpoint(
   keep = 2,
 ): Promise<string> {
   mkdirSync(dir, { recursive: true });
-  const name = `ckpt-${String(state.step).padStart(9, '0')}`;
+  const name = checkpointName(state.step);
   const final = join(dir, name);
-  const tmp = join(dir, `.tmp-${name}-${process.pid}`);
+  const tmp = tempName(final);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp);
-  const { modelJson, weights } = await modelArtifacts(model, { normalization, step: state.step, epoch: state.epoch, runId: state.runId });
-  writeFileSynced(join(tmp, 'model.json'), modelJson);
-  writeFileSynced(join(tmp, 'weights.bin'), weights);
-  writeFileSynced(join(tmp, 'normalization.json'), JSON.stringify(normalization));
-  writeFileSynced(join(tmp, 'state.msgpack'), packr.pack(state));
-  fsyncDir(tmp);
-  rmSync(final, { recursive: true, force: true });
-  renameSync(tmp, final);
+  try {
+    const { modelJson, weights } = await modelArtifacts(model, { normalization, step: state.step, epoch: state.epoch, runId: state.runId });
+    const files: Record<(typeof FILES)[number], Uint8Array> = {
+      'model.json': Buffer.from(modelJson),
+      'weights.bin': weights,
+      'normalization.json': Buffer.from(JSON.stringify(normalization)),
+      'state.msgpack': packr.pack({ ...state, format: CHECKPOINT_FORMAT }),
+    };
+    for (const f of FILES) writeFileSynced(join(tmp, f), files[f]);
+    writeFileSynced(join(tmp, MANIFEST_FILE), JSON.stringify(manifestOf(files)));
+    fsyncDir(tmp);
+    rmSync(final, { recursive: true, force: true });
+    renameSync(tmp, final);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true }); // e.g. a full disk: leave nothing half-written behind
+    throw e;
+  }
   fsyncDir(dir);
-  writeAtomic(join(dir, 'latest.json'), JSON.stringify({ checkpoint: name, step: state.step, epoch: state.epoch }), dir);
-  const old = readdirSync(dir).filter((f) => /^ckpt-\d+$/.test(f)).sort();
-  for (const f of old.slice(0, Math.max(0, old.length - keep))) rmSync(join(dir, f), { recursive: true, force: true });
+  writeFileAtomicSync(join(dir, LATEST_FILE), JSON.stringify({ checkpoint: name, step: state.step, epoch: state.epoch }));
+  for (const f of listCheckpoints(dir).slice(Math.max(1, keep))) rmSync(join(dir, f), { recursive: true, force: true });
   return final;
 }
 
+/** The bytes tfjs needs for the weights of model.json's manifest (float32/int32: 4 bytes a value, bool: 1). */
+function weightBytes(modelPath: string, modelJson: unknown): number {
+  const groups = (modelJson as { weightsManifest?: unknown } | null)?.weightsManifest;
+  if (!Array.isArray(groups)) throw new CheckpointFileError(modelPath, 'no weightsManifest');
+  let bytes = 0;
+  for (const spec of groups.flatMap((g: { weights?: unknown }) => (Array.isArray(g?.weights) ? g.weights : [null]))) {
+    const { shape, dtype } = (spec ?? {}) as { shape?: unknown; dtype?: unknown };
+    const width = dtype === 'float32' || dtype === 'int32' ? 4 : dtype === 'bool' ? 1 : 0;
+    if (!width || !Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+      throw new CheckpointFileError(modelPath, `weightsManifest entry ${JSON.stringify(spec)} is not a float32/int32/bool weight with a shape`);
+    }
+    bytes += width * shape.reduce((a: number, b: number) => a * b, 1);
+  }
+  return bytes;
+}
+
+function unpackState(path: string, bytes: Buffer, step: number): CheckpointState {
+  let state: CheckpointState;
+  try {
+    state = packr.unpack(bytes) as CheckpointState;
+  } catch (e) {
+    throw new CheckpointFileError(path, `not a readable checkpoint state (${(e as Error).message})`);
+  }
+  const bad = (what: string) => new CheckpointFileError(path, what);
+  if (state === null || typeof state !== 'object') throw bad('not a checkpoint state (no fields)');
+  if (state.step !== step) throw bad(`holds step ${String(state.step)}, its folder says step ${step}`);
+  if (!Number.isInteger(state.epoch) || state.epoch < 0) throw bad(`epoch ${String(state.epoch)} is not a non-negative integer`);
+  for (const what of ['parameters', 'states'] as const) {
+    const list = state[what] as unknown;
+    if (!Array.isArray(list)) throw bad(`${what} is not a list`);
+    list.forEach((t, i) => {
+      if (!(t instanceof Float32Array)) throw bad(`${what}[${i}] is not a Float32Array`);
+    });
+  }
+  if (state.optimizer === null || typeof state.optimizer !== 'object') throw bad('optimizer state missing');
+  if (!Array.isArray(state.history)) throw bad('history is not a list');
+  return state;
+}
+
 /**
- * The newest checkpoint under `dir` (by latest.json), or null when there is none.
+ * Reads and verifies checkpoint folder `path`: every file against manifest.json (size, sha256), then the structure
+ * (model.json parses and its weights manifest covers weights.bin exactly, normalization.json parses, state.msgpack
+ * decodes to a state of this folder's step). A folder without a manifest is a checkpoint from before manifests: it is
+ * accepted with `unverified` set (its structure is still checked; the previous release's runs stay resumable), unless
+ * its state says it was written with one. Throws a {@link CheckpointFileError} naming the first bad file.
+ * @example
+ * const { state } = loadCheckpoint('runs/x/checkpoints/ckpt-000000062');
+ */
+export function loadCheckpoint(path: string): { path: string; state: CheckpointState; unverified: boolean } {
+  const m = FOLDER.exec(path.split(/[\\/]/).pop() ?? '');
+  if (!m) throw new CheckpointFileError(path, 'not a checkpoint folder (ckpt-<step>)');
+  const verified = readVerifiedFiles(path);
+  const file = (name: string) => verified?.get(name) ?? readCheckpointFile(path, name);
+  const state = unpackState(join(path, 'state.msgpack'), file('state.msgpack'), Number(m[1]));
+  if (!verified && state.format !== undefined) throw new CheckpointFileError(join(path, MANIFEST_FILE), 'missing');
+  const modelPath = join(path, 'model.json');
+  const need = weightBytes(modelPath, parseJsonFile(modelPath, file('model.json')));
+  const weights = file('weights.bin');
+  if (weights.length !== need) throw new CheckpointFileError(join(path, 'weights.bin'), `${weights.length} bytes, model.json's weights need ${need}`);
+  parseJsonFile(join(path, 'normalization.json'), file('normalization.json'));
+  return { path, state, unverified: !verified };
+}
+
+/** The newest usable checkpoint of a folder, and what was wrong with the ones (and the pointer) passed over. */
+export interface LatestCheckpoint {
+  path: string;
+  state: CheckpointState;
+  /** One sentence per problem seen on the way (each naming its file), for the log. */
+  warnings: string[];
+  /** Newer checkpoint folders that failed verification (resume sets them aside). */
+  broken: string[];
+}
+
+/**
+ * The newest checkpoint under `dir` that verifies ({@link loadCheckpoint}), or null when there is none. A broken
+ * newest one falls back to the next older one, and a missing or garbled `latest.json` to the folders themselves,
+ * each with a warning naming what was wrong. Throws, naming every bad file, when checkpoints exist but none is good.
  * @example
  * const ckpt = readLatestCheckpoint('runs/x'); if (ckpt) optimizer.loadStateDict(ckpt.state.optimizer);
  */
-export function readLatestCheckpoint(dir: string): { path: string; state: CheckpointState } | null {
-  const pointer = join(dir, 'latest.json');
-  if (!existsSync(pointer)) return null;
-  const { checkpoint } = JSON.parse(readFileSync(pointer, 'utf8')) as { checkpoint: string };
-  const path = join(dir, checkpoint);
-  const state = packr.unpack(readFileSync(join(path, 'state.msgpack'))) as CheckpointState;
-  const asF32 = (list: unknown[], what: string) =>
-    list.map((t, i) => {
-      if (!(t instanceof Float32Array)) throw new Error(`checkpoint ${path}: ${what}[${i}] is not a Float32Array`);
-      return t;
-    });
-  state.parameters = asF32(state.parameters, 'parameters');
-  state.states = asF32(state.states, 'states');
-  return { path, state };
+export function readLatestCheckpoint(dir: string): LatestCheckpoint | null {
+  const warnings: string[] = [];
+  const broken: string[] = [];
+  const folders = listCheckpoints(dir);
+  const pointerPath = join(dir, LATEST_FILE);
+  let named: string | null = null;
+  if (existsSync(pointerPath)) {
+    try {
+      const pointer = parseJsonFile(pointerPath, readCheckpointFile(dir, LATEST_FILE)) as { checkpoint?: unknown } | null;
+      const c = pointer?.checkpoint;
+      if (typeof c !== 'string' || !FOLDER.test(c)) throw new CheckpointFileError(pointerPath, `names no checkpoint folder (got ${JSON.stringify(c)})`);
+      if (!folders.includes(c)) throw new CheckpointFileError(pointerPath, `names ${c}, which does not exist`);
+      named = c;
+    } catch (e) {
+      warnings.push(`${(e as Error).message}; ignoring it`);
+    }
+  }
+  if (folders.length === 0) {
+    if (warnings.length) throw new Error(`no usable checkpoint in ${dir}: ${warnings.join('; ')}`);
+    return null;
+  }
+  for (const f of folders) {
+    try {
+      const { path, state, unverified } = loadCheckpoint(join(dir, f));
+      if (unverified) warnings.push(`${join(path, MANIFEST_FILE)}: missing (a checkpoint from before manifests): its structure is checked, its contents cannot be`);
+      if (named && named !== f && !broken.includes(join(dir, named))) warnings.push(`${pointerPath} names ${named}, but ${f} is newer and complete`);
+      if (broken.length) warnings.push(`${path}: verified; resuming from it (step ${state.step})`);
+      return { path, state, warnings, broken };
+    } catch (e) {
+      warnings.push(`${(e as Error).message}; falling back to an older checkpoint`);
+      broken.push(join(dir, f));
+    }
+  }
+  throw new Error(`no usable checkpoint in ${dir}: ${warnings.map((w) => w.replace(/; (falling back to an older checkpoint|ignoring it)$/, '')).join('; ')}`);
 }

@@ -1,5 +1,6 @@
 // Shared by the cluster tests: an in-process PS plus workers on real sockets, and small jobs.
-import pino from 'pino';
+import { Writable } from 'node:stream';
+import pino, { type Logger } from 'pino';
 import * as tf from '@tensorflow/tfjs';
 import { buildModel, createOptimizer, createTrainer, loadDatasetSpec, type ModelSpec } from '@tensorfleet/core';
 import type { TrainJobSpec } from '@tensorfleet/protocol';
@@ -26,7 +27,14 @@ export function job(overrides: Partial<TrainJobSpec> = {}): TrainJobSpec {
   return { model: smallMlp(), dataset, batchSize: 8, epochs: 1, dataSeed: 5, evaluateVal: false, evaluateTest: false, ...overrides };
 }
 
-export async function runCluster(options: Omit<ParameterServerOptions, 'token' | 'logger'>) {
+/** A pino logger whose JSON lines land in `lines`. */
+export function captureLogger(lines: Record<string, unknown>[]): Logger {
+  const stream = new Writable({ write(chunk, _enc, cb) { for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l)); cb(); } });
+  return pino({ level: 'info' }, stream);
+}
+
+/** Runs a PS (logging to `options.logger`, default silent) and its workers to the end. */
+export async function runCluster(options: Omit<ParameterServerOptions, 'token'>) {
   const ps = await startParameterServer({ token, logger, ...options });
   const workers = Array.from({ length: options.workers }, (_, i) => runWorker({ psUrl: ps.url, token, logger, name: `w${i}` }));
   const [summary, ...workerSummaries] = await Promise.all([ps.done, ...workers]);

@@ -1,22 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { connectProtocolClient, type ServerMessage } from '@tensorfleet/protocol';
-import { job, runCluster, smallMlp, token } from './cluster.test-util.js';
+import { captureLogger, job, runCluster, smallMlp, token } from './cluster.test-util.js';
 import { startParameterServer } from './parameter-server.js';
-
-/** A pino logger whose JSON lines land in `lines`. */
-function capture(lines: Record<string, unknown>[]) {
-  const stream = new Writable({ write(chunk, _enc, cb) { for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l)); cb(); } });
-  return pino({ level: 'info' }, stream);
-}
 
 test('ssp:1 with a slow worker: no worker ever starts a step more than 1 ahead of the slowest; staleness logged and bounded', async () => {
   const W = 3, bound = 1, stepsPerEpoch = 10, epochs = 2;
   const lines: Record<string, unknown>[] = [];
   const ps = await startParameterServer({
-    token, workers: W, logger: capture(lines), consistency: `ssp:${bound}`, scheduler: null,
+    token, workers: W, logger: captureLogger(lines), consistency: `ssp:${bound}`, scheduler: null,
     job: job({ maxStepsPerEpoch: stepsPerEpoch, epochs }),
   });
   const sent = new Array(W).fill(0); // pushes each fake worker has sent

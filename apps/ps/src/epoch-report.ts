@@ -1,6 +1,7 @@
 import { logMessages, type EpochLine, type MetricsMessage } from '@tensorfleet/protocol';
 import { combineMetrics, type CombinedMetrics } from './aggregate.js';
-import type { EpochTotals, RunContext } from './run-context.js';
+import { emptyEpochTotals, type EpochTotals } from './epoch-totals.js';
+import type { RunContext } from './run-context.js';
 import { broadcast } from './run-messages.js';
 import type { EpochSummary } from './run-types.js';
 import { collect, settleWaiter } from './step-collector.js';
@@ -27,16 +28,19 @@ export async function evaluate(run: RunContext, split: 'val' | 'test'): Promise<
   return combineMetrics(await pending);
 }
 
-/** Ends a trained epoch: validates, steps the scheduler, records the epoch in the history and logs its line. */
+/**
+ * Ends a trained epoch: validates, steps the scheduler, records the epoch in the history and logs its line. The
+ * line averages `totals` over all the epoch's steps, those before a mid-epoch resume included.
+ */
 export async function finishEpoch(run: RunContext, start: EpochStart, totals: EpochTotals): Promise<void> {
   const { o, data, epochStats, optimizer } = run;
-  const { lossSum, computeMs, commMs, samples, correct } = totals;
+  const { steps, lossSum, computeMs, commMs, samples, correct } = totals;
   const { lr } = start;
-  const steps = run.step - start.firstStep;
+  run.epochTotals = emptyEpochTotals(); // the next epoch starts from nothing
   const val = o.job.evaluateVal === false || !data.val ? null : await evaluate(run, 'val');
   const trainLoss = lossSum / Math.max(1, steps);
   run.schedulerClock.atEpochEnd(val ? val.loss : trainLoss);
-  const seconds = (performance.now() - start.t0) / 1000;
+  const seconds = totals.priorSeconds + (performance.now() - start.t0) / 1000;
   const summary: EpochSummary = {
     epoch: run.epoch - 1, steps, trainLoss, trainAccuracy: samples ? correct / samples : 0, val, lr, seconds, samplesPerSec: samples / seconds,
     computeMsPerStep: computeMs / Math.max(1, steps), commMsPerStep: commMs / Math.max(1, steps),

@@ -5,7 +5,13 @@
 export { startParameterServer, type ParameterServerHandle, type TrainingSummary, type EpochSummary } from './parameter-server.js';
 export type { ParameterServerOptions, StepProgress } from './options.js';
 export { meanInRankOrder, combineMetrics, type CombinedMetrics } from './aggregate.js';
-export { writeCheckpoint, readLatestCheckpoint, modelArtifacts, type CheckpointState } from './checkpoint.js';
+export {
+  writeCheckpoint, readLatestCheckpoint, loadCheckpoint, listCheckpoints, modelArtifacts, LATEST_FILE,
+  type CheckpointState, type LatestCheckpoint,
+} from './checkpoint.js';
+export { MANIFEST_FILE, CheckpointFileError, type CheckpointManifest } from './checkpoint-manifest.js';
+export { assertWritableFolder, FolderNotWritableError } from './checkpoint-folder.js';
+export { writeFileAtomicSync } from './atomic-file.js';
 export { toStockTopology, STOCK_LAYER_CLASSES } from './keras-export.js';
 export { startParameterShard, shardPartPath, type ParameterShardOptions, type ParameterShardHandle } from './parameter-shard.js';
 export { partitionParameters } from './partition.js';

@@ -43,6 +43,7 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
   const prepared = prepareRun(o);
   const { trainer, parameters, owned, optimizer } = prepared;
   const log = (o.logger ?? pino({ level: 'info' }, pino.destination(2))).child({ role: 'ps', run: prepared.runId });
+  for (const warning of prepared.warnings) log.warn(warning);
 
   const shapes = { parameterShapes: trainer.parameterShapes, stateShapes: trainer.stateShapes };
   if (metrics) log.info({ url: metrics.url }, 'metrics served');

@@ -1,16 +1,46 @@
-import { readLatestCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { renameSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { writeFileAtomicSync } from './atomic-file.js';
+import { LATEST_FILE, readLatestCheckpoint, writeCheckpoint, type CheckpointState } from './checkpoint.js';
+import { isEpochTotals } from './epoch-totals.js';
 import type { RunContext } from './run-context.js';
 import type { PreparedRun, ResolvedOptions } from './run-setup.js';
 import type { EpochSummary } from './run-types.js';
 
 /**
- * Moves a freshly prepared run to the newest checkpoint in `o.checkpoint.dir`, if there is one: parameters, BN states,
- * optimizer and scheduler state, run id, position and history. Refuses a checkpoint of another data seed or one whose
- * step cannot belong to its epoch with this run's steps per epoch.
+ * Renames checkpoint folders that failed verification to `<name>.broken` (kept for a look, out of the way of pruning
+ * and of the next resume) and points latest.json at the checkpoint resumed from (it may have been missing, garbled
+ * or naming a broken one). Returns one warning per folder set aside.
+ */
+function setAsideBroken(dir: string, broken: string[], resumed: { path: string; state: CheckpointState }): string[] {
+  const warnings = broken.map((path) => {
+    const aside = `${path}.broken`;
+    rmSync(aside, { recursive: true, force: true });
+    renameSync(path, aside);
+    return `${path}: set aside as ${basename(aside)} (it failed verification; the resumed run writes a new one)`;
+  });
+  const { step, epoch } = resumed.state;
+  writeFileAtomicSync(join(dir, LATEST_FILE), JSON.stringify({ checkpoint: basename(resumed.path), step, epoch }));
+  return warnings;
+}
+
+/**
+ * Moves a freshly prepared run to the newest checkpoint in `o.checkpoint.dir` that verifies, if there is one:
+ * parameters, BN states, optimizer and scheduler state, run id, position, history and a mid-epoch checkpoint's partial
+ * epoch sums. Broken newer checkpoints are passed over (and set aside) with a warning naming the bad file; when none
+ * is good it throws naming them. Refuses a checkpoint of another data seed or one whose step cannot belong to its
+ * epoch with this run's steps per epoch.
  */
 export function resumeFromLatestCheckpoint(o: ResolvedOptions, run: PreparedRun): void {
-  const ckpt = readLatestCheckpoint(o.checkpoint!.dir);
+  const dir = o.checkpoint!.dir;
+  let ckpt;
+  try {
+    ckpt = readLatestCheckpoint(dir);
+  } catch (e) {
+    throw new Error(`resume: ${(e as Error).message}`);
+  }
   if (!ckpt) return;
+  run.warnings.push(...ckpt.warnings.map((w) => `resume: ${w}`), ...setAsideBroken(dir, ckpt.broken, ckpt).map((w) => `resume: ${w}`));
   const s = ckpt.state;
   const { job } = o;
   const { stepsPerEpoch } = run;
@@ -33,8 +63,17 @@ export function resumeFromLatestCheckpoint(o: ResolvedOptions, run: PreparedRun)
   run.step = s.step;
   run.epoch = s.epoch;
   run.history.push(...(s.history as EpochSummary[]));
+  const intoEpoch = s.step - s.epoch * stepsPerEpoch;
+  if (s.epochTotals && !o.elastic) {
+    if (!isEpochTotals(s.epochTotals) || s.epochTotals.steps !== intoEpoch) {
+      throw new Error(`resume: ${join(ckpt.path, 'state.msgpack')}: epochTotals ${JSON.stringify(s.epochTotals)} do not describe the ${intoEpoch} steps of epoch ${s.epoch} so far`);
+    }
+    run.epochTotals = { ...s.epochTotals };
+  } else if (!o.elastic && intoEpoch > 0) {
+    run.warnings.push(`resume: ${ckpt.path} is ${intoEpoch} steps into epoch ${s.epoch} without that epoch's sums (an older checkpoint): the epoch's line averages only the steps after the resume`);
+  }
   run.lastCheckpoint = ckpt.path;
-  run.resumedFrom = o.checkpoint!.dir;
+  run.resumedFrom = dir;
 }
 
 /** Copies every shard's current part into `parameters` (and writes their checkpoint parts when `dir` is given). */
@@ -52,6 +91,10 @@ export async function checkpointRun(run: RunContext): Promise<void> {
   run.lastCheckpoint = await writeCheckpoint(o.checkpoint.dir, run.model, run.data.normalization, {
     runId: run.runId, step: run.step, epoch: run.epoch, dataSeed: o.job.dataSeed, parameters: run.parameters, states: run.states,
     optimizer: run.optimizer.stateDict(), scheduler: run.scheduler ? run.scheduler.stateDict() : null, history: run.history,
+    // Mid-epoch: the epoch's sums so far, so a resume from here reports the whole epoch (at an epoch end they are reset).
+    epochTotals: run.epochTotals.steps > 0
+      ? { ...run.epochTotals, priorSeconds: run.epochTotals.priorSeconds + (performance.now() - run.epochStartedAt) / 1000 }
+      : null,
   }, o.checkpoint.keep);
   run.log.info({ step: run.step, epoch: run.epoch, path: run.lastCheckpoint }, 'checkpoint written');
 }

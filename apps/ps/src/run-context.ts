@@ -75,11 +75,5 @@ export interface RunContext extends PreparedRun {
   readonly failure: Promise<never>;
 }
 
-/** What an epoch's training loop hands to the epoch report: per-step sums of the workers' means, and sample counts. */
-export interface EpochTotals {
-  lossSum: number;
-  computeMs: number;
-  commMs: number;
-  samples: number;
-  correct: number;
-}
+/** What an epoch's training loop hands to the epoch report (defined with the checkpoint's partial sums). */
+export type { EpochTotals } from './epoch-totals.js';

@@ -3,6 +3,8 @@ import {
   assignNamedWeights, buildModel, createOptimizer, createScheduler, createTrainer, createWarmupScheduler, loadDatasetSpec,
   type LRScheduler, type Optimizer, type Trainer,
 } from '@tensorfleet/core';
+import { prepareCheckpointFolder } from './checkpoint-folder.js';
+import { emptyEpochTotals, type EpochTotals } from './epoch-totals.js';
 import { FrozenParameters } from './frozen-parameters.js';
 import { resumeFromLatestCheckpoint } from './run-checkpoint.js';
 import { schedulerClock, type SchedulerClock } from './scheduler-clock.js';
@@ -38,11 +40,21 @@ export interface PreparedRun {
   lastCheckpoint: string | null;
   /** The checkpoint folder resumed from ('' for a fresh run): the shards resume their parts from it too. */
   resumedFrom: string;
+  /** Sync epochs: the sums of the current epoch's steps so far (carried over from a mid-epoch checkpoint on resume). */
+  epochTotals: EpochTotals;
+  /** performance.now() when this process started training the current epoch (the checkpoint's priorSeconds). */
+  epochStartedAt: number;
+  /** What preparing the run found wrong but could get past (broken checkpoints passed over, stale temp folders): one line each, for the log. */
+  warnings: string[];
 }
 
-/** Loads the data, builds model, trainer, optimizer and scheduler, and resumes from a checkpoint when asked. */
+/**
+ * Checks that the checkpoint folder is writable (before any training is spent), loads the data, builds model, trainer,
+ * optimizer and scheduler, and resumes from a checkpoint when asked.
+ */
 export function prepareRun(o: ResolvedOptions): PreparedRun {
   const { job } = o;
+  const warnings = o.checkpoint ? prepareCheckpointFolder(o.checkpoint.dir) : [];
   const data = loadDatasetSpec(job.dataset, { baseDir: o.baseDir });
   const perWorker = Math.ceil(data.train.count / o.workers);
   const stepsPerEpoch = Math.min(Math.floor(perWorker / job.batchSize), job.maxStepsPerEpoch ?? Infinity);
@@ -70,6 +82,7 @@ export function prepareRun(o: ResolvedOptions): PreparedRun {
     data, stepsPerEpoch, model, trainer, parameters, states: trainer.getStates(), parts, owned, ownedParameters, optimizer, freeze, scheduler,
     schedulerClock: schedulerClock(scheduler, o.scheduler?.name ?? null, o.schedulerInterval),
     runId: o.runId ?? randomUUID(), step: 0, epoch: 0, history: [], lastCheckpoint: null, resumedFrom: '',
+    epochTotals: emptyEpochTotals(), epochStartedAt: performance.now(), warnings,
   };
   if (o.resume && o.checkpoint) resumeFromLatestCheckpoint(o, run);
   return run;

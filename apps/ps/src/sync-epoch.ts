@@ -1,7 +1,8 @@
 import type { PushMessage } from '@tensorfleet/protocol';
 import { meanInRankOrder } from './aggregate.js';
 import { checkpointRun } from './run-checkpoint.js';
-import type { EpochTotals, RunContext } from './run-context.js';
+import type { RunContext } from './run-context.js';
+import { addStep, type EpochTotals } from './epoch-totals.js';
 import { broadcast, paramsMessage } from './run-messages.js';
 import { collect } from './step-collector.js';
 
@@ -13,7 +14,8 @@ export async function runSyncEpoch(run: RunContext, endStep: number): Promise<Ep
   const { o, log, stepsPerEpoch } = run;
   const { job } = o;
   const firstStep = run.step;
-  let lossSum = 0, computeMs = 0, commMs = 0, samples = 0, correct = 0;
+  const totals = run.epochTotals; // empty at an epoch start, the epoch's sums so far after a mid-epoch resume
+  run.epochStartedAt = performance.now();
   while (run.step < endStep) {
     const pushes = await collect<PushMessage>(run, 'push', run.step);
     if (pushes.length === 0) {
@@ -32,21 +34,16 @@ export async function runSyncEpoch(run: RunContext, endStep: number): Promise<Ep
       log.info({ step: run.step, epoch: run.epoch, ranks: run.collectedRanks, samples: pushes.reduce((s, p) => s + p.count, 0) }, 'step applied');
     }
     run.step += 1;
-    const n = pushes.length;
-    lossSum += pushes.reduce((s, p) => s + p.loss, 0) / n;
-    computeMs += pushes.reduce((s, p) => s + p.computeMs, 0) / n;
-    commMs += pushes.reduce((s, p) => s + p.commMs, 0) / n;
-    samples += pushes.reduce((s, p) => s + p.count, 0);
-    correct += pushes.reduce((s, p) => s + p.correct, 0);
+    addStep(totals, pushes);
     if (run.step === endStep) run.epoch += 1;
     // Checkpoint before the workers go on, so parameter shards are still at this step when snapshotted.
     // Elastic epochs are re-formed on resume, so an elastic run checkpoints at epoch ends only (no sample seen twice).
     if (!o.elastic && o.checkpoint?.everySteps && run.step % o.checkpoint.everySteps === 0 && run.step !== endStep) await checkpointRun(run);
     broadcast(run, paramsMessage(run));
-    o.onStep?.({ step: run.step, epoch: run.epoch, stepsPerEpoch, loss: pushes.reduce((sum, p) => sum + p.loss, 0) / n });
+    o.onStep?.({ step: run.step, epoch: run.epoch, stepsPerEpoch, loss: pushes.reduce((sum, p) => sum + p.loss, 0) / pushes.length });
   }
   if (run.step < endStep) run.epoch += 1; // an elastic epoch cut short
   run.epochStats.pushes = (run.step - firstStep) * run.W;
   run.updates += run.step - firstStep;
-  return { lossSum, computeMs, commMs, samples, correct };
+  return totals;
 }

@@ -4,6 +4,7 @@ import { selectBackend } from '@tensorfleet/core';
 import { ConfigError } from '@tensorfleet/protocol';
 import { createCliLogger } from '../logging.js';
 import { configFromFlags, metricsFromFlags, metricsOptions, numberArg, trainConfigOptions } from './options.js';
+import { checkOutFolder } from './out-folder.js';
 import { readPem, resolveToken, tokenOptions } from './secret.js';
 import { serveJob } from './serve-job.js';
 
@@ -34,6 +35,7 @@ export function psCommand(): Command {
     if ((flags.cert === undefined) !== (flags.key === undefined)) throw new ConfigError('--cert and --key: give both (a PEM certificate and its key) or neither');
     const tls = typeof flags.cert === 'string' ? { cert: readPem('--cert', flags.cert), key: readPem('--key', flags.key as string) } : undefined;
     const config = configFromFlags(flags, { workers: flags.workers });
+    checkOutFolder(config.out);
     const backend = await selectBackend({ preferred: config.backend, log: (b) => log.info(b, 'backend selected') });
     try {
       const { path } = await serveJob(config, {

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { writeFileAtomic } from './write-file-atomic.js';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { MetricsPortInUseError, startParameterServer, type ParameterServerHandle, type ParameterServerOptions, type StepProgress, type TrainingSummary } from '@tensorfleet/ps';
+import { LATEST_FILE, listCheckpoints, MetricsPortInUseError, startParameterServer, type ParameterServerHandle, type ParameterServerOptions, type StepProgress, type TrainingSummary } from '@tensorfleet/ps';
 import { jobFromConfig, type ResolvedJob, type TrainConfig } from '@tensorfleet/protocol';
 import { LiveRunReport } from '../report-html/write-run-report.js';
 import { reconcileResumeConfig } from './resume-config.js';
@@ -44,9 +44,10 @@ export interface ServeJobOptions {
 export async function serveJob(config: TrainConfig, o: ServeJobOptions): Promise<{ summary: RunSummary; path: string; result: TrainingSummary }> {
   const out = resolve(config.out);
   mkdirSync(out, { recursive: true });
-  if (o.resume && !existsSync(join(out, 'checkpoints', 'latest.json'))) {
+  const checkpoints = join(out, 'checkpoints');
+  if (o.resume && listCheckpoints(checkpoints).length === 0 && !existsSync(join(checkpoints, LATEST_FILE))) {
     // Say so rather than pretend: a typo in --out would otherwise silently retrain from scratch.
-    o.logger.warn({ out }, `--resume: no checkpoint in ${join(out, 'checkpoints')}; starting a fresh run`);
+    o.logger.warn({ out }, `--resume: no checkpoint in ${checkpoints}; starting a fresh run`);
   }
   const resumeOverrides = reconcileResumeConfig(out, config, { resume: o.resume === true, logger: o.logger });
   const epochEndTimes: number[] = [];

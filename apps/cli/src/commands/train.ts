@@ -6,6 +6,7 @@ import { createCliLogger } from '../logging.js';
 import { configFromFlags, metricsFromFlags, metricsOptions, numberArg, trainConfigOptions } from './options.js';
 import { startLocalWorkers, type LocalWorkers } from './local-cluster.js';
 import { epochProgressBar } from './progress.js';
+import { checkOutFolder } from './out-folder.js';
 import { serveJob } from './serve-job.js';
 
 /**
@@ -17,6 +18,7 @@ export async function runTrain(flags: Record<string, unknown>): Promise<number> 
   const startedAt = performance.now();
   const json = flags.json === true;
   const config = configFromFlags(flags, { workers: flags.workers });
+  checkOutFolder(config.out);
   const run = randomUUID().slice(0, 8);
   const log = createCliLogger({ role: 'cli', run }, { json });
   const backend = await selectBackend({ preferred: config.backend, log: () => {} });
