@@ -201,10 +201,9 @@ export interface LatestCheckpoint {
  * const ckpt = readLatestCheckpoint('runs/x'); if (ckpt) optimizer.loadStateDict(ckpt.state.optimizer);
  */
 export function readLatestCheckpoint(dir: string): LatestCheckpoint | null {
-  const warnings: string[] = [];
-  const broken: string[] = [];
   const folders = listCheckpoints(dir);
   const pointerPath = join(dir, LATEST_FILE);
+  let pointerProblem: string | null = null;
   let named: string | null = null;
   if (existsSync(pointerPath)) {
     try {
@@ -214,24 +213,27 @@ export function readLatestCheckpoint(dir: string): LatestCheckpoint | null {
       if (!folders.includes(c)) throw new CheckpointFileError(pointerPath, `names ${c}, which does not exist`);
       named = c;
     } catch (e) {
-      warnings.push(`${(e as Error).message}; ignoring it`);
+      pointerProblem = (e as Error).message;
     }
   }
-  if (folders.length === 0) {
-    if (warnings.length) throw new Error(`no usable checkpoint in ${dir}: ${warnings.join('; ')}`);
-    return null;
-  }
+  const problems: string[] = []; // one per broken folder, newest first
+  const broken: string[] = [];
   for (const f of folders) {
     try {
       const { path, state, unverified } = loadCheckpoint(join(dir, f));
+      const warnings = [
+        ...(pointerProblem ? [`${pointerProblem}; ignoring it`] : []),
+        ...problems.map((p) => `${p}; falling back to an older checkpoint`),
+      ];
       if (unverified) warnings.push(`${join(path, MANIFEST_FILE)}: missing (a checkpoint from before manifests): its structure is checked, its contents cannot be`);
       if (named && named !== f && !broken.includes(join(dir, named))) warnings.push(`${pointerPath} names ${named}, but ${f} is newer and complete`);
       if (broken.length) warnings.push(`${path}: verified; resuming from it (step ${state.step})`);
       return { path, state, warnings, broken };
     } catch (e) {
-      warnings.push(`${(e as Error).message}; falling back to an older checkpoint`);
+      problems.push((e as Error).message);
       broken.push(join(dir, f));
     }
   }
-  throw new Error(`no usable checkpoint in ${dir}: ${warnings.map((w) => w.replace(/; (falling back to an older checkpoint|ignoring it)$/, '')).join('; ')}`);
+  if (!pointerProblem && folders.length === 0) return null;
+  throw new Error(`no usable checkpoint in ${dir}: ${[...(pointerProblem ? [pointerProblem] : []), ...problems].join('; ')}`);
 }

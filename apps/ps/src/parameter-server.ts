@@ -10,7 +10,7 @@ import { resolveOptions, type ParameterServerOptions } from './options.js';
 import { checkpointRun, gatherShards } from './run-checkpoint.js';
 import { emptyEpochStats, type RunContext, type Waiter } from './run-context.js';
 import { broadcast } from './run-messages.js';
-import { prepareRun } from './run-setup.js';
+import { prepareRun, type PreparedRun } from './run-setup.js';
 import type { ParameterServerHandle, TrainingSummary } from './run-types.js';
 import { connectShards, type ShardLink } from './shard-link.js';
 import { runSyncEpoch } from './sync-epoch.js';
@@ -40,7 +40,13 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
   const W = o.workers;
   const started = performance.now();
 
-  const prepared = prepareRun(o);
+  let prepared: PreparedRun;
+  try {
+    prepared = prepareRun(o);
+  } catch (e) {
+    await metrics?.close(); // a run that cannot start (e.g. no good checkpoint to resume) must not hang on its metrics port
+    throw e;
+  }
   const { trainer, parameters, owned, optimizer } = prepared;
   const log = (o.logger ?? pino({ level: 'info' }, pino.destination(2))).child({ role: 'ps', run: prepared.runId });
   for (const warning of prepared.warnings) log.warn(warning);
