@@ -1,5 +1,6 @@
 // `tensorfleet dashboard` in real headless Chromium: while a real run trains, its charts render and the step shown
-// goes up; on a study it lists every trial with the sweep charts. Screenshots of both go to docs/ (the README shows them).
+// goes up; on a study it lists every trial with the sweep charts. Screenshots of both go to a temp folder, or to docs/
+// (the README shows them) with TENSORFLEET_SCREENSHOTS=docs, so a test run leaves the tracked files alone.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,9 @@ import { describe as describeRun, startCli } from './helpers/cli.js';
 import { openBrowser } from './helpers/browser.js';
 import { freePort, sleep } from './helpers/net.js';
 
-const docs = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs');
+const docs = process.env.TENSORFLEET_SCREENSHOTS === 'docs'
+  ? join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs')
+  : mkdtempSync(join(tmpdir(), 'tf-screens-'));
 
 async function waitFor(what, check, timeoutMs) {
   const deadline = Date.now() + timeoutMs;

@@ -10,8 +10,8 @@ import type { JobHandle, Launcher, RunningTrial, TrialExit, TrialHandlers, Trial
 /** The repository root (this file is apps/coordinator/{src,dist}/launch/local-launcher.*). */
 export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 
-/** `node <repo>/apps/cli/dist/bin.js train --config {config} --out {dir}`: the default trial command. */
-export const defaultTrialCommand: readonly string[] = [process.execPath, `${repoRoot}apps/cli/dist/bin.js`, 'train', '--config', '{config}', '--out', '{dir}'];
+/** `node <repo>/apps/cli/dist/bin.js train --config {config} --out {dir} --metrics-port 0`: the default trial command (concurrent trials would all want the default /metrics port). */
+export const defaultTrialCommand: readonly string[] = [process.execPath, `${repoRoot}apps/cli/dist/bin.js`, 'train', '--config', '{config}', '--out', '{dir}', '--metrics-port', '0'];
 
 // util-linux's setpriv sets the parent-death signal and execs the command: a trial is killed the moment its
 // coordinator dies (even by SIGKILL), so no orphan trains on, writing checkpoints no coordinator records.
