@@ -38,7 +38,7 @@ function align8(n: number): number {
  * ws.send(encodeFrame({ type: 'push', v: 1, step: 0, loss: 2.3, count: 32, computeMs: 5, grads, states: [] }));
  */
 export function encodeFrame(message: FrameObject): Buffer {
-  const tensorFields = TENSOR_FIELDS[message.type] ?? [];
+  const tensorFields = Object.hasOwn(TENSOR_FIELDS, message.type) ? TENSOR_FIELDS[message.type]! : [];
   const control: Record<string, unknown> = {};
   const descriptor: [string, number[]][] = [];
   const tensors: Float32Array[] = [];

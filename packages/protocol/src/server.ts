@@ -41,6 +41,16 @@ export interface ProtocolServerOptions {
 export const CLOSE_POLICY = 1008;
 export const CLOSE_TOO_LARGE = 1009;
 
+/** How long a peer we close may take to answer the close handshake before it is cut off (ws alone waits 30 s). */
+const CLOSE_GRACE_MS = 1_000;
+
+function closeWithin(socket: WebSocket, code: number, reason: string): void {
+  socket.close(code, reason);
+  const timer = setTimeout(() => socket.terminate(), CLOSE_GRACE_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+}
+
 /**
  * One authenticated worker connection. Events: 'message' (validated WorkerMessage, never heartbeats),
  * 'rejected' (ProtocolError: a bad frame; the connection is then closed), 'close' (code, reason).
@@ -50,6 +60,7 @@ export class Peer extends EventEmitter {
   /** Extra shape knowledge for validating this peer's tensors (the server's shapes by default). */
   validation: () => Omit<ValidationContext, 'from'>;
   private closed = false;
+  private closeEmitted = false;
 
   constructor(
     readonly socket: WebSocket,
@@ -72,12 +83,16 @@ export class Peer extends EventEmitter {
     return true;
   }
 
-  /** Sends an error naming the problem, then closes with 1008. */
+  /**
+   * Sends an error naming the problem, then closes with 1008. The peer counts as gone at once: 'close' follows in a
+   * microtask, not when the remote end gets round to answering the close handshake (a hostile one never does).
+   */
   fail(error: ProtocolError): void {
     if (!this.isOpen) return;
     this.send({ type: 'error', code: error.code, message: error.message });
     this.closed = true;
-    this.socket.close(CLOSE_POLICY, error.code);
+    closeWithin(this.socket, CLOSE_POLICY, error.code);
+    queueMicrotask(() => this.emitClose(CLOSE_POLICY, error.code));
   }
 
   /** Says bye and closes normally. */
@@ -85,12 +100,15 @@ export class Peer extends EventEmitter {
     if (!this.isOpen) return;
     this.send({ type: 'bye', reason });
     this.closed = true;
-    this.socket.close(1000, reason.slice(0, 100));
+    closeWithin(this.socket, 1000, reason.slice(0, 100));
   }
 
-  /** @internal */
-  markClosed(): void {
+  /** @internal The transport closed (or the server gave up on the peer): emits 'close' once. */
+  emitClose(code: number, reason: string): void {
     this.closed = true;
+    if (this.closeEmitted) return;
+    this.closeEmitted = true;
+    this.emit('close', code, reason);
   }
 }
 
@@ -195,7 +213,7 @@ export async function createProtocolServer(options: ProtocolServerOptions): Prom
         refused = true;
         if (error.code === 'auth-failed') gate.admission.recordFailure(tcp.remoteAddress ?? '');
         raw({ type: 'error', code: error.code, message: error.message });
-        socket.close(CLOSE_POLICY, error.code);
+        closeWithin(socket, CLOSE_POLICY, error.code);
       }
     };
     const idleTimer = setInterval(() => {
@@ -215,9 +233,8 @@ export async function createProtocolServer(options: ProtocolServerOptions): Prom
     socket.on('close', (code, reason) => {
       clearInterval(idleTimer);
       if (peer) {
-        peer.markClosed();
         s.peers.delete(peer);
-        peer.emit('close', code, reason.toString());
+        peer.emitClose(code, reason.toString());
       }
     });
     socket.on('message', (data, isBinary) => {

@@ -118,3 +118,9 @@ test('a push claiming more right predictions than samples is refused, naming the
   const e = rejection({ ...good(), correct: 9 });
   assert.match(e.message, /correct.*\[0, 8\].*9/);
 });
+
+test('types named like Object.prototype members are unknown types, not crashes', () => {
+  for (const type of ['__proto__', 'toString', 'constructor', 'hasOwnProperty']) {
+    assert.equal(rejection({ type, v: 2 }).code, 'unknown-type', type);
+  }
+});

@@ -220,7 +220,8 @@ const validators: Record<string, Validator> = {
  */
 export function validateMessage(raw: Raw, ctx: ValidationContext): Message {
   const type = raw.type;
-  const validator = typeof type === 'string' ? validators[type] : undefined;
+  // Own properties only: a type such as "__proto__" or "toString" must not find Object.prototype's members.
+  const validator = typeof type === 'string' && Object.hasOwn(validators, type) ? validators[type] : undefined;
   if (!validator) throw new ProtocolError('unknown-type', `message type ${describe(type)} is not part of protocol v${PROTOCOL_VERSION}`);
   const allowed = ctx.from === 'worker' ? WORKER_MESSAGE_TYPES : SERVER_MESSAGE_TYPES;
   if (!allowed.includes(type as string)) {
