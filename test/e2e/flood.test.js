@@ -11,8 +11,8 @@ import { describe, readSummary } from './helpers/cli.js';
 import { startLogged, startPs } from './helpers/logged.js';
 import { openDescriptors, rssBytes, tcpConnect, upgradeRequest, wsFrame } from './helpers/raw-ws.js';
 
-// The flood comes from these loopback addresses; the workers from 127.0.0.1, so the per-address cap is what lets
-// them in while the attackers' sockets are held.
+// The flood comes from these loopback addresses; the workers from 127.0.0.1. The per-address cap (64) is what lets
+// the workers in while the attackers' sockets are held: 4 × 64 pending stays below the server-wide cap (512).
 const ATTACKERS = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'];
 const FLOOD_SOCKETS = 1_100;
 
@@ -52,7 +52,7 @@ function idleFlood(port, count, reopenMs = 2_000) {
 
 test(
   `${FLOOD_SOCKETS} idle sockets against a PS limited to 1024 descriptors: training completes and every checkpoint is written`,
-  { timeout: 150_000 },
+  { timeout: 240_000 },
   async () => {
     const root = mkdtempSync(join(tmpdir(), 'tf-e2e-flood-'));
     const env = { TENSORFLEET_TOKEN: randomBytes(32).toString('hex') };
@@ -96,7 +96,7 @@ test(
 
       // The flood was real and was refused, not merely absorbed: most sockets were dropped, at accept or at the deadline.
       assert.ok(floodStats.opened >= FLOOD_SOCKETS, `flood sockets opened: ${JSON.stringify(floodStats)}`);
-      assert.ok(floodStats.dropped >= FLOOD_SOCKETS - 256, `flood sockets dropped by the server: ${JSON.stringify(floodStats)}`);
+      assert.ok(floodStats.dropped >= FLOOD_SOCKETS - 4 * 64, `flood sockets dropped by the server: ${JSON.stringify(floodStats)}`);
       assert.ok(psResult.logs.some((l) => l.code === 'refused'), 'the PS reported the refused connections');
       assert.ok(maxDescriptors < 700, `the PS held at most ${maxDescriptors} descriptors`);
       console.error(`flood: ${JSON.stringify(floodStats)}; PS descriptors at most ${maxDescriptors}`);

@@ -5,7 +5,7 @@
  * then hold at most `maxPendingPerAddress` file descriptors and a few kilobytes each, for a few seconds.
  */
 export interface AdmissionLimits {
-  /** Unauthenticated connections held at once, over all addresses. Default 256. */
+  /** Unauthenticated connections held at once, over all addresses. Default 512 (half the common 1024-descriptor limit). */
   maxPending?: number;
   /** Unauthenticated connections held at once from one address. Default 64. */
   maxPendingPerAddress?: number;
@@ -36,7 +36,7 @@ export class Admission {
       if (!Number.isInteger(v) || v < 1) throw new TypeError(`admission limits: "${name}" must be a positive integer, got ${v}`);
       return v;
     };
-    this.maxPending = positive('maxPending', 256);
+    this.maxPending = positive('maxPending', 512);
     this.maxPendingPerAddress = positive('maxPendingPerAddress', 64);
     this.maxAuthFailures = positive('maxAuthFailures', 5);
     this.failureWindowMs = positive('failureWindowMs', 60_000);
