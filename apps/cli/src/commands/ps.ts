@@ -39,7 +39,7 @@ export function psCommand(): Command {
     const backend = await selectBackend({ preferred: config.backend, log: (b) => log.info(b, 'backend selected') });
     try {
       const { path } = await serveJob(config, {
-        token, logger: log, backend: backend.name, host: flags.host as string, port: flags.port as number,
+        token, logger: log, backend: backend.selected, host: flags.host as string, port: flags.port as number,
         resume: flags.resume === true, runId: run, startedAt, ...(tls ? { tls } : {}), metrics: metricsFromFlags(flags),
         ...(typeof flags.shards === 'string' ? { shards: flags.shards.split(',').map((u) => u.trim()).filter(Boolean) } : {}),
       });

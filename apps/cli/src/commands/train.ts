@@ -24,7 +24,7 @@ export async function runTrain(flags: Record<string, unknown>): Promise<number> 
   const backend = await selectBackend({ preferred: config.backend, log: () => {} });
   // The job first (data, model files, init): a config problem exits 2 with its one line before anything starts.
   const resolved = jobFromConfig(config);
-  log.info({ backend: backend.name, reason: backend.reason }, 'backend selected');
+  log.info({ backend: backend.selected, reason: backend.reason }, 'backend selected');
 
   const bar = epochProgressBar(!json && process.stderr.isTTY === true);
   let workers: LocalWorkers | undefined;
@@ -40,7 +40,7 @@ export async function runTrain(flags: Record<string, unknown>): Promise<number> 
     const { summary, path } = await serveJob(config, {
       token,
       logger: createCliLogger({}, { json }), // the server binds role and run itself
-      backend: backend.name,
+      backend: backend.selected,
       resume: flags.resume === true,
       resolved,
       runId: run,
