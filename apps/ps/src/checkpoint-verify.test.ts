@@ -3,15 +3,16 @@
 // broken checkpoint, and the fallback run ends bitwise where the untouched run ended.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Packr } from 'msgpackr';
 import { logMessages } from '@tensorfleet/protocol';
 import { loadCheckpoint } from './checkpoint.js';
 import { MANIFEST_FILE } from './checkpoint-manifest.js';
-import { captureLogger, job as makeJob, runCluster, token } from './cluster.test-util.js';
+import { captureLogger, job as makeJob, logger, runCluster, token } from './cluster.test-util.js';
 import { startParameterServer } from './parameter-server.js';
+import { startParameterShard } from './parameter-shard.js';
 
 const packr = new Packr({ moreTypes: true, useRecords: false });
 const options = (dir: string, resume = false) => ({
@@ -128,4 +129,30 @@ test('a checkpoint from before manifests is accepted with a warning, but its str
   assert.ok(warnings.some((w) => w.includes(join(dir, OLDER, MANIFEST_FILE)) && /before manifests/.test(w)), JSON.stringify(warnings));
   assert.equal(startStep, 4);
   assert.equal(loadCheckpoint(summary.checkpoint!).unverified, false, 'the checkpoint the resumed run wrote has a manifest');
+});
+
+test('a sharded run: the shards\' parts are in the manifest and pruned with their checkpoint; a broken part falls back', async () => {
+  const dir = join(root, 'sharded');
+  const sharded = async (resume: boolean, lines: Record<string, unknown>[] = []) => {
+    const shard = await startParameterShard({ token, logger });
+    try {
+      return await runCluster({ ...options(dir, resume), shards: [shard.url], logger: captureLogger(lines) });
+    } finally {
+      await shard.close();
+    }
+  };
+  const { summary: untouched } = await sharded(false);
+  assert.deepEqual(readdirSync(join(dir, 'shard-1')).sort(), ['part-000000004.msgpack', 'part-000000008.msgpack'], 'parts of pruned checkpoints go too');
+  const manifest = JSON.parse(readFileSync(join(dir, NEWEST, MANIFEST_FILE), 'utf8'));
+  assert.deepEqual(Object.keys(manifest.shardParts), ['shard-1/part-000000008.msgpack']);
+
+  const part = join(dir, 'shard-1', 'part-000000008.msgpack');
+  const bytes = readFileSync(part);
+  bytes[bytes.length >> 1]! ^= 0x01;
+  writeFileSync(part, bytes);
+  const lines: Record<string, unknown>[] = [];
+  const { summary } = await sharded(true, lines);
+  assert.ok(lines.some((l) => l.level === 40 && String(l.msg).includes(part) && /sha256 mismatch/.test(String(l.msg))), 'the warning names the part');
+  assert.ok(lines.some((l) => l.msg === logMessages.training && l.step === 4), 'resumed from step 4');
+  summary.parameters.forEach((p, i) => assert.ok(Buffer.from(p.buffer).equals(Buffer.from(untouched.parameters[i]!.buffer)), `parameter ${i}`));
 });

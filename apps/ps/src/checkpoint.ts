@@ -79,8 +79,9 @@ export async function modelArtifacts(model: tf.LayersModel, metadata: Record<str
 /**
  * Writes checkpoint `ckpt-<step>` under `dir` atomically: a temp folder of fsynced files, manifest.json (size and sha256
  * of each) last, renamed into place; then the `latest.json` pointer replaced the same way. Keeps the newest `keep`
- * (default 2: the newest and one to fall back to when the newest turns out broken). The model must already hold the
- * checkpoint's parameters and states. Returns the checkpoint folder.
+ * (default 2: the newest and one to fall back to when the newest turns out broken) and the shards' parts of those;
+ * `shardParts` (a sharded run's parts of this step: path under `dir` → bytes) go into the manifest too. The model must
+ * already hold the checkpoint's parameters and states. Returns the checkpoint folder.
  * @example
  * await writeCheckpoint('runs/x', model, stats, state);
  */
@@ -90,6 +91,7 @@ export async function writeCheckpoint(
   normalization: NormalizationStats | null,
   state: CheckpointState,
   keep = 2,
+  shardParts: Record<string, Uint8Array> = {},
 ): Promise<string> {
   mkdirSync(dir, { recursive: true });
   const name = checkpointName(state.step);
@@ -106,7 +108,7 @@ export async function writeCheckpoint(
       'state.msgpack': packr.pack({ ...state, format: CHECKPOINT_FORMAT }),
     };
     for (const f of FILES) writeFileSynced(join(tmp, f), files[f]);
-    writeFileSynced(join(tmp, MANIFEST_FILE), JSON.stringify(manifestOf(files)));
+    writeFileSynced(join(tmp, MANIFEST_FILE), JSON.stringify(manifestOf(files, shardParts)));
     fsyncDir(tmp);
     rmSync(final, { recursive: true, force: true });
     renameSync(tmp, final);
@@ -116,7 +118,11 @@ export async function writeCheckpoint(
   }
   fsyncDir(dir);
   writeFileAtomicSync(join(dir, LATEST_FILE), JSON.stringify({ checkpoint: name, step: state.step, epoch: state.epoch }));
-  for (const f of listCheckpoints(dir).slice(Math.max(1, keep))) rmSync(join(dir, f), { recursive: true, force: true });
+  for (const f of listCheckpoints(dir).slice(Math.max(1, keep))) {
+    rmSync(join(dir, f), { recursive: true, force: true });
+    // and the shards' parts of that step (shard-k/part-N.msgpack), which nothing resumes from any more
+    for (const shard of readdirSync(dir).filter((n) => /^shard-\d+$/.test(n))) rmSync(join(dir, shard, `${f.replace('ckpt-', 'part-')}.msgpack`), { force: true });
+  }
   return final;
 }
 

@@ -1,8 +1,9 @@
-import { renameSync, rmSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { basename, join, relative, sep } from 'node:path';
 import { writeFileAtomicSync } from './atomic-file.js';
 import { LATEST_FILE, readLatestCheckpoint, writeCheckpoint, type CheckpointState } from './checkpoint.js';
 import { isEpochTotals } from './epoch-totals.js';
+import { shardPartPath } from './parameter-shard.js';
 import type { RunContext } from './run-context.js';
 import type { PreparedRun, ResolvedOptions } from './run-setup.js';
 import type { EpochSummary } from './run-types.js';
@@ -85,7 +86,15 @@ export async function gatherShards(run: RunContext, dir = ''): Promise<void> {
 export async function checkpointRun(run: RunContext): Promise<void> {
   const { o } = run;
   if (!o.checkpoint) return;
-  await gatherShards(run, o.checkpoint.dir);
+  const { dir } = o.checkpoint;
+  await gatherShards(run, dir);
+  // The shards' parts of this step, as they wrote them (fsynced before they answered), for the manifest. A shard on
+  // another host without this folder shared keeps its part to itself: nothing to hash here.
+  const shardParts: Record<string, Uint8Array> = {};
+  for (const k of run.shards.keys()) {
+    const path = shardPartPath(dir, k + 1, run.step);
+    if (existsSync(path)) shardParts[relative(dir, path).split(sep).join('/')] = readFileSync(path);
+  }
   run.trainer.setParameters(run.parameters);
   run.trainer.setStates(run.states);
   run.lastCheckpoint = await writeCheckpoint(o.checkpoint.dir, run.model, run.data.normalization, {
@@ -95,6 +104,6 @@ export async function checkpointRun(run: RunContext): Promise<void> {
     epochTotals: run.epochTotals.steps > 0
       ? { ...run.epochTotals, priorSeconds: run.epochTotals.priorSeconds + (performance.now() - run.epochStartedAt) / 1000 }
       : null,
-  }, o.checkpoint.keep);
+  }, o.checkpoint.keep, shardParts);
   run.log.info({ step: run.step, epoch: run.epoch, path: run.lastCheckpoint }, 'checkpoint written');
 }

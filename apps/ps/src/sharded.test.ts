@@ -40,7 +40,9 @@ for (const K of [2, 3]) {
       sharded.summary.states.forEach((s, i) => assert.deepEqual(Array.from(s), Array.from(single.summary.states[i]!)));
       assert.deepEqual(sharded.summary.epochs.map((e) => e.val!.loss), single.summary.epochs.map((e) => e.val!.loss));
       for (let k = 1; k < K; k++) {
-        for (const step of [5, 12, 24]) assert.ok(existsSync(shardPartPath(dir, k, step)), `shard ${k} checkpoint part at step ${step}`);
+        // Parts are kept with their checkpoints (the newest two) and pruned with them.
+        for (const step of [20, 24]) assert.ok(existsSync(shardPartPath(dir, k, step)), `shard ${k} checkpoint part at step ${step}`);
+        for (const step of [5, 12]) assert.ok(!existsSync(shardPartPath(dir, k, step)), `shard ${k} part at step ${step} pruned`);
       }
     } finally {
       await Promise.all(shards.map((s) => s.close()));
