@@ -20,7 +20,7 @@ export type SchedulerDecision = { action: 'continue'; record?: RungRecord } | { 
  * waits for others.
  */
 export interface TrialScheduler {
-  readonly name: 'fifo' | 'asha';
+  readonly name: string;
   /** Epochs at which decisions are made (empty for FIFO). */
   readonly rungEpochs: readonly number[];
   onEpoch(trialId: number, epoch: number, value: number): SchedulerDecision;

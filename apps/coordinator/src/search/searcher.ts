@@ -1,18 +1,33 @@
-import type { StudySpec } from '../spec/schema.js';
 import type { SearchSpace } from '../spec/space.js';
+import type { TrialRow, TrialState } from '../storage/types.js';
 import { enumerateGrid } from './grid.js';
 import { trialRandom } from './rng.js';
 import { sampleSpace, type Assignment } from './sample.js';
 
+/** How a trial ended, as a searcher learns it. */
+export interface TrialResult {
+  state: Exclude<TrialState, 'pending' | 'running'>;
+  /** The objective at the trial's last recorded epoch (null when it crashed or never reported one). */
+  objective: number | null;
+  epochs: number;
+  crashedEpoch: number | null;
+}
+
 /**
- * Proposes the hyper-parameters of trial `index` (0-based). Suggestions depend only on the spec and the index, so a
- * resumed study proposes exactly what it proposed before.
+ * Proposes the hyper-parameters of trial `index` (0-based), and hears how every trial ended. A resumed study replays
+ * the trials already finished to `onTrialComplete` (in trial-number order) before asking for any new suggestion, so a
+ * stateful searcher (TPE, Bayesian optimization) rebuilds its model the way Optuna's samplers read the study's trials.
+ *
+ * @example
+ * registerSearcher('my-searcher', { options: z.object({}).strict(), create: (spec) => ({ searcher: new MySearcher(spec), trials: spec.budget.trials! }) });
  */
 export interface Searcher {
-  readonly name: 'random' | 'grid';
+  readonly name: string;
   /** How many distinct trials the searcher can propose (null: unbounded). */
   readonly size: number | null;
   suggest(index: number): Assignment;
+  /** Called once per finished trial (completed, stopped by the scheduler, crashed or failed), also on resume. */
+  onTrialComplete(trial: TrialRow, result: TrialResult): void;
 }
 
 /**
@@ -28,6 +43,8 @@ export class RandomSearcher implements Searcher {
   suggest(index: number): Assignment {
     return sampleSpace(this.space, trialRandom(this.seed, index));
   }
+  /** Deliberately ignored: random trial i depends only on (seed, i), so a resumed study re-proposes the same trials. */
+  onTrialComplete(): void {}
 }
 
 /**
@@ -50,22 +67,6 @@ export class GridSearcher implements Searcher {
     if (!point) throw new RangeError(`grid has ${this.points.length} points; trial index ${index} is past its end`);
     return structuredClone(point);
   }
-}
-
-/**
- * The searcher a spec asks for, and the number of trials it will run (grid: budget.trials or the grid size).
- *
- * @example
- * const { searcher, trials } = createSearcher(spec);
- */
-export function createSearcher(spec: StudySpec): { searcher: Searcher; trials: number } {
-  if (spec.searcher === 'grid') {
-    const searcher = new GridSearcher(spec.space);
-    const trials = spec.budget.trials ?? searcher.size;
-    if (trials > searcher.size) {
-      throw new RangeError(`budget.trials is ${trials} but the grid has only ${searcher.size} points; lower budget.trials or add grid values`);
-    }
-    return { searcher, trials };
-  }
-  return { searcher: new RandomSearcher(spec.space, spec.seed), trials: spec.budget.trials! };
+  /** Deliberately ignored: the grid is fixed up front and walked in order whatever the results. */
+  onTrialComplete(): void {}
 }

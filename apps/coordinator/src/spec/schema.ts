@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { searcherRegistry } from '../search/registry.js';
+import { trialSchedulerRegistry } from '../schedulers/registry.js';
+import type { SpecIssue } from './named-registry.js';
 import { searchSpaceSchema } from './space.js';
 
 /** Metrics a trial reports per epoch (the train command's `msg:"epoch"` line fields). */
@@ -22,25 +25,15 @@ export const inventorySchema = z
 export type Inventory = z.output<typeof inventorySchema>;
 export type InventoryNode = Inventory['nodes'][number];
 
-const fifoSchema = z.object({ name: z.literal('fifo') }).strict();
-const ashaSchema = z
-  .object({
-    name: z.literal('asha'),
-    reductionFactor: z.number().gt(1, 'reductionFactor (η) must be greater than 1').default(3),
-    minEpochs: z.number().int().min(1).default(1),
-    maxEpochs: z.number().int().min(1).optional().describe('defaults to budget.maxEpochs'),
-  })
-  .strict();
+/** A registry name, or `{ name, ...options }` (the options are checked by the registry entry's schema). */
+const namedChoice = z.union([z.string().min(1), z.object({ name: z.string().min(1) }).loose()]);
 
-/**
- * A study: which train config to start from, which of its fields to search over and how, what to optimize, how much to
- * spend, and what each trial needs. YAML or JSON; every problem is reported with its field path.
- */
-export const studySpecSchema = z
+/** The spec's fields as written (searcher and scheduler still unresolved). */
+const specFields = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9][\w.-]*$/, 'use letters, digits, ".", "_" or "-" (it names a folder)'),
     description: z.string().optional(),
-    searcher: z.enum(['random', 'grid']).default('random'),
+    searcher: namedChoice.default('random').describe('a registered searcher: random, grid, or one added with registerSearcher'),
     seed: z.number().int().default(0),
     objective: z
       .object({
@@ -60,7 +53,7 @@ export const studySpecSchema = z
       .object({ workers: z.number().int().min(1).default(1), gpusPerWorker: z.number().int().min(0).default(0) })
       .strict()
       .prefault({}),
-    scheduler: z.discriminatedUnion('name', [fifoSchema, ashaSchema]).prefault({ name: 'fifo' }),
+    scheduler: z.object({ name: z.string().min(1) }).loose().prefault({ name: 'fifo' }).describe('a registered trial scheduler (fifo, asha, or one added with registerTrialScheduler) and its options'),
     space: searchSpaceSchema,
     base: z.record(z.string(), z.unknown()).default({}).describe('the train config every trial starts from'),
     trial: z
@@ -79,18 +72,51 @@ export const studySpecSchema = z
     inventory: z.union([z.string(), inventorySchema]).optional().describe('a file path or an inline inventory; default this machine'),
     out: z.string().optional().describe('study folder; default runs/hpo/<name> next to the storage file'),
   })
-  .strict()
-  .superRefine((spec, ctx) => {
-    if (spec.searcher === 'random' && spec.budget.trials === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['budget', 'trials'], message: 'random search needs budget.trials' });
-    }
-    if (spec.scheduler.name === 'asha') {
-      const max = spec.scheduler.maxEpochs ?? spec.budget.maxEpochs;
-      if (max > spec.budget.maxEpochs) ctx.addIssue({ code: 'custom', path: ['scheduler', 'maxEpochs'], message: `must not exceed budget.maxEpochs (${spec.budget.maxEpochs}), got ${max}` });
-      if (spec.scheduler.minEpochs > max) ctx.addIssue({ code: 'custom', path: ['scheduler', 'minEpochs'], message: `must not exceed maxEpochs (${max}), got ${spec.scheduler.minEpochs}` });
-    }
-  });
+  .strict();
+
+type SpecFields = z.output<typeof specFields>;
+
+/** A validated study: `searcher` and `scheduler.name` are registry keys, their options parsed by the entry. */
+export type StudySpec = Omit<SpecFields, 'searcher' | 'scheduler'> & {
+  searcher: string;
+  searcherOptions: Record<string, unknown>;
+  scheduler: { name: string } & Record<string, unknown>;
+};
+
+/** Looks the searcher and scheduler up in their registries, parses their options and runs their spec checks. */
+function resolveRegistered(fields: SpecFields, ctx: z.RefinementCtx): StudySpec {
+  const issues: SpecIssue[] = [];
+  const { name: searcher, ...searcherRaw } = typeof fields.searcher === 'string' ? { name: fields.searcher } : fields.searcher;
+  const { name: scheduler, ...schedulerRaw } = fields.scheduler;
+  const searchers = searcherRegistry.get(searcher);
+  const schedulers = trialSchedulerRegistry.get(scheduler);
+  if (!searchers) issues.push({ path: ['searcher'], message: searcherRegistry.unknown(searcher) });
+  if (!schedulers) issues.push({ path: ['scheduler', 'name'], message: trialSchedulerRegistry.unknown(scheduler) });
+  const searcherOptions = searchers?.options.safeParse(searcherRaw);
+  const schedulerOptions = schedulers?.options.safeParse(schedulerRaw);
+  for (const i of searcherOptions?.error?.issues ?? []) issues.push({ path: ['searcher', ...i.path.map(String)], message: i.message });
+  for (const i of schedulerOptions?.error?.issues ?? []) issues.push({ path: ['scheduler', ...i.path.map(String)], message: i.message });
+  const spec: StudySpec = {
+    ...fields,
+    searcher,
+    searcherOptions: (searcherOptions?.data ?? {}) as Record<string, unknown>,
+    scheduler: { name: scheduler, ...(schedulerOptions?.data as Record<string, unknown> | undefined) },
+  };
+  if (!issues.length) {
+    issues.push(...(searchers?.check?.(spec, spec.searcherOptions) ?? []));
+    const { name: _, ...parsedSchedulerOptions } = spec.scheduler;
+    issues.push(...(schedulers?.check?.(spec, parsedSchedulerOptions) ?? []));
+  }
+  for (const issue of issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  return issues.length ? z.NEVER : spec;
+}
+
+/**
+ * A study: which train config to start from, which of its fields to search over and how, what to optimize, how much to
+ * spend, and what each trial needs. YAML or JSON; every problem is reported with its field path. Searcher and scheduler
+ * names are looked up in their registries when a spec is parsed, so names registered later are accepted.
+ */
+export const studySpecSchema = specFields.transform(resolveRegistered);
 
 export type StudySpecInput = z.input<typeof studySpecSchema>;
-export type StudySpec = z.output<typeof studySpecSchema>;
 export type Objective = StudySpec['objective'];

@@ -9,11 +9,12 @@ import { resolveInventory } from '../resources/inventory.js';
 import { SlotPool } from '../resources/slots.js';
 import { createScheduler } from '../schedulers/create.js';
 import { applyAssignment, flattenAssignment } from '../search/assignment.js';
-import { createSearcher } from '../search/searcher.js';
+import { createSearcher } from '../search/registry.js';
 import type { Inventory, StudySpec } from '../spec/schema.js';
 import { parameterKinds } from '../spec/space.js';
 import { StudyStore } from '../storage/study-store.js';
-import type { StudyRow, TrialRow } from '../storage/types.js';
+import { terminalStates, type StudyRow, type TrialRow } from '../storage/types.js';
+import type { TrialResult } from '../search/searcher.js';
 import { divergenceReason } from './divergence.js';
 import { studyLayout } from './layout.js';
 import { specHash } from './spec-hash.js';
@@ -131,6 +132,8 @@ async function runWithStore(store: StudyStore, options: RunStudyOptions): Promis
     store.requeueTrial(trial.id, 'interrupted: its coordinator stopped; restarting');
     log.warn({ trial: trial.number, epochs: trial.epochs }, 'trial was interrupted; it will restart');
   }
+  // A stateful searcher rebuilds from the trials finished before this coordinator started (nothing is suggested yet).
+  for (const trial of store.trials(study.id)) if (isFinished(trial)) searcher.onTrialComplete(trial, trialResult(trial));
   let created = store.trials(study.id).length;
   log.info({ planned, created, searcher: searcher.name, scheduler: scheduler.name, rungs: scheduler.rungEpochs, capacity }, created ? 'resuming study' : 'starting study');
 
@@ -215,6 +218,8 @@ async function runWithStore(store: StudyStore, options: RunStudyOptions): Promis
     }
     const final = store.trial(trial.id);
     log.info({ trial: final.number, state: final.state, epochs: final.epochs, objective: final.objective, crashedEpoch: final.crashedEpoch }, `trial ${final.state}`);
+    // onExit runs once per launch, and a requeued trial is not finished: the searcher hears each trial's end once.
+    if (isFinished(final)) searcher.onTrialComplete(final, trialResult(final));
     emit('finish', final.number, final.state);
     wake();
   };
@@ -265,6 +270,14 @@ async function runWithStore(store: StudyStore, options: RunStudyOptions): Promis
   log.info({ finished, trials: trials.length, states: countStates(trials) }, finished ? 'study finished' : 'study paused');
   fileStream.flushSync();
   return { study: store.getStudy(spec.name)!, trials, finished };
+}
+
+function isFinished(trial: TrialRow): boolean {
+  return terminalStates.includes(trial.state);
+}
+
+function trialResult(trial: TrialRow): TrialResult {
+  return { state: trial.state as TrialResult['state'], objective: trial.objective, epochs: trial.epochs, crashedEpoch: trial.crashedEpoch };
 }
 
 /** Fills epochs missing from the record with summary.json's history (epochs a resumed job ran before it was heard). */
