@@ -58,11 +58,11 @@ export function applyOnArrival(run: RunContext, rank: number, peer: Peer, m: Pus
     samples: epochStats.samples + m.count, correct: epochStats.correct + m.correct, pushes: epochStats.pushes + 1,
     staleMax: Math.max(epochStats.staleMax, staleness), staleSum: epochStats.staleSum + staleness,
   });
-  run.log.info({ rank, step: m.step, update: run.updates, staleness, minStep: gate.minClock, loss: m.loss }, 'gradient applied');
+  run.log.debug({ rank, step: m.step, update: run.updates, staleness, minStep: gate.minClock, loss: m.loss }, 'gradient applied');
   run.step = gate.minClock;
   if (gate.minClock > before) {
     if (run.step % stepsPerEpoch === 0) run.epoch = run.step / stepsPerEpoch;
-    run.o.onStep?.({ step: run.step, epoch: run.epoch, stepsPerEpoch, loss: m.loss });
+    run.o.onStep?.({ step: run.step, epoch: run.epoch, stepsPerEpoch, loss: m.loss, accuracy: m.correct / Math.max(1, m.count) });
   }
   for (const r of gate.release()) run.slots[r]?.send(paramsFor(run, r));
   if (gate.done) run.epochDone?.();

@@ -27,10 +27,10 @@ export function job(overrides: Partial<TrainJobSpec> = {}): TrainJobSpec {
   return { model: smallMlp(), dataset, batchSize: 8, epochs: 1, dataSeed: 5, evaluateVal: false, evaluateTest: false, ...overrides };
 }
 
-/** A pino logger whose JSON lines land in `lines`. */
+/** A pino logger whose JSON lines land in `lines`, debug included (tests count the per-step debug lines). */
 export function captureLogger(lines: Record<string, unknown>[]): Logger {
   const stream = new Writable({ write(chunk, _enc, cb) { for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l)); cb(); } });
-  return pino({ level: 'info' }, stream);
+  return pino({ level: 'debug' }, stream);
 }
 
 /** Runs a PS (logging to `options.logger`, default silent) and its workers to the end. */

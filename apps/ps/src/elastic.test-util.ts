@@ -11,7 +11,7 @@ export const workerScript = fileURLToPath(new URL('./elastic-worker.test-util.js
 /** A pino logger whose JSON lines land in `lines`. */
 export function capture(lines: Record<string, any>[]) {
   const stream = new Writable({ write(chunk, _e, cb) { for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l)); cb(); } });
-  return pino({ level: 'info' }, stream);
+  return pino({ level: 'debug' }, stream);
 }
 
 /** From the PS logs: within each epoch, the samples of the applied steps (by member rank, world size, batch) are distinct. */

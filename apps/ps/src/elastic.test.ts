@@ -43,6 +43,7 @@ test('elastic: workers SIGKILLed at random steps and replaced; no step applied t
 
     const applied = lines.filter((l) => l.msg === 'step applied');
     assert.deepEqual(applied.map((l) => l.step), [...Array(summary.steps).keys()], 'every step applied exactly once, in order');
+    assert.ok(applied.every((l) => l.level === 20), 'a per-step line is debug, not info');
     const memberships = lines.filter((l) => l.msg === 'epoch membership');
     assert.equal(memberships.length, 3);
     assert.ok(lines.some((l) => l.msg?.startsWith('worker evicted')), 'a killed worker was evicted');

@@ -87,6 +87,8 @@ export interface StepProgress {
   stepsPerEpoch: number;
   /** The step's training loss, averaged over workers. */
   loss: number;
+  /** The step's training top-1: correct predictions over samples, all workers of the step together. */
+  accuracy: number;
 }
 
 /** Validates the options, naming the field; fills defaults. */

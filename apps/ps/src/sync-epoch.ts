@@ -31,7 +31,7 @@ export async function runSyncEpoch(run: RunContext, endStep: number): Promise<Ep
     run.optimizer.step(run.freeze.trainableOf(grads));
     run.schedulerClock.afterUpdate();
     if (o.elastic) {
-      log.info({ step: run.step, epoch: run.epoch, ranks: run.collectedRanks, samples: pushes.reduce((s, p) => s + p.count, 0) }, 'step applied');
+      log.debug({ step: run.step, epoch: run.epoch, ranks: run.collectedRanks, samples: pushes.reduce((s, p) => s + p.count, 0) }, 'step applied');
     }
     run.step += 1;
     addStep(totals, pushes);
@@ -40,7 +40,10 @@ export async function runSyncEpoch(run: RunContext, endStep: number): Promise<Ep
     // Elastic epochs are re-formed on resume, so an elastic run checkpoints at epoch ends only (no sample seen twice).
     if (!o.elastic && o.checkpoint?.everySteps && run.step % o.checkpoint.everySteps === 0 && run.step !== endStep) await checkpointRun(run);
     broadcast(run, paramsMessage(run));
-    o.onStep?.({ step: run.step, epoch: run.epoch, stepsPerEpoch, loss: pushes.reduce((sum, p) => sum + p.loss, 0) / pushes.length });
+    o.onStep?.({
+      step: run.step, epoch: run.epoch, stepsPerEpoch, loss: pushes.reduce((sum, p) => sum + p.loss, 0) / pushes.length,
+      accuracy: pushes.reduce((sum, p) => sum + p.correct, 0) / Math.max(1, pushes.reduce((sum, p) => sum + p.count, 0)),
+    });
   }
   if (run.step < endStep) run.epoch += 1; // an elastic epoch cut short
   run.epochStats.pushes = (run.step - firstStep) * run.W;

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import pino, { type Logger } from 'pino';
 import { buildModel, createTrainer, loadDatasetSpec, positionMaskStreams, selectBackend, type BackendPreference, type Trainer } from '@tensorfleet/core';
 import {
-  connectProtocolClient, openBlockingCollective, validateTrainJobSpec, type BlockingCollective,
+  connectProtocolClient, logMessages, openBlockingCollective, validateTrainJobSpec, type BlockingCollective,
   type BarrierMessage, type JobMessage, type ProtocolClient, type ProtocolError, type ReconnectOptions, type ServerMessage, type TrainJobSpec,
 } from '@tensorfleet/protocol';
 import { dataLocator, DataFileFetcher, defaultCacheDir, locateDataFiles } from './data-cache.js';
@@ -129,6 +129,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     identity: () => (built ? { rank: built.rank, runId: built.runId } : { rank: -1, runId: '' }),
     ...(options.tls ? { tls: options.tls } : {}),
     ...(options.reconnect !== undefined ? { reconnect: options.reconnect } : {}),
+    onRetry: (info) => log.warn(info, logMessages.retrying),
   });
   const fetcher = new DataFileFetcher((m) => client.send(m));
   client.on('message', (m: ServerMessage) => (m.type === 'file-chunk' ? fetcher.receive(m) : inbox.push(m)));
@@ -195,7 +196,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     if (barrier.rank === undefined || barrier.worldSize === undefined) return;
     if (barrier.rank !== b.data.rank || barrier.worldSize !== b.data.worldSize) {
       b.data = new ShardData(b.data.data, barrier.rank, barrier.worldSize, b.spec.batchSize, b.spec.dataSeed);
-      log.info({ epoch: barrier.epoch, rank: barrier.rank, worldSize: barrier.worldSize }, 'membership changed; data resharded');
+      log.info({ epoch: barrier.epoch, newRank: barrier.rank, worldSize: barrier.worldSize }, 'membership changed; data resharded'); // `rank` is bound: the old one
     }
   };
 
@@ -307,6 +308,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     runId: b?.runId ?? '', rank: b?.rank ?? -1, worldSize: b?.worldSize ?? 0, steps, ended,
     computeMsPerStep: steps ? computeTotal / steps : 0, commMsPerStep: steps ? commTotal / steps : 0,
   };
-  log.info(summary, 'worker finished');
+  const { runId: _run, rank: _rank, ...rest } = summary; // the logger binds run and rank already
+  log.info(rest, 'worker finished');
   return summary;
 }

@@ -41,6 +41,19 @@ export interface ProtocolClientOptions {
   handshakeTimeoutMs?: number;
   /** Reconnect on transport loss (default on); `false` to fail instead. */
   reconnect?: ReconnectOptions | false;
+  /** Called before each reconnect attempt, also those of the first connection (the 'retrying' event comes too late for it). */
+  onRetry?: (info: RetryInfo) => void;
+}
+
+/** What a 'retrying' event says: why the last attempt failed and when the next one starts. */
+export interface RetryInfo {
+  url: string;
+  /** The socket error's code (ECONNREFUSED, ENOTFOUND, ...) or `closed CODE`. */
+  error: string;
+  /** 1-based number of the attempt about to be made, of `of`. */
+  attempt: number;
+  of: number;
+  delayMs: number;
 }
 
 const zeroMask = (mask: Buffer) => {
@@ -60,8 +73,9 @@ export function backoffDelay(attempt: number, options: ReconnectOptions = {}): n
 /**
  * An authenticated connection to a protocol server that survives transport loss.
  * Events: 'connected' (WelcomeMessage) after each successful handshake; 'message' (validated ServerMessage, never
- * heartbeats or errors); 'disconnected' ({ code, reason, willReconnect }); 'failed' (ProtocolError) once, when the
- * client gives up (remote error, bad frame, wrong token, attempts exhausted) — it is closed afterwards.
+ * heartbeats or errors); 'disconnected' ({ code, reason, willReconnect }); 'retrying' (RetryInfo) before each
+ * reconnect attempt; 'failed' (ProtocolError) once, when the client gives up (remote error, bad frame, wrong token,
+ * attempts exhausted) — it is closed afterwards.
  */
 export class ProtocolClient extends EventEmitter {
   /** Shapes that tensors of incoming frames must match; set once the job is known. */
@@ -70,6 +84,8 @@ export class ProtocolClient extends EventEmitter {
   private authenticated = false;
   private stopped = false;
   private attempts = 0;
+  private everConnected = false;
+  private lastError = '';
   private lastHeard = 0;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -169,6 +185,7 @@ export class ProtocolClient extends EventEmitter {
           }
           clearTimeout(handshakeTimer);
           this.authenticated = true;
+          this.everConnected = true;
           this.attempts = 0;
           this.startHeartbeat(socket);
           this.emit('connected', message as WelcomeMessage);
@@ -180,8 +197,9 @@ export class ProtocolClient extends EventEmitter {
       if (message.type === 'bye') this.stopped = true;
       this.deliver(message);
     });
-    socket.on('error', () => {
-      // 'close' follows and decides whether to reconnect.
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      // 'close' follows and decides whether to reconnect; keep the cause for the retry and give-up messages.
+      this.lastError = err.code ?? err.message;
     });
     socket.on('close', (code, reasonBuffer) => {
       clearTimeout(handshakeTimer);
@@ -199,11 +217,17 @@ export class ProtocolClient extends EventEmitter {
       const willReconnect = !this.stopped && this.attempts < maxAttempts;
       if (wasAuthenticated || this.stopped) this.emit('disconnected', { code, reason, willReconnect });
       if (this.stopped) return;
+      const cause = this.lastError || `closed ${code}${reason ? ` ${reason}` : ''}`;
+      this.lastError = '';
       if (!willReconnect) {
-        this.giveUp(new ProtocolError('closed', `connection to ${o.url} lost (${code} ${reason}) after ${this.attempts} reconnect attempts`), false);
+        const what = this.everConnected ? `connection to ${o.url} lost (${cause})` : `cannot reach ${o.url} (${cause})`;
+        this.giveUp(new ProtocolError('closed', `${what}; gave up after ${this.attempts} reconnect attempts`), false);
         return;
       }
       const delay = backoffDelay(this.attempts++, reconnect || {});
+      const info: RetryInfo = { url: o.url, error: cause, attempt: this.attempts, of: maxAttempts, delayMs: delay };
+      o.onRetry?.(info);
+      this.emit('retrying', info);
       this.reconnectTimer = setTimeout(() => this.open(), delay);
     });
   }

@@ -12,7 +12,7 @@ export { ServerHandshake, ClientHandshake } from './handshake.js';
 export { Admission, type AdmissionLimits } from './admission.js';
 export { estimateTokenBits, tokenProblem, generateToken, MIN_TOKEN_BITS } from './token.js';
 export { createProtocolServer, ProtocolServer, Peer, CLOSE_POLICY, CLOSE_TOO_LARGE, type ProtocolServerOptions } from './server.js';
-export { connectProtocolClient, ProtocolClient, backoffDelay, type ProtocolClientOptions, type ReconnectOptions } from './client.js';
+export { connectProtocolClient, ProtocolClient, backoffDelay, type ProtocolClientOptions, type ReconnectOptions, type RetryInfo } from './client.js';
 export { validateTrainJobSpec, trainJobSpecSchema, type TrainJobSpec } from './job.js';
 export * from './spec/index.js';
 export { dataFilesSchema, DATA_CHUNK_BYTES, type DataFile, type FileChunkMessage, type FileRequestMessage } from './data-files.js';

@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { studyStatus } from '@tensorfleet/coordinator';
 import { hpoCommand } from './hpo.js';
 import { jobFolder } from './job-folder.test-util.js';
 import { logsCommand } from './logs.js';
+
+const bin = fileURLToPath(new URL('../bin.js', import.meta.url));
 
 /** Runs a command with stdout captured. */
 async function capture(run: () => Promise<unknown>): Promise<string> {
@@ -51,6 +55,23 @@ test('hpo run drives two tiny real `tensorfleet train` trials (mlp, 1 epoch); st
   const epochs = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'epoch');
   assert.equal(epochs.length, 1);
   assert.equal(epochs[0]!.trial, 1);
+  // A trial or a target that does not exist is a usage error that names what does exist, not an empty listing.
+  const missing = spawnSync(process.execPath, [bin, 'logs', 'real-mlp', '--storage', storage, '--trial', '9'], { encoding: 'utf8' });
+  assert.equal(missing.status, 2, missing.stderr);
+  assert.match(missing.stderr, /no trial 9 in study real-mlp \(trials: 0, 1\)/);
+  const nowhere = spawnSync(process.execPath, [bin, 'logs', join(dir, 'no-such-run'), '--storage', storage], { encoding: 'utf8' });
+  assert.equal(nowhere.status, 2);
+  assert.match(nowhere.stderr, /neither a log file, a folder, nor a study/);
+});
+
+test('hpo status and logs from a folder without a storage exit 2 and create nothing', () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'tf-hpo-nowhere-'));
+  for (const args of [['hpo', 'status', 'some-study'], ['hpo', 'report', 'some-study'], ['logs', 'some-study']]) {
+    const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8' });
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /no study storage at runs\/hpo\/studies\.sqlite/);
+  }
+  assert.deepEqual(readdirSync(cwd), [], 'nothing written (no runs/hpo/studies.sqlite)');
 });
 
 test('a study whose base uses an IDX source and a JSON model spec (paths relative to the spec) runs its trials', async () => {

@@ -1,14 +1,15 @@
 import { Command, Option } from 'commander';
 import {
-  defaultStoragePath, formatStatus, loadStudySpec, runStudy, StudyConflictError, StudySpecError, studyStatus, writeReport,
+  defaultStoragePath, formatStatus, loadStudySpec, runStudy, StorageLookupError, StudyConflictError, StudySpecError, studyStatus, writeReport,
 } from '@tensorfleet/coordinator';
+import { exitCodes } from '@tensorfleet/protocol';
 import pretty from 'pino-pretty';
 
 const storageOption = () => new Option('--storage <file>', 'SQLite file holding the studies').default(defaultStoragePath);
 
 function fail(command: Command, err: unknown): never {
-  const known = err instanceof StudySpecError || err instanceof StudyConflictError || err instanceof RangeError;
-  command.error(`${(err as Error).message}`, { exitCode: known ? 2 : 1 });
+  const usage = err instanceof StudySpecError || err instanceof StudyConflictError || err instanceof StorageLookupError || err instanceof RangeError;
+  command.error(`${(err as Error).message}`, { exitCode: usage ? exitCodes.usage : exitCodes.failed });
 }
 
 /**
@@ -46,7 +47,7 @@ export function hpoCommand(): Command {
         }
         if (!result.finished) {
           process.stderr.write(`study ${spec.name} paused; run the same command again to resume it\n`);
-          process.exitCode = 130;
+          process.exitCode = exitCodes.interrupted;
         }
       } catch (err) {
         fail(this, err);
@@ -58,7 +59,7 @@ export function hpoCommand(): Command {
 
   hpo
     .command('status')
-    .description("a study's progress: trials by state, running trials, best so far")
+    .description("a study's progress: trials by state, running trials, best so far (reads the storage, never writes it)")
     .argument('<study>', 'study name')
     .addOption(storageOption())
     .option('--json', 'print the trials as JSON')

@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { forwardLines } from '../logging.js';
+import { logMessages } from '@tensorfleet/protocol';
+import type { LogRouter } from '../logging.js';
 
 const binPath = fileURLToPath(new URL('../bin.js', import.meta.url));
 
@@ -36,7 +37,7 @@ export function workerEnvironment(index: number, token: string, env: NodeJS.Proc
  */
 export function startLocalWorkers(
   count: number,
-  { psUrl, token, backend, json, threads }: { psUrl: string; token: string; backend: string; json: boolean; threads?: number | undefined },
+  { psUrl, token, backend, output, threads }: { psUrl: string; token: string; backend: string; output: LogRouter; threads?: number | undefined },
 ): LocalWorkers {
   // Workers on one machine share its cores: each computes on its share unless told otherwise (TENSORFLEET_THREADS,
   // which the workers read themselves, or --threads).
@@ -50,12 +51,13 @@ export function startLocalWorkers(
   );
   let firstError: string | undefined;
   children.forEach((child, i) => {
-    forwardLines(child.stdout!, { json });
+    output.forward(child.stdout!);
     child.stderr!.pipe(process.stderr, { end: false });
     createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (firstError || !line.includes('"worker failed"')) return;
+      if (firstError || !line.includes(logMessages.workerFailed)) return;
       try {
-        firstError = `worker local-${i}: ${(JSON.parse(line) as { err?: string }).err ?? 'failed'}`;
+        const record = JSON.parse(line) as { msg?: string; err?: string };
+        if (record.msg === logMessages.workerFailed) firstError = `worker local-${i}: ${record.err ?? 'failed'}`;
       } catch {
         // not a JSON log line: nothing to learn from it
       }

@@ -1,26 +1,12 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { defaultStoragePath, followLogs, logFilesFor } from '@tensorfleet/coordinator';
-import { prettyFactory } from 'pino-pretty';
-
-/** Formats one pino JSON line for a person: time, level, `[trial N]`, message, fields on one line. */
-export function prettyLogLine(colorize: boolean): (line: string) => string {
-  const format = prettyFactory({
-    colorize, singleLine: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,study,trial,role,run',
-    messageFormat: (log, messageKey) => `${typeof log.trial === 'number' ? `[trial ${log.trial}] ` : log.role ? `[${String(log.role)}] ` : ''}${String(log[messageKey] ?? '')}`,
-  });
-  return (line) => {
-    try {
-      JSON.parse(line);
-    } catch {
-      return line + '\n';
-    }
-    return format(line);
-  };
-}
+import { exitCodes, runFiles } from '@tensorfleet/protocol';
+import { prettyLogLine } from '../output/pretty-line.js';
 
 /**
- * `tensorfleet logs TARGET [--trial N] [--follow]`: a study's (or one trial's) pino logs, merged by time and pretty
- * on a terminal; TARGET is a study name, a study or trial folder, or a log file.
+ * `tensorfleet logs TARGET [--trial N] [--follow]`: a run's, a study's or one trial's pino logs, merged by time and
+ * pretty on a terminal; TARGET is a run folder (its log.jsonl), a study name, a study or trial folder, or a log file.
+ * A target or trial that does not exist exits 2.
  *
  * @example
  * program.addCommand(logsCommand());
@@ -28,8 +14,8 @@ export function prettyLogLine(colorize: boolean): (line: string) => string {
  */
 export function logsCommand(): Command {
   return new Command('logs')
-    .description("print a study's or a trial's logs (pino JSON, pretty on a terminal), optionally following them")
-    .argument('<target>', 'study name, study folder, trial folder or log file')
+    .description("print a run's, a study's or a trial's logs (pino JSON, pretty on a terminal), optionally following them")
+    .argument('<target>', `run folder (train --out: its ${runFiles.log}), study name, study folder, trial folder or log file`)
     .addOption(new Option('--storage <file>', 'SQLite file holding the studies').default(defaultStoragePath))
     .addOption(new Option('--trial <n>', 'only this trial of the study').argParser((raw) => {
       const n = Number(raw);
@@ -43,7 +29,7 @@ export function logsCommand(): Command {
       try {
         files = logFilesFor({ target, storage: flags.storage, ...(flags.trial !== undefined ? { trial: flags.trial } : {}) });
       } catch (err) {
-        this.error((err as Error).message, { exitCode: 2 });
+        this.error((err as Error).message, { exitCode: exitCodes.usage });
       }
       const pretty = !flags.json && process.stdout.isTTY ? prettyLogLine(true) : null;
       const abort = new AbortController();

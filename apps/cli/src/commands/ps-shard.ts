@@ -49,9 +49,12 @@ export interface LocalShards {
 
 /**
  * Starts `count` `tensorfleet ps-shard` children on 127.0.0.1 (any free port) and resolves with their addresses once
- * each has logged it. Their other log lines are passed through.
+ * each has logged it. Their log lines go to `onLine` (the run's log router), or stdout.
  */
-export async function startLocalShards(count: number, { token }: { token: string }): Promise<LocalShards> {
+export async function startLocalShards(
+  count: number,
+  { token, onLine = (line) => void process.stdout.write(`${line}\n`) }: { token: string; onLine?: (line: string) => void },
+): Promise<LocalShards> {
   const children = Array.from({ length: count }, () =>
     spawn(process.execPath, [binPath, 'ps-shard', '--host', '127.0.0.1', '--port', '0', '--json'], {
       env: { ...process.env, TENSORFLEET_TOKEN: token },
@@ -77,7 +80,7 @@ export async function startLocalShards(count: number, { token }: { token: string
                   // not JSON: pass it on below
                 }
               }
-              process.stdout.write(`${line}\n`);
+              onLine(line);
             });
             child.on('exit', (code, signal) => {
               if (!found) reject(new Error(`parameter shard ${i + 1} exited (${signal ?? `code ${code}`}) before listening`));

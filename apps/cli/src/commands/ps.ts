@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Command, Option } from 'commander';
 import { selectBackend } from '@tensorfleet/core';
-import { ConfigError } from '@tensorfleet/protocol';
-import { createCliLogger } from '../logging.js';
+import { ConfigError, exitCodes, logMessages } from '@tensorfleet/protocol';
+import { LogRouter, outputMode } from '../logging.js';
+import { RunLogFiles } from '../output/run-files.js';
+import { outputOptions } from './output-options.js';
+import { epochProgressBar } from './progress.js';
 import { configFromFlags, metricsFromFlags, metricsOptions, numberArg, trainConfigOptions } from './options.js';
 import { checkOutFolder } from './out-folder.js';
 import { readPem, resolveToken, tokenOptions } from './secret.js';
@@ -18,36 +21,47 @@ export function psCommand(): Command {
     .option('--cert <file>', 'PEM certificate: serve wss:// (with --key); workers trust it with --ca')
     .option('--key <file>', 'PEM private key of --cert')
     .option('--shards <urls>', 'comma-separated ws:// addresses of running `tensorfleet ps-shard` processes (default: --ps-shards − 1 started here)')
-    .option('--resume', 'continue from the newest checkpoint in OUT/checkpoints')
-    .option('--json', 'JSON log lines even on a terminal');
-  for (const option of [...tokenOptions(), ...trainConfigOptions()]) command.addOption(option);
-  for (const option of metricsOptions()) command.addOption(option);
+    .option('--resume', 'continue from the newest checkpoint in OUT/checkpoints');
+  for (const option of [...outputOptions(), ...tokenOptions(), ...trainConfigOptions(), ...metricsOptions()]) command.addOption(option);
   return command.action(async (flags: Record<string, unknown>) => {
     const startedAt = performance.now();
-    const json = flags.json === true;
-    const run = randomUUID().slice(0, 8);
-    const log = createCliLogger({}, { json }); // the server binds role and run itself
-    const token = resolveToken(flags, log);
+    const mode = outputMode(flags);
+    let run: string = randomUUID().slice(0, 8);
+    const config = configFromFlags(flags, { workers: flags.workers });
+    const bar = epochProgressBar({ enabled: !mode.json && !mode.quiet && process.stderr.isTTY === true, epochs: config.epochs });
+    const router = new LogRouter(mode, bar);
+    const base = router.logger({ role: 'cli' });
+    let cli = base.child({ run });
+    const token = resolveToken(flags, cli);
     if (!token) {
-      process.exitCode = 2;
+      process.exitCode = exitCodes.usage;
       return;
     }
     if ((flags.cert === undefined) !== (flags.key === undefined)) throw new ConfigError('--cert and --key: give both (a PEM certificate and its key) or neither');
     const tls = typeof flags.cert === 'string' ? { cert: readPem('--cert', flags.cert), key: readPem('--key', flags.key as string) } : undefined;
-    const config = configFromFlags(flags, { workers: flags.workers });
     checkOutFolder(config.out);
-    const backend = await selectBackend({ preferred: config.backend, log: (b) => log.info(b, 'backend selected') });
+    const backend = await selectBackend({ preferred: config.backend, log: () => {} });
+    router.attach(new RunLogFiles(config.out, { append: flags.resume === true }));
     try {
       const { path } = await serveJob(config, {
-        token, logger: log, backend: backend.selected, host: flags.host as string, port: flags.port as number,
-        resume: flags.resume === true, runId: run, startedAt, ...(tls ? { tls } : {}), metrics: metricsFromFlags(flags),
+        token, logger: router.logger(), cliLogger: () => cli, onShardLine: (line) => router.line(line), backend: backend.selected, host: flags.host as string, port: flags.port as number,
+        resume: flags.resume === true, runId: run, startedAt, ...(tls ? { tls } : {}), metrics: metricsFromFlags(flags), onStep: (p) => bar.update(p),
+        onListening: (ps) => {
+          run = ps.runId;
+          cli = base.child({ run });
+          cli.info({ backend: backend.selected, reason: backend.reason, workers: config.workers, out: config.out }, logMessages.backendSelected);
+        },
         ...(typeof flags.shards === 'string' ? { shards: flags.shards.split(',').map((u) => u.trim()).filter(Boolean) } : {}),
       });
+      bar.stop();
       process.stdout.write(`${path}\n`);
     } catch (err) {
+      bar.stop();
       if (err instanceof ConfigError) throw err; // the user's files: one line and exit 2, from main
-      log.error({ err: (err as Error).message }, 'parameter server failed');
-      process.exitCode = 1;
+      cli.error({ err: (err as Error).message }, 'parameter server failed');
+      process.exitCode = exitCodes.failed;
+    } finally {
+      router.closeFiles();
     }
   });
 }

@@ -9,9 +9,17 @@ import { reconcileResumeConfig } from './resume-config.js';
 import { summarizeRun, type RunSummary } from './train-summary.js';
 import { startLocalShards, type LocalShards } from './ps-shard.js';
 
+/** The logger for what serveJob itself says: the command's (role cli, the run id) when given. */
+const say = (o: ServeJobOptions): Logger => o.cliLogger?.() ?? o.logger;
+
 export interface ServeJobOptions {
   token: string;
+  /** The parameter server's logger (it binds role and run itself). */
   logger: Logger;
+  /** The command's own logger (role cli, the run id), for what this function says; default `logger`. */
+  cliLogger?: () => Logger;
+  /** Where the log lines of the parameter shards started here go (default: stdout). */
+  onShardLine?: (line: string) => void;
   backend: string;
   host?: string;
   port?: number;
@@ -47,14 +55,14 @@ export async function serveJob(config: TrainConfig, o: ServeJobOptions): Promise
   const checkpoints = join(out, 'checkpoints');
   if (o.resume && listCheckpoints(checkpoints).length === 0 && !existsSync(join(checkpoints, LATEST_FILE))) {
     // Say so rather than pretend: a typo in --out would otherwise silently retrain from scratch.
-    o.logger.warn({ out }, `--resume: no checkpoint in ${checkpoints}; starting a fresh run`);
+    say(o).warn({ out }, `--resume: no checkpoint in ${checkpoints}; starting a fresh run`);
   }
-  const resumeOverrides = reconcileResumeConfig(out, config, { resume: o.resume === true, logger: o.logger });
+  const resumeOverrides = reconcileResumeConfig(out, config, { resume: o.resume === true, logger: say(o) });
   const epochEndTimes: number[] = [];
   let local: LocalShards | undefined;
   if (!o.shards && config.psShards > 1) {
-    local = await startLocalShards(config.psShards - 1, { token: o.token });
-    o.logger.info({ shards: local.urls }, `started ${config.psShards - 1} parameter shard processes`);
+    local = await startLocalShards(config.psShards - 1, { token: o.token, ...(o.onShardLine ? { onLine: o.onShardLine } : {}) });
+    say(o).info({ shards: local.urls }, `started ${config.psShards - 1} parameter shard processes`);
   }
   const shards = o.shards ?? local?.urls ?? [];
   try {
@@ -93,22 +101,22 @@ async function serveWithShards(
       if (p.step % p.stepsPerEpoch === 0) epochEndTimes[p.step / p.stepsPerEpoch - 1] = (performance.now() - o.startedAt) / 1000;
       o.onStep?.(p);
     },
-    onEpoch: (line) => void report.epoch(line).catch((err: Error) => o.logger.warn({ err: err.message }, 'report.html not written')),
+    onEpoch: (line) => void report.epoch(line).catch((err: Error) => say(o).warn({ err: err.message }, 'report.html not written')),
     ...(o.metrics ? { metrics: { host: o.metrics.host, port: o.metrics.port } } : {}),
   };
   const ps = await startParameterServer(psOptions).catch((err: unknown) => {
     if (!(err instanceof MetricsPortInUseError && o.metrics?.fallback)) throw err;
-    o.logger.warn(`${err.message}; training without /metrics`);
+    say(o).warn(`${err.message}; training without /metrics`);
     return startParameterServer({ ...psOptions, metrics: undefined });
   });
-  o.logger.info({ url: ps.url, workers: config.workers, out, ...(ps.metricsUrl ? { metrics: ps.metricsUrl } : {}) }, 'parameter server listening');
   report.attach(ps);
   o.onListening?.(ps);
+  say(o).info({ url: ps.url, workers: config.workers, out, ...(ps.metricsUrl ? { metrics: ps.metricsUrl } : {}) }, 'parameter server listening');
   const result = await ps.done.catch(async (err: unknown) => {
     await report.finish(null).catch(() => {});
     throw err;
   });
-  await report.finish(result).catch((err: Error) => o.logger.warn({ err: err.message }, 'report.html not written'));
+  await report.finish(result).catch((err: Error) => say(o).warn({ err: err.message }, 'report.html not written'));
   const summary = summarizeRun(result, {
     backend: o.backend,
     wallSeconds: (performance.now() - o.startedAt) / 1000,

@@ -11,8 +11,18 @@ const run = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { en
 
 test('train refuses a bad flag or config field with exit 2 and names it', () => {
   const flag = run(['train', '--epochs', 'three']);
-  assert.equal(flag.status, 1); // commander's own usage error
+  assert.equal(flag.status, 2); // commander's usage errors are usage errors too
   assert.match(flag.stderr, /--epochs expects an integer, got "three"/);
+  for (const [args, named] of [
+    [['--lr', 'abc'], /--lr expects a number, got "abc"/],
+    [['--epochs', '1.5'], /--epochs expects an integer, got "1.5"/],
+    [['--preset', 'foo'], /--preset.*foo/],
+    [['--no-such-flag'], /unknown option '--no-such-flag'/],
+  ] as const) {
+    const r = run(['train', ...args]);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, named);
+  }
   const field = run(['train', '--workers', '0', '--out', mkdtempSync(join(tmpdir(), 'tf-train-'))]);
   assert.equal(field.status, 2);
   assert.match(field.stderr, /workers: .*>=\s*1/);

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { runWorker } from '@tensorfleet/worker';
 import { backendPreferences, selectBackend, type BackendPreference } from '@tensorfleet/core';
-import { ConfigError } from '@tensorfleet/protocol';
+import { ConfigError, exitCodes, logMessages } from '@tensorfleet/protocol';
 import { createCliLogger } from '../logging.js';
 import { numberArg } from './options.js';
 import { readPem, resolveToken, tokenOptions } from './secret.js';
@@ -14,29 +14,31 @@ export function workerCommand(): Command {
     .option('--ca <file>', 'PEM certificate(s) to trust for a wss:// parameter server (e.g. its --cert)')
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(backendPreferences).default('auto'))
     .addOption(new Option('--threads <n>', 'compute threads of the native kernels (default: $TENSORFLEET_THREADS, else every core)').argParser(numberArg('--threads', true)))
-    .option('--name <name>', 'shown in the parameter server logs')
+    .option('--name <name>', 'shown in the parameter server logs (default: worker-PID)')
     .option('--cache-dir <dir>', 'where data files fetched from the parameter server are kept (default $TENSORFLEET_CACHE or ~/.cache/tensorfleet/data)')
-    .option('--json', 'JSON log lines even on a terminal');
+    .option('--json', 'JSON log lines even on a terminal')
+    .option('-v, --verbose', 'debug lines too (one per step)');
   for (const option of tokenOptions()) command.addOption(option);
   return command
-    .action(async (flags: { ps: string; token?: string; allowWeakToken?: boolean; ca?: string; backend: BackendPreference; threads?: number; name?: string; cacheDir?: string; json?: boolean }) => {
-      const log = createCliLogger({}, { json: flags.json === true }); // the worker binds role, rank and run itself
+    .action(async (flags: { ps: string; token?: string; allowWeakToken?: boolean; ca?: string; backend: BackendPreference; threads?: number; name?: string; cacheDir?: string; json?: boolean; verbose?: boolean }) => {
+      const base = createCliLogger({}, { json: flags.json === true, verbose: flags.verbose === true }); // runWorker binds role, rank and run
+      const log = base.child({ role: 'worker', ...(flags.name ? { name: flags.name } : {}) }); // this command's own lines
       const token = resolveToken(flags, log);
       if (!token) {
-        process.exitCode = 2;
+        process.exitCode = exitCodes.usage;
         return;
       }
       if (flags.ca !== undefined && !flags.ps.startsWith('wss://')) throw new ConfigError(`--ca is for a wss:// parameter server; --ps is "${flags.ps}"`);
       const tls = flags.ca !== undefined ? { ca: readPem('--ca', flags.ca) } : undefined;
       try {
-        await selectBackend({ preferred: flags.backend, ...(flags.threads ? { threads: flags.threads } : {}), log: (b) => log.info({ role: 'worker', backend: b.name, reason: b.reason }, 'backend selected') });
+        await selectBackend({ preferred: flags.backend, ...(flags.threads ? { threads: flags.threads } : {}), log: (b) => log.info({ backend: b.name, reason: b.reason }, logMessages.backendSelected) });
         await runWorker({
-          psUrl: flags.ps, token, logger: log, handleSignals: true, ...(flags.name ? { name: flags.name } : {}),
+          psUrl: flags.ps, token, logger: base, handleSignals: true, ...(flags.name ? { name: flags.name } : {}),
           ...(flags.cacheDir ? { cacheDir: flags.cacheDir } : {}), ...(tls ? { tls } : {}),
         });
       } catch (err) {
-        log.error({ err: (err as Error).message }, 'worker failed');
-        process.exitCode = 1;
+        log.error({ err: (err as Error).message }, logMessages.workerFailed);
+        process.exitCode = exitCodes.failed;
       }
     });
 }

@@ -21,7 +21,7 @@ test('dashboard of a target that is neither a run folder nor a study: exit 2, on
   assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   assert.match(r.stderr, /is neither a run folder nor a study \(no study storage at .*studies\.sqlite; pass --storage\)/);
   assert.equal(existsSync(storage), false);
-  assert.throws(() => new StudyStore(storage, { readonly: true }), /unable to open|does not exist|SQLITE_CANTOPEN/i);
+  assert.throws(() => new StudyStore(storage, { readonly: true }), /no study storage at .*studies\.sqlite/);
   assert.equal(existsSync(join(dir, 'hpo')), false, 'a read-only open made the storage folder');
 });
 

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { logMessages, runFiles } from '@tensorfleet/protocol';
 import { cudaVisibleDevices } from '../resources/slots.js';
 import { epochMetrics, tagLogLine } from './log-lines.js';
 import { processStartTime, reapGroup, signalGroup } from './process-identity.js';
@@ -86,7 +87,7 @@ export class LocalLauncher implements Launcher {
         const { line, record } = tagLogLine(text, 'stdout', tags);
         log.write(line + '\n');
         if (!record) return;
-        if (record.msg === 'diverged' && typeof record.epoch === 'number') divergedEpoch = record.epoch;
+        if (record.msg === logMessages.diverged && typeof record.epoch === 'number') divergedEpoch = record.epoch;
         const report = epochMetrics(record);
         if (report && !stopping) handlers.onEpoch(report);
       });
@@ -110,7 +111,7 @@ export class LocalLauncher implements Launcher {
         await Promise.all([stdoutDone, stderrDone]);
         if (pid !== null) signalGroup(pid, 'SIGKILL'); // whatever the job left behind in its group
         await new Promise<void>((r) => log.end(r));
-        const summaryPath = lastLine.endsWith('summary.json') && existsSync(lastLine) ? lastLine : null;
+        const summaryPath = lastLine.endsWith(runFiles.summary) && existsSync(lastLine) ? lastLine : null;
         resolve({ code, signal, divergedEpoch, summaryPath, stderrTail: stderrTail.join('\n'), ...(startError ? { startError } : {}) });
       });
     });

@@ -1,3 +1,5 @@
+import { epochMetrics as readMetrics, readEpochLine } from '@tensorfleet/protocol';
+
 /** Levels used for lines a trial wrote that were not pino JSON. */
 const levelOf = { stdout: 30, stderr: 40 } as const;
 
@@ -29,16 +31,8 @@ export function tagLogLine(
   return { line: JSON.stringify(tagged), record };
 }
 
-const metricFields = ['loss', 'accuracy', 'valLoss', 'valAccuracy', 'valTop5', 'lr', 'samplesPerSec', 'computeMs', 'commMs', 'step'];
-
-/** The metrics of a `msg:"epoch"` line (null, as JSON writes NaN/Infinity, becomes NaN), or null for other lines. */
+/** The metrics of an epoch line (the run-report contract; JSON's null for NaN/Infinity becomes NaN), or null for other lines. */
 export function epochMetrics(record: Record<string, unknown>): { epoch: number; metrics: Record<string, number> } | null {
-  if (record.msg !== 'epoch' || typeof record.epoch !== 'number') return null;
-  const metrics: Record<string, number> = {};
-  for (const field of metricFields) {
-    if (!(field in record)) continue;
-    const v = record[field];
-    metrics[field] = typeof v === 'number' ? v : Number.NaN;
-  }
-  return { epoch: record.epoch, metrics };
+  const line = readEpochLine(record);
+  return line ? { epoch: line.epoch, metrics: readMetrics(line) } : null;
 }

@@ -29,13 +29,9 @@ export interface ReportFiles {
  * const files = await writeReport({ storage: 'runs/hpo/studies.sqlite', study: 'regularization-sweep' });
  */
 export async function writeReport(options: { storage: string; study: string; outDir?: string }): Promise<ReportFiles> {
-  const store = new StudyStore(options.storage);
+  const store = new StudyStore(options.storage, { readonly: true });
   try {
-    const study = store.getStudy(options.study);
-    if (!study) {
-      const known = store.listStudies().map((s) => s.name);
-      throw new Error(`no study "${options.study}" in ${options.storage}${known.length ? ` (it has: ${known.join(', ')})` : ' (it has none)'}`);
-    }
+    const study = store.requireStudy(options.study);
     return await writeStudyReport(store, study, options.outDir ?? studyLayout.reportDir(study.outDir));
   } finally {
     store.close();

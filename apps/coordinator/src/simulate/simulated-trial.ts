@@ -7,6 +7,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { exitCodes, logMessages, runFiles } from '@tensorfleet/protocol';
 import { simulatedEpoch, type SimulatedConfig } from './curve.js';
 
 const args = process.argv.slice(2);
@@ -18,7 +19,7 @@ const configPath = option('--config');
 const out = option('--out');
 if (!configPath || !out) {
   process.stderr.write('usage: simulated-trial --config FILE --out DIR [--resume]\n');
-  process.exit(2);
+  process.exit(exitCodes.usage);
 }
 const config = parseYaml(readFileSync(configPath, 'utf8')) as SimulatedConfig & { epochs?: number; sim?: { epochMs?: number; fail?: boolean } };
 const epochs = config.epochs ?? 4;
@@ -50,15 +51,15 @@ process.on('SIGTERM', () => {
 for (let epoch = startEpoch; epoch <= epochs; epoch++) {
   await new Promise((r) => setTimeout(r, epochMs));
   const e = simulatedEpoch(config, epoch);
-  line({ msg: 'epoch', step: epoch * 10, ...e, loss: Number.isFinite(e.loss) ? e.loss : null, valLoss: Number.isFinite(e.valLoss) ? e.valLoss : null, samplesPerSec: 1000, computeMs: 1, commMs: 0 });
+  line({ msg: logMessages.epoch, epochs, steps: 10, step: epoch * 10, ...e, loss: Number.isFinite(e.loss) ? e.loss : null, valLoss: Number.isFinite(e.valLoss) ? e.valLoss : null, samplesPerSec: 1000, computeMs: 1, commMs: 0 });
   if (!Number.isFinite(e.loss)) {
-    line({ level: 50, msg: 'diverged', epoch });
+    line({ level: 50, msg: logMessages.diverged, epoch });
     process.exit(3);
   }
   writeFileSync(join(checkpoints, `epoch-${epoch}.json`), JSON.stringify({ epoch }));
 }
 const last = simulatedEpoch(config, epochs);
 const history = Array.from({ length: epochs }, (_, i) => simulatedEpoch(config, i + 1));
-const summaryPath = join(out, 'summary.json');
+const summaryPath = join(out, runFiles.summary);
 writeFileSync(summaryPath, JSON.stringify({ testLoss: last.valLoss, testAccuracy: last.valAccuracy, testTop5: last.valTop5, epochs, wallSeconds: (epochs * epochMs) / 1000, backend: 'simulated', history }));
 process.stdout.write(summaryPath + '\n');

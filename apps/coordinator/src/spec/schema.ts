@@ -1,11 +1,12 @@
+import { objectiveMetricFields } from '@tensorfleet/protocol';
 import { z } from 'zod';
 import { searcherRegistry } from '../search/registry.js';
 import { trialSchedulerRegistry } from '../schedulers/registry.js';
 import type { SpecIssue } from './named-registry.js';
 import { searchSpaceSchema } from './space.js';
 
-/** Metrics a trial reports per epoch (the train command's `msg:"epoch"` line fields). */
-export const epochMetricNames = ['loss', 'accuracy', 'valLoss', 'valAccuracy', 'valTop5'] as const;
+/** Metrics a study may optimize: the epoch line's quality fields (the run-report contract). */
+export const epochMetricNames = objectiveMetricFields;
 export type EpochMetricName = (typeof epochMetricNames)[number];
 
 const nodeSchema = z

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { JobHandle } from '../launch/types.js';
 import type { Allocation } from '../resources/slots.js';
@@ -15,6 +15,11 @@ const decodeNumbers = (_key: string, v: unknown) => (v === 'NaN' || v === 'Infin
 const toJson = (v: unknown) => JSON.stringify(v, encodeNumbers);
 const fromJson = <T>(text: unknown): T => JSON.parse(String(text), decodeNumbers) as T;
 const finiteOrNull = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? null : v);
+
+/** A study, trial or storage that a command named does not exist (a usage error: exit 2). */
+export class StorageLookupError extends Error {
+  override readonly name = 'StorageLookupError';
+}
 
 /** What finishing a trial records. */
 export interface TrialOutcome {
@@ -40,10 +45,15 @@ export class StudyStore {
   readonly db: Database.Database;
 
   /**
-   * Opens (creating it if needed) the study database. With `readonly` the file must exist and nothing is ever written
-   * to it, not even the schema: readers (the dashboard) never disturb a running coordinator.
+   * Opens (creating it if needed) the study database. With `readonly` the file must exist (else a StorageLookupError:
+   * a status from the wrong folder creates nothing) and nothing is ever written to it, not even the schema: readers
+   * (status, logs, reports, the dashboard) never disturb a running coordinator.
+   *
+   * @example
+   * const store = new StudyStore('runs/hpo/studies.sqlite', { readonly: true });
    */
   constructor(readonly path: string, { readonly = false }: { readonly?: boolean } = {}) {
+    if (readonly && !existsSync(path)) throw new StorageLookupError(`no study storage at ${path} (run from the folder that holds it, or pass --storage FILE)`);
     if (path !== ':memory:' && !readonly) mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path, readonly ? { readonly: true, fileMustExist: true } : {});
     this.db.pragma('busy_timeout = 5000');
@@ -55,6 +65,14 @@ export class StudyStore {
     this.db.pragma('foreign_keys = ON');
     this.db.exec(schemaSql);
     this.db.pragma(`user_version = ${schemaVersion}`);
+  }
+
+  /** The study called `name`; throws StorageLookupError (naming the studies there) when there is none. */
+  requireStudy(name: string): StudyRow {
+    const study = this.getStudy(name);
+    if (study) return study;
+    const known = this.listStudies().map((s) => s.name);
+    throw new StorageLookupError(`no study "${name}" in ${this.path}${known.length ? ` (it has: ${known.join(', ')})` : ' (it has none)'}`);
   }
 
   close(): void {

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
+import { exitCodes } from '@tensorfleet/protocol';
 import { stringify as toYaml } from 'yaml';
 import { LocalLauncher } from '../launch/local-launcher.js';
 import { isSameProcess, processStartTime } from '../launch/process-identity.js';
@@ -204,7 +205,7 @@ async function runWithStore(store: StudyStore, options: RunStudyOptions): Promis
       store.requeueTrial(trial.id, 'interrupted: the study was aborted');
     } else if (trial.state === 'running') {
       const base = entry.epochBase ?? trial.epochBase ?? 1;
-      if (exit.divergedEpoch !== null || exit.code === 3) {
+      if (exit.divergedEpoch !== null || exit.code === exitCodes.diverged) {
         const epoch = exit.divergedEpoch !== null ? exit.divergedEpoch + 1 - base : trial.epochs + 1;
         store.finishTrial(trial.id, { state: 'crashed', crashedEpoch: epoch, objective: null, detail: `crashed@${epoch} epoch: the job reported divergence`, error: { kind: 'diverged', message: `epoch ${epoch}: exit code ${exit.code}` } });
       } else if (exit.code === 0) {

@@ -19,13 +19,9 @@ export interface StudyStatus {
  * console.log(formatStatus(status));
  */
 export function studyStatus(storage: string, name: string): StudyStatus {
-  const store = new StudyStore(storage);
+  const store = new StudyStore(storage, { readonly: true }); // a status never writes, nor creates a storage that is not there
   try {
-    const study = store.getStudy(name);
-    if (!study) {
-      const known = store.listStudies().map((s) => s.name);
-      throw new Error(`no study "${name}" in ${storage}${known.length ? ` (it has: ${known.join(', ')})` : ' (it has none)'}`);
-    }
+    const study = store.requireStudy(name);
     const trials = store.trials(study.id);
     const counts: Record<string, number> = {};
     for (const t of trials) counts[t.state] = (counts[t.state] ?? 0) + 1;
