@@ -122,14 +122,16 @@ test(`${FRAMES.toLocaleString('en')} malformed frames during a real run: no cras
     const clean = trainedRun(join(root, 'clean'), env, async (_ps, _port, startWorkers) => startWorkers());
     const fuzzed = trainedRun(join(root, 'fuzzed'), env, async (ps, port, startWorkers) => {
       const state = { shapes: undefined };
-      // Before the workers join, authenticated fuzzers take a worker slot one at a time, so their pushes meet the
-      // member checks (shapes, finiteness, steps); unauthenticated ones run alongside.
-      for (let i = 0; i < 80; i++) await authenticatedBurst(port, token, rng, tally, state);
-      assert.ok(state.shapes, 'an authenticated fuzzer got the job before the workers joined');
+      // First, unauthenticated fuzzers while the PS waits for its workers.
       const loop = async (until, lane) => {
         while (!until() && !ps.closed) await unauthenticatedBurst(port, rng, tally, `127.0.0.${20 + lane}`);
       };
       await Promise.all(Array.from({ length: 8 }, (_, lane) => loop(() => tally.frames >= 0.75 * FRAMES, lane)));
+      // Then, just before the workers join, authenticated fuzzers take a worker slot one at a time, so their pushes
+      // meet the member checks (shapes, finiteness, steps). Last, because a worker that leaves before training
+      // starts still arms the PS's rejoin timer (issue 12, item 5): the real workers must come soon after.
+      for (let i = 0; i < 80; i++) await authenticatedBurst(port, token, rng, tally, state);
+      assert.ok(state.shapes, 'an authenticated fuzzer got the job before the workers joined');
       startWorkers();
       await ps.waitFor((l) => l.msg === 'all workers joined; training', 'training to start');
       // During training: authenticated fuzzers are refused a slot (all taken) and everything else is malformed.
