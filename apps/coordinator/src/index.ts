@@ -22,7 +22,9 @@ export { SlotPool, cudaVisibleDevices, type Allocation, type WorkerPlacement, ty
 export { LocalLauncher, defaultTrialCommand, repoRoot, type LocalLauncherOptions } from './launch/local-launcher.js';
 export { tagLogLine, epochMetrics } from './launch/log-lines.js';
 export type { Launcher, TrialJob, TrialHandlers, RunningTrial, TrialExit, EpochReport, JobHandle } from './launch/types.js';
-export { StudyStore, StorageLookupError, type TrialOutcome } from './storage/study-store.js';
+export { SqliteStudyStore } from './storage/sqlite-store.js';
+export { MemoryStudyStore } from './storage/memory-store.js';
+export { StorageLookupError, type StudyStore, type TrialOutcome, type NewStudy, type NewTrial } from './storage/store.js';
 export type { StudyRow, TrialRow, TrialState, MetricRow, ParamRecord, TransitionRow, ErrorRow } from './storage/types.js';
 export { runStudy, studyDirFor, StudyConflictError, type RunStudyOptions, type StudyResult, type StudyEvent } from './study/run-study.js';
 export { divergenceReason } from './study/divergence.js';

@@ -6,7 +6,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { StudyStore } from '@tensorfleet/coordinator';
+import { SqliteStudyStore } from '@tensorfleet/coordinator';
 import { parsePrometheusText } from './prometheus-text.js';
 import { recentAlerts, runState } from './run-state.js';
 import { startDashboard } from './server.js';
@@ -21,7 +21,7 @@ test('dashboard of a target that is neither a run folder nor a study: exit 2, on
   assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   assert.match(r.stderr, /is neither a run folder nor a study \(no study storage at .*studies\.sqlite; pass --storage\)/);
   assert.equal(existsSync(storage), false);
-  assert.throws(() => new StudyStore(storage, { readonly: true }), /no study storage at .*studies\.sqlite/);
+  assert.throws(() => new SqliteStudyStore(storage, { readonly: true }), /no study storage at .*studies\.sqlite/);
   assert.equal(existsSync(join(dir, 'hpo')), false, 'a read-only open made the storage folder');
 });
 

@@ -1,4 +1,4 @@
-import { chartPayload, formatParam, paramColumns, StudyStore, studyCharts, type StudySpec, type TrialRow } from '@tensorfleet/coordinator';
+import { chartPayload, formatParam, paramColumns, SqliteStudyStore, studyCharts, type StudySpec, type TrialRow } from '@tensorfleet/coordinator';
 import type { DashboardState, TrialTable } from './state.js';
 
 const objective = (v: number | null) => (v === null ? '' : String(Number(v.toPrecision(4))));
@@ -22,7 +22,7 @@ function trialTable(trials: TrialRow[], metric: string): TrialTable {
  * const state = studyState('runs/hpo/studies.sqlite', 'regularization-sweep');
  */
 export function studyState(storage: string, name: string): DashboardState {
-  const store = new StudyStore(storage, { readonly: true });
+  const store = new SqliteStudyStore(storage, { readonly: true });
   try {
     const study = store.getStudy(name);
     if (!study) throw new Error(`no study "${name}" in ${storage}`);

@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { StudyStore } from '@tensorfleet/coordinator';
+import { SqliteStudyStore } from '@tensorfleet/coordinator';
 
 /** What `tensorfleet dashboard TARGET` watches. */
 export type DashboardTarget = { kind: 'run'; dir: string } | { kind: 'study'; storage: string; name: string };
@@ -14,7 +14,7 @@ export type DashboardTarget = { kind: 'run'; dir: string } | { kind: 'study'; st
 export function resolveDashboardTarget(target: string, storage: string): DashboardTarget {
   if (existsSync(target) && statSync(target).isDirectory()) return { kind: 'run', dir: target };
   if (existsSync(storage)) {
-    const store = new StudyStore(storage, { readonly: true });
+    const store = new SqliteStudyStore(storage, { readonly: true });
     try {
       if (store.getStudy(target)) return { kind: 'study', storage, name: target };
       const known = store.listStudies().map((s) => s.name);

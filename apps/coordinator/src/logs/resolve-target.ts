@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { runFiles } from '@tensorfleet/protocol';
-import { StorageLookupError, StudyStore } from '../storage/study-store.js';
+import { SqliteStudyStore } from '../storage/sqlite-store.js';
+import { StorageLookupError } from '../storage/store.js';
 import { studyLayout } from '../study/layout.js';
 import { studyLogFiles } from './follow.js';
 
@@ -54,7 +55,7 @@ export function logFilesFor(options: { target: string; storage: string; trial?: 
   if (!existsSync(options.storage)) {
     throw new StorageLookupError(`"${target}" is neither a log file, a folder, nor a study (no study storage at ${options.storage}; pass --storage)`);
   }
-  const store = new StudyStore(options.storage, { readonly: true });
+  const store = new SqliteStudyStore(options.storage, { readonly: true });
   let studyDir: string;
   let known: number[] | null = null;
   try {

@@ -3,7 +3,7 @@
 // matter, and ASHA stopping the worse half at epoch 1. Deterministic, so report tests can assert exact structure.
 import { join } from 'node:path';
 import { parseStudySpec } from '../spec/load.js';
-import { StudyStore } from '../storage/study-store.js';
+import { SqliteStudyStore } from '../storage/sqlite-store.js';
 import { tempDir } from '../study/test-helpers.js';
 
 export interface SweepFixture {
@@ -37,7 +37,7 @@ export function writeSweepFixture({ trials = 12, running = 0, started = true, na
       labelSmoothing: [0, 0.05, 0.1, 0.2],
     },
   });
-  const store = new StudyStore(storage);
+  const store = new SqliteStudyStore(storage);
   const objectives = new Map<number, number>();
   try {
     const study = store.createStudy({ name, spec, specHash: 'fixture', outDir: join(dir, name), trialsPlanned: trials });

@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StudySpec } from '../spec/schema.js';
-import { StudyStore } from '../storage/study-store.js';
+import { SqliteStudyStore } from '../storage/sqlite-store.js';
+import type { StudyStore } from '../storage/store.js';
 import type { StudyRow } from '../storage/types.js';
 import { studyLayout } from '../study/layout.js';
 import { bestConfigYaml } from './best-config.js';
@@ -29,7 +30,7 @@ export interface ReportFiles {
  * const files = await writeReport({ storage: 'runs/hpo/studies.sqlite', study: 'regularization-sweep' });
  */
 export async function writeReport(options: { storage: string; study: string; outDir?: string }): Promise<ReportFiles> {
-  const store = new StudyStore(options.storage, { readonly: true });
+  const store = new SqliteStudyStore(options.storage, { readonly: true });
   try {
     const study = store.requireStudy(options.study);
     return await writeStudyReport(store, study, options.outDir ?? studyLayout.reportDir(study.outDir));

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isSameProcess } from '../launch/process-identity.js';
-import { StudyStore } from '../storage/study-store.js';
+import { SqliteStudyStore } from '../storage/sqlite-store.js';
 import type { TrialRow } from '../storage/types.js';
 import { runStudy, StudyConflictError } from './run-study.js';
 import { logLines, simulatedSpec, tempDir } from './test-helpers.js';
@@ -39,7 +39,7 @@ test('SIGKILL the coordinator mid-study, start it again: finished trials kept, i
   for (let i = 0; i < 200; i++) {
     await sleep(50);
     try {
-      const store = new StudyStore(storage);
+      const store = new SqliteStudyStore(storage);
       const study = store.getStudy('resumable');
       before = study ? store.trials(study.id) : [];
       store.close();
@@ -69,7 +69,7 @@ test('SIGKILL the coordinator mid-study, start it again: finished trials kept, i
     const now = result.trials.find((t) => t.id === prior.id)!;
     assert.deepEqual([now.attempt, now.finishedAt, now.objective], [1, prior.finishedAt, prior.objective], `trial ${prior.number} was re-run`);
   }
-  const store = new StudyStore(storage);
+  const store = new SqliteStudyStore(storage);
   const transitions = store.transitions(result.study.id);
   const metrics = store.metrics(result.study.id);
   store.close();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { writeReport } from '../report/write-report.js';
-import { StudyStore } from '../storage/study-store.js';
+import { SqliteStudyStore } from '../storage/sqlite-store.js';
 import { studyLayout } from './layout.js';
 import { runStudy, type StudyEvent } from './run-study.js';
 import { logLines, simulatedSpec, tempDir } from './test-helpers.js';
@@ -30,7 +30,7 @@ test('FIFO grid: crashed trials are recorded with their epoch, a failing one wit
   assert.deepEqual([byLr('sgd', 0.2).state, byLr('sgd', 0.2).crashedEpoch], ['crashed', 3]); // the curve diverges at epoch 3
   assert.deepEqual([byLr('sgd', 3).state, byLr('sgd', 3).crashedEpoch], ['crashed', 1]);
   assert.equal(byLr('lamb', 0.01).state, 'failed');
-  const store = new StudyStore(storage);
+  const store = new SqliteStudyStore(storage);
   const errors = store.errors(result.study.id);
   assert.ok(errors.some((e) => e.kind === 'failed' && /unknown optimizer lamb/.test(e.message) && e.trialId === byLr('lamb', 0.01).id));
   assert.ok(errors.some((e) => e.kind === 'diverged' && /epoch 3: loss is NaN/.test(e.message)));
@@ -117,7 +117,7 @@ test('ASHA with GPUs: slots never oversubscribed, concurrent trials see disjoint
     const ga = devices.get(a)!.all.split(','), gb = devices.get(b)!.all.split(',');
     assert.ok(ga.every((g) => !gb.includes(g)), `trials ${a} and ${b} ran at once on GPUs ${ga} and ${gb}`);
   }
-  const store = new StudyStore(storage);
+  const store = new SqliteStudyStore(storage);
   const rungs = store.rungs(result.study.id);
   store.close();
   const stopped = result.trials.filter((t) => t.state === 'stopped');

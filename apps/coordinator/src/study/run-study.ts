@@ -13,7 +13,8 @@ import { applyAssignment, flattenAssignment } from '../search/assignment.js';
 import { createSearcher } from '../search/registry.js';
 import type { Inventory, StudySpec } from '../spec/schema.js';
 import { parameterKinds } from '../spec/space.js';
-import { StudyStore } from '../storage/study-store.js';
+import { SqliteStudyStore } from '../storage/sqlite-store.js';
+import type { StudyStore } from '../storage/store.js';
 import { terminalStates, type StudyRow, type TrialRow } from '../storage/types.js';
 import type { TrialResult } from '../search/searcher.js';
 import { divergenceReason } from './divergence.js';
@@ -36,8 +37,8 @@ export interface StudyEvent {
 
 export interface RunStudyOptions {
   spec: StudySpec;
-  /** The SQLite file holding the study (created when missing). */
-  storage: string;
+  /** Where the study is kept: a store (left open), or the path of a SQLite file (created when missing, closed at the end). */
+  storage: string | StudyStore;
   /** Defaults to a LocalLauncher running `spec.trial.command` (or `tensorfleet train`). */
   launcher?: Launcher;
   /** Defaults to `spec.inventory`, else this machine. */
@@ -61,9 +62,11 @@ export class StudyConflictError extends Error {
   override name = 'StudyConflictError';
 }
 
-/** The study folder: `spec.out`, else `<folder of the storage file>/<study name>`. */
-export function studyDirFor(spec: StudySpec, storage: string): string {
-  return resolve(spec.out ?? join(dirname(resolve(storage)), spec.name));
+/** The study folder: `spec.out`, else `<folder of the storage file>/<study name>` (a store without a file needs `out`). */
+export function studyDirFor(spec: StudySpec, storage: string | null): string {
+  if (spec.out) return resolve(spec.out);
+  if (storage === null) throw new RangeError(`study "${spec.name}": its store has no file to put the study folder next to; set "out" in the spec`);
+  return resolve(join(dirname(resolve(storage)), spec.name));
 }
 
 interface Live {
@@ -86,9 +89,11 @@ interface Live {
  * @example
  * const result = await runStudy({ spec: loadStudySpec('sweep.yaml'), storage: 'runs/hpo/studies.sqlite' });
  * console.log(result.trials.map((t) => [t.number, t.state, t.objective]));
+ * await runStudy({ spec: { ...spec, out: 'runs/scratch' }, storage: new MemoryStudyStore() }); // nothing kept on disk but the trials' folders
  */
 export async function runStudy(options: RunStudyOptions): Promise<StudyResult> {
-  const store = new StudyStore(options.storage);
+  if (typeof options.storage !== 'string') return runWithStore(options.storage, options);
+  const store = new SqliteStudyStore(options.storage);
   try {
     return await runWithStore(store, options);
   } finally {
@@ -103,12 +108,12 @@ async function runWithStore(store: StudyStore, options: RunStudyOptions): Promis
   const hash = specHash(spec);
   let study = store.getStudy(spec.name);
   if (study && study.specHash !== hash) {
-    throw new StudyConflictError(`study "${spec.name}" already exists in ${options.storage} with a different spec (space, budget, scheduler, base or objective changed); give the new study another name`);
+    throw new StudyConflictError(`study "${spec.name}" already exists in ${store.path ?? 'the store'} with a different spec (space, budget, scheduler, base or objective changed); give the new study another name`);
   }
   if (study?.coordinatorPid && study.coordinatorPid !== process.pid && isSameProcess(study.coordinatorPid, study.coordinatorStart)) {
     throw new StudyConflictError(`study "${spec.name}" is being run by coordinator pid ${study.coordinatorPid}`);
   }
-  const studyDir = study?.outDir ?? studyDirFor(spec, options.storage);
+  const studyDir = study?.outDir ?? studyDirFor(spec, store.path);
   study ??= store.createStudy({ name: spec.name, spec, specHash: hash, outDir: studyDir, trialsPlanned: planned });
   store.claimStudy(study.id, process.pid, processStartTime(process.pid));
   mkdirSync(studyLayout.trialsDir(studyDir), { recursive: true });

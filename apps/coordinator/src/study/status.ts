@@ -1,4 +1,4 @@
-import { StudyStore } from '../storage/study-store.js';
+import { SqliteStudyStore } from '../storage/sqlite-store.js';
 import type { StudySpec } from '../spec/schema.js';
 import type { StudyRow, TrialRow } from '../storage/types.js';
 
@@ -19,7 +19,7 @@ export interface StudyStatus {
  * console.log(formatStatus(status));
  */
 export function studyStatus(storage: string, name: string): StudyStatus {
-  const store = new StudyStore(storage, { readonly: true }); // a status never writes, nor creates a storage that is not there
+  const store = new SqliteStudyStore(storage, { readonly: true }); // a status never writes, nor creates a storage that is not there
   try {
     const study = store.requireStudy(name);
     const trials = store.trials(study.id);

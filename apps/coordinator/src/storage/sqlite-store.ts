@@ -5,6 +5,7 @@ import type { JobHandle } from '../launch/types.js';
 import type { Allocation } from '../resources/slots.js';
 import type { RungRecord } from '../schedulers/types.js';
 import { schemaSql, schemaVersion } from './schema.js';
+import { finiteOrNull, StorageLookupError, type NewStudy, type NewTrial, type StudyStore, type TrialOutcome } from './store.js';
 import type { ErrorRow, MetricRow, ParamRecord, StudyRow, TransitionRow, TrialRow, TrialState } from './types.js';
 
 type Row = Record<string, unknown>;
@@ -14,22 +15,6 @@ const encodeNumbers = (_key: string, v: unknown) => (typeof v === 'number' && !N
 const decodeNumbers = (_key: string, v: unknown) => (v === 'NaN' || v === 'Infinity' || v === '-Infinity' ? Number(v) : v);
 const toJson = (v: unknown) => JSON.stringify(v, encodeNumbers);
 const fromJson = <T>(text: unknown): T => JSON.parse(String(text), decodeNumbers) as T;
-const finiteOrNull = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? null : v);
-
-/** A study, trial or storage that a command named does not exist (a usage error: exit 2). */
-export class StorageLookupError extends Error {
-  override readonly name = 'StorageLookupError';
-}
-
-/** What finishing a trial records. */
-export interface TrialOutcome {
-  state: Extract<TrialState, 'completed' | 'stopped' | 'crashed' | 'failed'>;
-  detail: string;
-  crashedEpoch?: number | null;
-  objective?: number | null;
-  summary?: Record<string, unknown> | null;
-  error?: { kind: string; message: string };
-}
 
 /**
  * Studies, trials, parameters, per-epoch metrics, ASHA rung decisions, state transitions and errors in one SQLite
@@ -37,11 +22,11 @@ export interface TrialOutcome {
  * moment leaves the last committed state, never half of a change.
  *
  * @example
- * const store = new StudyStore('runs/hpo/studies.sqlite');
+ * const store = new SqliteStudyStore('runs/hpo/studies.sqlite');
  * const study = store.getStudy('regularization-sweep');
  * store.close();
  */
-export class StudyStore {
+export class SqliteStudyStore implements StudyStore {
   readonly db: Database.Database;
 
   /**
@@ -50,7 +35,7 @@ export class StudyStore {
    * (status, logs, reports, the dashboard) never disturb a running coordinator.
    *
    * @example
-   * const store = new StudyStore('runs/hpo/studies.sqlite', { readonly: true });
+   * const store = new SqliteStudyStore('runs/hpo/studies.sqlite', { readonly: true });
    */
   constructor(readonly path: string, { readonly = false }: { readonly?: boolean } = {}) {
     if (readonly && !existsSync(path)) throw new StorageLookupError(`no study storage at ${path} (run from the folder that holds it, or pass --storage FILE)`);
@@ -97,7 +82,7 @@ export class StudyStore {
     return (this.db.prepare('SELECT * FROM studies ORDER BY id').all() as Row[]).map((r) => this.studyFrom(r));
   }
 
-  createStudy(study: { name: string; spec: unknown; specHash: string; outDir: string; trialsPlanned: number }): StudyRow {
+  createStudy(study: NewStudy): StudyRow {
     const now = Date.now();
     this.db
       .prepare('INSERT INTO studies (name, spec_json, spec_hash, out_dir, trials_planned, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
@@ -145,7 +130,7 @@ export class StudyStore {
   }
 
   /** Creates trial `number` with its parameters, pending. */
-  createTrial(studyId: number, trial: { number: number; assignment: Record<string, unknown>; config: Record<string, unknown>; params: ParamRecord[] }): TrialRow {
+  createTrial(studyId: number, trial: NewTrial): TrialRow {
     const id = this.db.transaction(() => {
       const info = this.db
         .prepare("INSERT INTO trials (study_id, number, state, assignment_json, config_json, created_at) VALUES (?, ?, 'pending', ?, ?, ?)")
