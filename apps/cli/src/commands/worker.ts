@@ -31,7 +31,7 @@ export function workerCommand(): Command {
       if (flags.ca !== undefined && !flags.ps.startsWith('wss://')) throw new ConfigError(`--ca is for a wss:// parameter server; --ps is "${flags.ps}"`);
       const tls = flags.ca !== undefined ? { ca: readPem('--ca', flags.ca) } : undefined;
       try {
-        await selectBackend({ preferred: flags.backend, ...(flags.threads ? { threads: flags.threads } : {}), log: (b) => log.info({ backend: b.name, reason: b.reason }, logMessages.backendSelected) });
+        await selectBackend({ preferred: flags.backend, ...(flags.threads ? { threads: flags.threads } : {}), log: (b) => log.info({ backend: b.selected, reason: b.reason }, logMessages.backendSelected) });
         await runWorker({
           psUrl: flags.ps, token, logger: base, handleSignals: true, ...(flags.name ? { name: flags.name } : {}),
           ...(flags.cacheDir ? { cacheDir: flags.cacheDir } : {}), ...(tls ? { tls } : {}),
