@@ -4,6 +4,7 @@ import { StalenessGate } from './consistency.js';
 import type { RunContext } from './run-context.js';
 import type { EpochTotals } from './epoch-totals.js';
 import { broadcast, paramsFor } from './run-messages.js';
+import { RunStopped } from './run-types.js';
 
 /**
  * Async/SSP consistency: trains up to `endStep` with every gradient applied on arrival ({@link applyOnArrival});
@@ -16,7 +17,10 @@ export async function runAsyncEpoch(run: RunContext, endStep: number): Promise<E
   const finishedEpoch = new Promise<void>((r) => (run.epochDone = r));
   for (let r = 0; r < W; r++) run.slots[r]?.send(paramsFor(run, r)); // every worker starts the epoch from the newest parameters
   broadcast(run, run.barrier!);
-  await Promise.race([finishedEpoch, run.failure]);
+  await Promise.race([finishedEpoch, run.failure, run.stopRequest]);
+  // A stopped async run keeps its newest epoch-end checkpoint: mid-epoch, the workers' clocks differ, and resuming
+  // them all at the slowest one would apply the faster ones' steps twice.
+  if (run.stopRequested && !run.gate!.done) throw new RunStopped(run.step, run.lastCheckpoint);
   const { epochStats } = run;
   const steps = run.step - firstStep;
   const totals: EpochTotals = {
@@ -36,6 +40,7 @@ export async function runAsyncEpoch(run: RunContext, endStep: number): Promise<E
 /** async/ssp: applies one worker's gradient now, then lets go whoever the staleness bound allows. */
 export function applyOnArrival(run: RunContext, rank: number, peer: Peer, m: PushMessage): void {
   const { gate, epochStats, stepsPerEpoch } = run;
+  if (run.stopRequested) return; // stopping: nothing more is applied
   const clock = gate?.clocks[rank];
   if (clock !== undefined && m.step < clock) return; // a re-push after a reconnect, already applied
   if (!gate || m.step !== clock || clock >= gate.end) {

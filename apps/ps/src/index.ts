@@ -2,7 +2,7 @@
  * @tensorfleet/ps — the parameter server of synchronous data-parallel training: holds the parameters, runs a core
  * optimizer and scheduler, averages gradients and BatchNorm statistics over workers, checkpoints in tfjs format.
  */
-export { startParameterServer, type ParameterServerHandle, type TrainingSummary, type EpochSummary } from './parameter-server.js';
+export { startParameterServer, RunStopped, type ParameterServerHandle, type TrainingSummary, type EpochSummary } from './parameter-server.js';
 export type { ParameterServerOptions, StepProgress } from './options.js';
 export { meanInRankOrder, combineMetrics, type CombinedMetrics } from './aggregate.js';
 export {

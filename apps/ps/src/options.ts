@@ -44,8 +44,14 @@ export interface ParameterServerOptions {
   runId?: string;
   /** pino logger; default one writing JSON lines to stderr at level 'info'. */
   logger?: Logger;
-  /** How long a lost worker may take to reconnect before the run fails. Default 60 s. */
+  /** How long a lost worker may take to reconnect (or be replaced) before the run fails. Default 60 s. */
   rejoinTimeoutMs?: number;
+  /**
+   * Restart membership (torchrun's --max-restarts): a lost worker's rank may be taken over by a new worker process,
+   * which starts from the current parameters, at most this many times over the run; afterwards a lost rank waits only
+   * for its own worker to reconnect. Default: a fixed world, where a new worker may take a lost rank without limit.
+   */
+  maxRestarts?: number;
   /** Resolves relative dataset file paths. Default process.cwd(). */
   baseDir?: string;
   /**
@@ -118,6 +124,8 @@ export function resolveOptions(o: ParameterServerOptions) {
   if (o.elastic && (consistency.kind !== 'sync' || job.bn === 'sync')) {
     fail('elastic', 'sync consistency and bn "local" (elastic membership re-forms the step barrier)', { consistency: o.consistency, bn: job.bn });
   }
+  if (o.maxRestarts !== undefined && (!Number.isInteger(o.maxRestarts) || o.maxRestarts < 0)) fail('maxRestarts', 'a non-negative integer', o.maxRestarts);
+  if (o.rejoinTimeoutMs !== undefined && !(Number.isFinite(o.rejoinTimeoutMs) && o.rejoinTimeoutMs > 0)) fail('rejoinTimeoutMs', 'a positive number of ms', o.rejoinTimeoutMs);
   if (o.minWorkers !== undefined && (!Number.isInteger(o.minWorkers) || o.minWorkers < 1)) fail('minWorkers', 'a positive integer', o.minWorkers);
   if (job.trainer?.frozen?.length && o.shards?.length) fail('shards', 'no parameter shards when layers are frozen (a shard would update its frozen part)', o.shards);
   const interval = o.schedulerInterval ?? 'epoch';

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { createProtocolServer, maxPayloadFor, type ProtocolError } from '@tensorfleet/protocol';
+import { createProtocolServer, maxPayloadFor, ProtocolError } from '@tensorfleet/protocol';
 import { runAsyncEpoch } from './async-epoch.js';
 import { CollectiveHub } from './collective-hub.js';
 import { DataFileServer } from './data-files.js';
@@ -11,12 +11,12 @@ import { checkpointRun, gatherShards } from './run-checkpoint.js';
 import { emptyEpochStats, type RunContext, type Waiter } from './run-context.js';
 import { broadcast } from './run-messages.js';
 import { prepareRun, type PreparedRun } from './run-setup.js';
-import type { ParameterServerHandle, TrainingSummary } from './run-types.js';
+import { RunStopped, type ParameterServerHandle, type TrainingSummary } from './run-types.js';
 import { connectShards, type ShardLink } from './shard-link.js';
 import { runSyncEpoch } from './sync-epoch.js';
 import { admitWorker, formEpochMembership } from './worker-membership.js';
 
-export type { EpochSummary, ParameterServerHandle, TrainingSummary } from './run-types.js';
+export { RunStopped, type EpochSummary, type ParameterServerHandle, type TrainingSummary } from './run-types.js';
 
 /**
  * Starts the parameter server of a synchronous data-parallel run: waits for `workers` workers, sends them the job and
@@ -68,11 +68,21 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
   let allJoined: () => void = () => {};
   const joined = new Promise<void>((r) => (allJoined = r));
   let failRun: (e: Error) => void = () => {};
+  let stopRequested: () => void = () => {};
   const failure = new Promise<never>((_, reject) => {
     failRun = (e: Error) => {
       if (run.finished) return;
       run.finished = true;
-      log.error({ err: e.message }, 'run failed');
+      for (const t of run.rejoinTimers.values()) clearTimeout(t);
+      run.rejoinTimers.clear();
+      const stopped = e instanceof RunStopped;
+      if (stopped) log.warn({ step: e.step, checkpoint: e.checkpoint }, 'run stopped');
+      else log.error({ err: e.message }, 'run failed');
+      // Tell every worker why, so none takes this end for a finished run: a stopped run says bye, a failed one an error.
+      for (const peer of [...run.slots, ...run.lobby]) {
+        if (stopped) peer?.close(`the run stopped at step ${e.step}`);
+        else peer?.fail(new ProtocolError('closed', `the run failed: ${e.message}`));
+      }
       (run.waiter as Waiter<unknown> | null)?.reject(e);
       reject(e);
     };
@@ -81,10 +91,10 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
   run = {
     ...prepared, o, W, log, shards, shapes, files: new DataFileServer(o.job.dataFiles ?? []), updates: 0,
     slots: new Array(W).fill(undefined), lobby: [], trainingStarted: false, finished: false,
-    joinedSomeone: () => {}, allJoined, rejoinTimers: new Map(),
+    joinedSomeone: () => {}, allJoined, rejoinTimers: new Map(), restarts: 0,
     barrier: null, waiter: null, collectedRanks: [],
     gate: null, epochDone: null, versionSent: new Array(W).fill(0), latestStates: new Array(W).fill(undefined), epochStats: emptyEpochStats(),
-    failRun, failure,
+    failRun, failure, stopRequested: false, stopRequest: new Promise<void>((r) => (stopRequested = r)),
   };
 
   const hub = new CollectiveHub(W, log);
@@ -110,6 +120,7 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
       const totals = o.consistency.kind === 'sync' ? await runSyncEpoch(run, endStep) : await runAsyncEpoch(run, endStep);
       await finishEpoch(run, { t0, firstStep, firstUpdate, lr }, totals);
       await checkpointRun(run);
+      if (run.stopRequested) throw new RunStopped(run.step, run.lastCheckpoint);
     }
     const test = o.job.evaluateTest === false || !run.data.test ? null : await evaluate(run, 'test');
     await gatherShards(run);
@@ -129,9 +140,10 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
     };
   };
 
-  const done = Promise.race([train(), failure]).finally(async () => {
+  const trained = train();
+  trained.catch((e: Error) => run.failRun(e)); // whatever ended training early ends the run for every worker too
+  const done = Promise.race([trained, failure]).finally(async () => {
     for (const link of shards) link.close();
-    for (const t of run.rejoinTimers.values()) clearTimeout(t);
     await server.close();
     await metrics?.close();
     trainer.dispose();
@@ -148,6 +160,13 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
     workerEpochs: () => monitor.workerEpochs(),
     done,
     snapshot: () => ({ step: run.step, epoch: run.epoch, parameters: parameters.map((p) => new Float32Array(p)), states: run.states.map((s) => new Float32Array(s)) }),
+    requestStop: () => {
+      if (run.finished) return;
+      log.info({ step: run.step, epoch: run.epoch }, 'stop requested');
+      if (!run.trainingStarted) return run.failRun(new RunStopped(run.step, run.lastCheckpoint));
+      run.stopRequested = true;
+      stopRequested();
+    },
     close: async () => {
       run.failRun(new Error('parameter server closed before training finished'));
       await done.catch(() => {});

@@ -55,6 +55,8 @@ export interface RunContext extends PreparedRun {
   joinedSomeone: () => void;
   allJoined: () => void;
   readonly rejoinTimers: Map<number, NodeJS.Timeout>;
+  /** New workers that took over a lost rank so far (restart membership counts them against maxRestarts). */
+  restarts: number;
 
   // The step barrier.
   barrier: Outgoing<BarrierMessage> | null;
@@ -73,6 +75,10 @@ export interface RunContext extends PreparedRun {
   readonly failRun: (e: Error) => void;
   /** Rejects when the run fails; raced against every wait so a failure never leaves one hanging. */
   readonly failure: Promise<never>;
+  /** Set by requestStop once training has started: the training loop stops at its next step boundary. */
+  stopRequested: boolean;
+  /** Resolves when a stop is requested (async epochs race it). */
+  readonly stopRequest: Promise<void>;
 }
 
 /** What an epoch's training loop hands to the epoch report (defined with the checkpoint's partial sums). */

@@ -59,6 +59,28 @@ export interface ParameterServerHandle {
   done: Promise<TrainingSummary>;
   /** Copies of the current step, parameters and BN states (for tests and monitoring). */
   snapshot(): { step: number; epoch: number; parameters: Float32Array[]; states: Float32Array[] };
-  /** Stops the server; an unfinished run's `done` rejects. */
+  /**
+   * Asks the run to stop soon and cleanly: a sync run finishes the step in progress, checkpoints it (when checkpoints
+   * are on; elastic and async runs keep their newest epoch-end checkpoint) and tells the workers it stopped; `done`
+   * then rejects with {@link RunStopped}. Before training starts it stops at once.
+   */
+  requestStop(): void;
+  /** Stops the server now; an unfinished run's `done` rejects. */
   close(): Promise<void>;
+}
+
+/**
+ * Why `done` rejects when the run was asked to stop ({@link ParameterServerHandle.requestStop}) rather than failed:
+ * the step it stopped at and the newest checkpoint to continue from (`resume: true`), if any.
+ * @example
+ * try { await ps.done } catch (e) { if (e instanceof RunStopped) console.log(`resume from ${e.checkpoint}`) }
+ */
+export class RunStopped extends Error {
+  constructor(
+    readonly step: number,
+    readonly checkpoint: string | null,
+  ) {
+    super(`stopped at step ${step}${checkpoint ? `; newest checkpoint ${checkpoint}` : '; no checkpoint written'}`);
+    this.name = 'RunStopped';
+  }
 }

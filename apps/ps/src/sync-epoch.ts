@@ -3,6 +3,7 @@ import { meanInRankOrder } from './aggregate.js';
 import { checkpointRun } from './run-checkpoint.js';
 import type { RunContext } from './run-context.js';
 import { addStep, type EpochTotals } from './epoch-totals.js';
+import { RunStopped } from './run-types.js';
 import { broadcast, paramsMessage } from './run-messages.js';
 import { collect } from './step-collector.js';
 
@@ -36,9 +37,13 @@ export async function runSyncEpoch(run: RunContext, endStep: number): Promise<Ep
     run.step += 1;
     addStep(totals, pushes);
     if (run.step === endStep) run.epoch += 1;
+    // Stop between steps when asked (an epoch's last step first finishes the epoch, validation included).
+    const stopping = run.stopRequested && run.step < endStep;
     // Checkpoint before the workers go on, so parameter shards are still at this step when snapshotted.
     // Elastic epochs are re-formed on resume, so an elastic run checkpoints at epoch ends only (no sample seen twice).
-    if (!o.elastic && o.checkpoint?.everySteps && run.step % o.checkpoint.everySteps === 0 && run.step !== endStep) await checkpointRun(run);
+    const everySteps = o.checkpoint?.everySteps;
+    if (!o.elastic && run.step !== endStep && (stopping || (everySteps && run.step % everySteps === 0))) await checkpointRun(run);
+    if (stopping) throw new RunStopped(run.step, run.lastCheckpoint);
     broadcast(run, paramsMessage(run));
     o.onStep?.({
       step: run.step, epoch: run.epoch, stepsPerEpoch, loss: pushes.reduce((sum, p) => sum + p.loss, 0) / pushes.length,

@@ -27,6 +27,15 @@ export function admitWorker(run: RunContext, hub: CollectiveHub, peer: Peer): vo
   const waitForEpoch = o.elastic && run.trainingStarted;
   const rank = waitForEpoch ? -1 : hello.rank >= 0 && hello.rank < W && !run.slots[hello.rank] && hello.runId === run.runId ? hello.rank : run.slots.findIndex((s) => !s);
   if (rank < 0 && !waitForEpoch) return peer.fail(new ProtocolError('unexpected-message', `all ${W} worker slots are taken`));
+  // A new process taking the rank of a lost worker is a restart; restart membership allows maxRestarts of them.
+  const restart = !waitForEpoch && run.rejoinTimers.has(rank) && !(hello.runId === run.runId && hello.rank === rank);
+  if (restart && o.maxRestarts !== undefined) {
+    if (run.restarts >= o.maxRestarts) {
+      return peer.fail(new ProtocolError('unexpected-message', `rank ${rank} waits for its own worker to reconnect: no restarts left (maxRestarts ${o.maxRestarts})`));
+    }
+    run.restarts += 1;
+    run.log.warn({ rank, restart: run.restarts, maxRestarts: o.maxRestarts }, `a new worker takes over rank ${rank} (restart ${run.restarts} of ${o.maxRestarts})`);
+  }
   if (waitForEpoch) run.lobby.push(peer);
   else run.slots[rank] = peer;
   clearTimeout(run.rejoinTimers.get(rank));
@@ -41,7 +50,11 @@ export function admitWorker(run: RunContext, hub: CollectiveHub, peer: Peer): vo
     if (rank < 0) return;
     run.slots[rank] = undefined;
     if (run.finished) return;
-    if (o.elastic && run.trainingStarted) {
+    if (!run.trainingStarted) {
+      wlog.info({ code, rank }, 'worker left before training started; its slot is free again');
+      return;
+    }
+    if (o.elastic) {
       wlog.warn({ code, rank, step: run.step, epoch: run.epoch }, 'worker evicted; the step barrier goes on with the others');
       settleWaiter(run);
       return;

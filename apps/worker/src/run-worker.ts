@@ -28,7 +28,10 @@ export interface WorkerOptions {
   baseDir?: string;
   /** Where data files fetched from the parameter server are kept, by sha256. Default {@link defaultCacheDir}. */
   cacheDir?: string;
-  /** Reconnect backoff after transport loss. */
+  /**
+   * Reconnect backoff after transport loss. Default: up to 4 attempts (1.5 s of backoff), so a worker whose parameter server
+   * is gone fails promptly instead of retrying for half a minute.
+   */
   reconnect?: ReconnectOptions | false;
   /** Abort to stop after the current step (finishing it) and say bye. */
   signal?: AbortSignal;
@@ -43,7 +46,7 @@ export interface WorkerSummary {
   worldSize: number;
   /** Training steps this worker computed. */
   steps: number;
-  /** How it ended: 'done' (PS said stop), 'stopped' (signal). */
+  /** How it ended: 'done' (the run completed), 'stopped' (a signal, or the PS stopped the run before it completed). */
   ended: 'done' | 'stopped';
   computeMsPerStep: number;
   commMsPerStep: number;
@@ -128,7 +131,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     name: options.name ?? `worker-${process.pid}`,
     identity: () => (built ? { rank: built.rank, runId: built.runId } : { rank: -1, runId: '' }),
     ...(options.tls ? { tls: options.tls } : {}),
-    ...(options.reconnect !== undefined ? { reconnect: options.reconnect } : {}),
+    reconnect: options.reconnect ?? { maxAttempts: 4 },
     onRetry: (info) => log.warn(info, logMessages.retrying),
   });
   const fetcher = new DataFileFetcher((m) => client.send(m));
@@ -275,7 +278,12 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
         continue;
       }
       if (!absorb(m)) continue;
-      if (m.type === 'bye') break;
+      if (m.type === 'bye') {
+        // Only a stop barrier means the run completed; a bye without one is a run stopped early.
+        log.warn({ reason: m.reason }, 'the parameter server ended the run before it completed');
+        ended = 'stopped';
+        break;
+      }
       if (m.type !== 'barrier') continue;
       if (m.action === 'stop') break;
       if (m.action === 'wait') continue; // an elastic joiner: the next epoch's barrier gives it a rank

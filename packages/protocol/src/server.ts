@@ -176,7 +176,6 @@ export async function createProtocolServer(options: ProtocolServerOptions): Prom
   const http = options.tls ? createHttpsServer({ ...httpOptions, cert: options.tls.cert, key: options.tls.key }) : createHttpServer(httpOptions);
   // Plain HTTP requests get a refusal instead of hanging until a timeout.
   http.on('request', (_req, res) => res.writeHead(426, { connection: 'close', 'content-type': 'text/plain' }).end('websocket only\n'));
-  const wss = new WebSocketServer({ server: http, maxPayload: options.maxPayload, perMessageDeflate: false });
   let server: ProtocolServer | undefined;
   const gate = new PendingConnections(http, {
     admission: new Admission(options.admission),
@@ -191,6 +190,10 @@ export async function createProtocolServer(options: ProtocolServerOptions): Prom
       resolve();
     });
   });
+  // Attached only once listening: the websocket server re-emits the http server's errors, and a listen error (port in
+  // use) re-emitted with no listener would crash the process instead of rejecting above.
+  const wss = new WebSocketServer({ server: http, maxPayload: options.maxPayload, perMessageDeflate: false });
+  wss.on('error', () => {}); // the same errors reach the http server's handler below
   http.on('error', (error) => server?.emit('rejected', new ProtocolError('refused', `listening socket: ${error.message}`), `${host}`));
   const port = (http.address() as AddressInfo).port;
   server = new ProtocolServer(http, wss, gate, `${options.tls ? 'wss' : 'ws'}://${host}:${port}`, port);

@@ -9,13 +9,35 @@ const binPath = fileURLToPath(new URL('../bin.js', import.meta.url));
 
 /** Worker processes of a local cluster: `tensorfleet worker` children whose JSON logs we forward. */
 export interface LocalWorkers {
+  /** children[i] = the current process of worker i (a restarted worker's newest one). */
   children: ChildProcess[];
-  /** Resolves when every child has exited; rejects naming the first one that failed. */
+  /** Resolves when every worker has exited 0; rejects naming the first one that failed with no restart left. */
   exited: Promise<void>;
-  /** SIGTERM every child still running (each finishes or abandons its step and says bye). */
+  /** SIGTERM every child still running (each finishes its step and says bye); nothing is restarted afterwards. */
   stop(): void;
+  /** SIGKILL every child still running; nothing is restarted afterwards. */
+  kill(): void;
   /** The first error a worker logged before failing ('worker failed' line), if any: the run's real cause. */
   firstError(): string | undefined;
+  /** Restarts done so far. */
+  restarts(): number;
+}
+
+/** Options of {@link startLocalWorkers}. */
+export interface LocalWorkerOptions {
+  psUrl: string;
+  token: string;
+  backend: string;
+  /** Where the workers' log lines go (the terminal, log.jsonl). */
+  output: LogRouter;
+  /** Compute threads per worker (--threads); default: the machine's cores shared out, unless TENSORFLEET_THREADS is set. */
+  threads?: number | undefined;
+  /** Restarts of failed workers allowed over the whole run (torchrun's --max-restarts). Default 0. */
+  maxRestarts?: number;
+  /** Asked before each restart: false once the run is over (a worker failing after its PS must not come back). */
+  canRestart?: () => boolean;
+  /** Told about each restart (for the log). */
+  onRestart?: (info: { worker: string; exit: string; restart: number; maxRestarts: number }) => void;
 }
 
 /**
@@ -33,25 +55,28 @@ export function workerEnvironment(index: number, token: string, env: NodeJS.Proc
 
 /**
  * Starts `count` worker processes on this machine pointed at the parameter server. The token travels in the
- * environment, not argv, so it does not show in `ps`.
+ * environment, not argv, so it does not show in `ps`. Each child has its own process group (a terminal's Ctrl-C reaches
+ * only `train`, which stops the run in order) and an IPC channel it watches: it exits the moment this process dies,
+ * even by SIGKILL. A worker that fails is started again (it rejoins in the free rank) while restarts are left.
  */
-export function startLocalWorkers(
-  count: number,
-  { psUrl, token, backend, output, threads }: { psUrl: string; token: string; backend: string; output: LogRouter; threads?: number | undefined },
-): LocalWorkers {
+export function startLocalWorkers(count: number, o: LocalWorkerOptions): LocalWorkers {
+  const maxRestarts = o.maxRestarts ?? 0;
+  let restarts = 0;
+  let stopped = false;
+  let firstError: string | undefined;
+  const children: ChildProcess[] = [];
   // Workers on one machine share its cores: each computes on its share unless told otherwise (TENSORFLEET_THREADS,
   // which the workers read themselves, or --threads).
-  const perWorker = threads ?? (process.env.TENSORFLEET_THREADS ? undefined : Math.max(1, Math.floor(availableParallelism() / count)));
+  const perWorker = o.threads ?? (process.env.TENSORFLEET_THREADS ? undefined : Math.max(1, Math.floor(availableParallelism() / count)));
   const threadArgs = perWorker === undefined ? [] : ['--threads', String(perWorker)];
-  const children = Array.from({ length: count }, (_, i) =>
-    spawn(process.execPath, [binPath, 'worker', '--ps', psUrl, '--backend', backend, ...threadArgs, '--name', `local-${i}`, '--json'], {
-      env: workerEnvironment(i, token),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }),
-  );
-  let firstError: string | undefined;
-  children.forEach((child, i) => {
-    output.forward(child.stdout!);
+  const spawnWorker = (i: number): ChildProcess => {
+    const child = spawn(process.execPath, [binPath, 'worker', '--ps', o.psUrl, '--backend', o.backend, ...threadArgs, '--name', `local-${i}`, '--json'], {
+      env: workerEnvironment(i, o.token),
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      detached: true,
+    });
+    children[i] = child;
+    o.output.forward(child.stdout!);
     child.stderr!.pipe(process.stderr, { end: false });
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (firstError || !line.includes(logMessages.workerFailed)) return;
@@ -62,23 +87,29 @@ export function startLocalWorkers(
         // not a JSON log line: nothing to learn from it
       }
     });
-  });
-  const exited = Promise.all(
-    children.map(
-      (child, i) =>
-        new Promise<void>((resolve, reject) => {
-          child.on('error', (err) => reject(new Error(`worker local-${i} could not start: ${err.message}`)));
-          child.on('exit', (code, signal) =>
-            code === 0 ? resolve() : reject(new Error(`worker local-${i} exited with ${signal ?? `code ${code}`}`)),
-          );
-        }),
-    ),
-  ).then(() => undefined);
-  exited.catch(() => {});
-  return {
-    children,
-    exited,
-    stop: () => children.forEach((c) => c.exitCode === null && c.signalCode === null && c.kill('SIGTERM')),
-    firstError: () => firstError,
+    return child;
   };
+  const runWorker = (i: number): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const child = spawnWorker(i);
+      child.on('error', (err) => reject(new Error(`worker local-${i} could not start: ${err.message}`)));
+      child.on('exit', (code, signal) => {
+        if (code === 0) return resolve();
+        const exit = signal ?? `code ${code}`;
+        if (!stopped && restarts < maxRestarts && (o.canRestart?.() ?? true)) {
+          restarts += 1;
+          firstError = undefined; // the failure was handled; a later one is the cause
+          o.onRestart?.({ worker: `local-${i}`, exit, restart: restarts, maxRestarts });
+          return runWorker(i).then(resolve, reject);
+        }
+        reject(new Error(`worker local-${i} exited with ${exit}`));
+      });
+    });
+  const exited = Promise.all(Array.from({ length: count }, (_, i) => runWorker(i))).then(() => undefined);
+  exited.catch(() => {});
+  const signal = (sig: NodeJS.Signals) => {
+    stopped = true;
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill(sig);
+  };
+  return { children, exited, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL'), firstError: () => firstError, restarts: () => restarts };
 }

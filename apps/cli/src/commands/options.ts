@@ -109,6 +109,21 @@ export function metricsFromFlags(flags: Record<string, unknown>): { host: string
   return { host: (flags.metricsHost as string | undefined) ?? '127.0.0.1', port: port ?? defaultMetricsPort, fallback: port === undefined };
 }
 
+/** `--rejoin-timeout <s>` of `train` and `ps`: how long a lost worker's rank waits for it (or a replacement). */
+export function rejoinTimeoutOption(): Option {
+  return new Option('--rejoin-timeout <seconds>', 'how long a lost worker may take to come back (or be replaced) before the run fails; default 60')
+    .argParser((raw) => {
+      const seconds = numberArg('--rejoin-timeout')(raw);
+      if (seconds <= 0) throw new InvalidArgumentError(`--rejoin-timeout expects a positive number of seconds, got "${raw}"`);
+      return seconds;
+    });
+}
+
+/** The server option `--rejoin-timeout` gives, if it was given. */
+export function rejoinOption(flags: Record<string, unknown>): { rejoinTimeoutMs?: number } {
+  return typeof flags.rejoinTimeout === 'number' ? { rejoinTimeoutMs: flags.rejoinTimeout * 1000 } : {};
+}
+
 /** Merges --config's file with the flags given and validates the result (relative paths: from the file's folder). */
 export function configFromFlags(flags: Record<string, unknown>, extra: Record<string, unknown> = {}): TrainConfig {
   const configFile = typeof flags.config === 'string' ? flags.config : undefined;

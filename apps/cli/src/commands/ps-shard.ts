@@ -2,7 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
+import { exitCodes } from '@tensorfleet/protocol';
 import { startParameterShard } from '@tensorfleet/ps';
+import { listenProblem } from '../listen-problem.js';
 import { createCliLogger } from '../logging.js';
 import { numberArg } from './options.js';
 import { resolveToken, tokenOptions } from './secret.js';
@@ -26,7 +28,7 @@ export function psShardCommand(): Command {
       const log = createCliLogger({}, { json: flags.json === true });
       const token = resolveToken(flags, log);
       if (!token) {
-        process.exitCode = 2;
+        process.exitCode = exitCodes.usage;
         return;
       }
       try {
@@ -34,8 +36,10 @@ export function psShardCommand(): Command {
         log.info({ role: 'ps-shard', url: shard.url }, 'parameter shard listening');
         await shard.done;
       } catch (err) {
-        log.error({ role: 'ps-shard', err: (err as Error).message }, 'parameter shard failed');
-        process.exitCode = 1;
+        const listen = listenProblem(err, `${flags.host}:${flags.port}`);
+        if (listen) log.error({ role: 'ps-shard' }, listen);
+        else log.error({ role: 'ps-shard', err: (err as Error).message }, 'parameter shard failed');
+        process.exitCode = listen ? exitCodes.unavailable : exitCodes.failed;
       }
     });
 }

@@ -2,11 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { Command, Option } from 'commander';
 import { selectBackend } from '@tensorfleet/core';
 import { ConfigError, exitCodes, logMessages } from '@tensorfleet/protocol';
+import { RunStopped, type ParameterServerHandle } from '@tensorfleet/ps';
+import { listenProblem } from '../listen-problem.js';
 import { LogRouter, outputMode } from '../logging.js';
+import { handleInterrupts, stoppedLine } from './interrupts.js';
 import { RunLogFiles } from '../output/run-files.js';
 import { outputOptions } from './output-options.js';
 import { epochProgressBar } from './progress.js';
-import { configFromFlags, metricsFromFlags, metricsOptions, numberArg, trainConfigOptions } from './options.js';
+import { configFromFlags, metricsFromFlags, metricsOptions, numberArg, rejoinOption, rejoinTimeoutOption, trainConfigOptions } from './options.js';
 import { checkOutFolder } from './out-folder.js';
 import { readPem, resolveToken, tokenOptions } from './secret.js';
 import { serveJob } from './serve-job.js';
@@ -21,7 +24,9 @@ export function psCommand(): Command {
     .option('--cert <file>', 'PEM certificate: serve wss:// (with --key); workers trust it with --ca')
     .option('--key <file>', 'PEM private key of --cert')
     .option('--shards <urls>', 'comma-separated ws:// addresses of running `tensorfleet ps-shard` processes (default: --ps-shards − 1 started here)')
-    .option('--resume', 'continue from the newest checkpoint in OUT/checkpoints');
+    .option('--resume', 'continue from the newest checkpoint in OUT/checkpoints')
+    .addOption(new Option('--max-restarts <n>', 'let new worker processes take over lost ranks up to N times in all').argParser(numberArg('--max-restarts', true)))
+    .addOption(rejoinTimeoutOption());
   for (const option of [...outputOptions(), ...tokenOptions(), ...trainConfigOptions(), ...metricsOptions()]) command.addOption(option);
   return command.action(async (flags: Record<string, unknown>) => {
     const startedAt = performance.now();
@@ -42,11 +47,18 @@ export function psCommand(): Command {
     checkOutFolder(config.out);
     const backend = await selectBackend({ preferred: config.backend, log: () => {} });
     router.attach(new RunLogFiles(config.out, { append: flags.resume === true }));
+    let server: ParameterServerHandle | undefined;
+    const interrupts = handleInterrupts(cli, {
+      first: () => (server ? server.requestStop() : process.exit(exitCodes.interrupted)),
+      second: () => void server?.close(),
+    });
     try {
       const { path } = await serveJob(config, {
         token, logger: router.logger(), cliLogger: () => cli, onShardLine: (line) => router.line(line), backend: backend.selected, host: flags.host as string, port: flags.port as number,
         resume: flags.resume === true, runId: run, startedAt, ...(tls ? { tls } : {}), metrics: metricsFromFlags(flags), onStep: (p) => bar.update(p),
+        ...rejoinOption(flags), ...(typeof flags.maxRestarts === 'number' ? { maxRestarts: flags.maxRestarts } : {}),
         onListening: (ps) => {
+          server = ps;
           run = ps.runId;
           cli = base.child({ run });
           cli.info({ backend: backend.selected, reason: backend.reason, workers: config.workers, out: config.out }, logMessages.backendSelected);
@@ -58,9 +70,13 @@ export function psCommand(): Command {
     } catch (err) {
       bar.stop();
       if (err instanceof ConfigError) throw err; // the user's files: one line and exit 2, from main
-      cli.error({ err: (err as Error).message }, 'parameter server failed');
-      process.exitCode = exitCodes.failed;
+      const listen = listenProblem(err, `${flags.host as string}:${flags.port as number}`);
+      if (err instanceof RunStopped) cli.warn({ step: err.step, checkpoint: err.checkpoint }, stoppedLine(err));
+      else if (listen) cli.error(listen);
+      else cli.error({ err: (err as Error).message }, 'parameter server failed');
+      process.exitCode = err instanceof RunStopped || interrupts.count() > 0 ? exitCodes.interrupted : listen ? exitCodes.unavailable : exitCodes.failed;
     } finally {
+      interrupts.dispose();
       router.closeFiles();
     }
   });

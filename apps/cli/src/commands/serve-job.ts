@@ -41,6 +41,10 @@ export interface ServeJobOptions {
   metrics?: { host?: string; port: number; fallback?: boolean };
   /** The job already resolved from the config (jobFromConfig), so config problems surface before anything starts. */
   resolved?: ResolvedJob;
+  /** How long a lost worker may take to come back before the run fails (PS default 60 s). */
+  rejoinTimeoutMs?: number;
+  /** Replacement workers a lost rank may get over the run (restart membership); default a fixed world. */
+  maxRestarts?: number;
   /** Addresses of running parameter shards (`tensorfleet ps-shard`); default: start config.psShards − 1 of them here. */
   shards?: string[];
 }
@@ -89,6 +93,8 @@ async function serveWithShards(
     ...(initialWeights ? { initialWeights } : {}),
     consistency: config.consistency,
     elastic: config.elastic,
+    ...(o.rejoinTimeoutMs ? { rejoinTimeoutMs: o.rejoinTimeoutMs } : {}),
+    ...(o.maxRestarts !== undefined ? { maxRestarts: o.maxRestarts } : {}),
     host: o.host,
     port: o.port,
     ...(o.tls ? { tls: o.tls } : {}),

@@ -2,10 +2,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Command, Option } from 'commander';
 import { selectBackend } from '@tensorfleet/core';
 import { ConfigError, configReference, exitCodes, isDivergence, jobFromConfig, logMessages } from '@tensorfleet/protocol';
+import { RunStopped, type ParameterServerHandle } from '@tensorfleet/ps';
 import { LogRouter, outputMode } from '../logging.js';
+import { handleInterrupts, stoppedLine } from './interrupts.js';
 import { RunLogFiles } from '../output/run-files.js';
 import { outputOptions } from './output-options.js';
-import { configFromFlags, metricsFromFlags, metricsOptions, numberArg, trainConfigOptions } from './options.js';
+import { configFromFlags, metricsFromFlags, metricsOptions, numberArg, rejoinOption, rejoinTimeoutOption, trainConfigOptions } from './options.js';
 import { startLocalWorkers, type LocalWorkers } from './local-cluster.js';
 import { epochProgressBar } from './progress.js';
 import { checkOutFolder } from './out-folder.js';
@@ -13,13 +15,16 @@ import { serveJob } from './serve-job.js';
 
 /**
  * `tensorfleet train`: a local cluster — this process runs the parameter server, N child processes run the workers —
- * trains, evaluates on the test split, writes OUT/summary.json and prints its path as the last line.
- * Returns the exit code: 0 done, 1 failed, 3 diverged (non-finite loss, gradients or statistics).
+ * trains, evaluates on the test split, writes OUT/summary.json and prints its path as the last line. A failed worker
+ * is restarted (it rejoins in its rank, from the current parameters) while `--max-restarts` allow. The first
+ * SIGINT/SIGTERM finishes the step, checkpoints and stops; a second one stops at once.
+ * Returns the exit code (exitCodes): ok, failed, diverged or interrupted.
  */
 export async function runTrain(flags: Record<string, unknown>): Promise<number> {
   const startedAt = performance.now();
   const mode = outputMode(flags);
   const config = configFromFlags(flags, { workers: flags.workers });
+  const maxRestarts = (flags.maxRestarts as number | undefined) ?? 0;
   checkOutFolder(config.out);
   // One run id for every line: a resumed run keeps the id its checkpoint has, which the server tells us.
   let run: string = randomUUID().slice(0, 8);
@@ -36,12 +41,16 @@ export async function runTrain(flags: Record<string, unknown>): Promise<number> 
   let workers: LocalWorkers | undefined;
   let workerFailure: Error | undefined;
   const token = randomBytes(24).toString('hex');
-  const interrupt = () => {
-    cli.warn('interrupted: stopping workers; the newest checkpoint stays for --resume');
-    workers?.stop();
-  };
-  process.once('SIGINT', interrupt);
-  process.once('SIGTERM', interrupt);
+  let server: ParameterServerHandle | undefined;
+  let runOver = false;
+  const interrupts = handleInterrupts(cli, {
+    first: () => server?.requestStop(), // (not listening yet: onListening stops it)
+    second: () => {
+      workers?.kill();
+      if (server) void server.close();
+      else process.exit(exitCodes.interrupted); // nothing started yet to close
+    },
+  });
   try {
     const { summary, path } = await serveJob(config, {
       token,
@@ -53,13 +62,22 @@ export async function runTrain(flags: Record<string, unknown>): Promise<number> 
       runId: run,
       startedAt,
       metrics: metricsFromFlags(flags),
+      ...rejoinOption(flags),
+      ...(maxRestarts > 0 ? { maxRestarts } : {}),
       onStep: (p) => bar.update(p),
       onListening: (ps) => {
+        server = ps;
         run = ps.runId;
         cli = cliLog();
         cli.info({ backend: backend.selected, reason: backend.reason, workers: config.workers, out: config.out }, logMessages.backendSelected);
-        workers = startLocalWorkers(config.workers, { psUrl: ps.url, token, backend: config.backend, output: router, threads: flags.threads as number | undefined });
+        if (interrupts.count() > 0) return ps.requestStop(); // interrupted while starting: no workers to start
+        workers = startLocalWorkers(config.workers, {
+          psUrl: ps.url, token, backend: config.backend, output: router, threads: flags.threads as number | undefined,
+          maxRestarts, canRestart: () => !runOver && interrupts.count() === 0,
+          onRestart: (r) => cli.warn(r, `${r.worker} exited with ${r.exit}; restarting it (restart ${r.restart} of ${r.maxRestarts})`),
+        });
         workers.exited.catch((err: Error) => {
+          if (runOver || interrupts.count() > 0) return; // the workers of a finished or stopping run leave on their own
           // An elastic job outlives its workers: the PS evicts the lost one and goes on with the rest.
           if (config.elastic) return cli.warn({ err: err.message }, 'a local worker left; the elastic job goes on');
           workerFailure = err;
@@ -67,6 +85,7 @@ export async function runTrain(flags: Record<string, unknown>): Promise<number> 
         });
       },
     });
+    runOver = true;
     bar.stop();
     await workers?.exited.catch(() => {});
     cli.info(
@@ -76,22 +95,36 @@ export async function runTrain(flags: Record<string, unknown>): Promise<number> 
     process.stdout.write(`${path}\n`);
     return exitCodes.ok;
   } catch (err) {
+    runOver = true;
     bar.stop();
-    workers?.stop();
+    await stopLocalWorkers(workers);
     if (err instanceof ConfigError) throw err; // the user's files: one line and exit 2, from main
-    const cause = workers?.firstError() ?? (workerFailure ?? (err as Error)).message;
+    if (err instanceof RunStopped) {
+      cli.warn({ step: err.step, checkpoint: err.checkpoint }, stoppedLine(err));
+      return exitCodes.interrupted;
+    }
+    // The first failure is the cause: a worker's own error when a worker failed first, else the server's.
+    const cause = workerFailure ? (workers?.firstError() ?? workerFailure.message) : (err as Error).message;
     if (isDivergence(cause)) {
       // A NaN/Inf loss, gradient or statistic: the recipe diverged (the HPO coordinator records crashed@epoch).
       cli.error({ err: cause }, logMessages.diverged);
       return exitCodes.diverged;
     }
     cli.error({ err: cause }, 'training failed');
-    return exitCodes.failed;
+    return interrupts.count() > 0 ? exitCodes.interrupted : exitCodes.failed;
   } finally {
     router.closeFiles();
-    process.off('SIGINT', interrupt);
-    process.off('SIGTERM', interrupt);
+    interrupts.dispose();
   }
+}
+
+/** The workers of an ended run leave on their own (the server told them); any still there after 3 s are killed. */
+async function stopLocalWorkers(workers: LocalWorkers | undefined): Promise<void> {
+  if (!workers) return;
+  workers.stop();
+  const timer = setTimeout(() => workers.kill(), 3000);
+  await workers.exited.catch(() => {});
+  clearTimeout(timer);
 }
 
 export function trainCommand(): Command {
@@ -100,6 +133,8 @@ export function trainCommand(): Command {
     .addOption(new Option('-w, --workers <n>', "worker processes (default: the config's workers, 2)").argParser(numberArg('--workers', true)))
     .addOption(new Option('--threads <n>', 'compute threads per worker (default: cores / workers)').argParser(numberArg('--threads', true)))
     .option('--resume', 'continue from the newest checkpoint in OUT/checkpoints')
+    .addOption(new Option('--max-restarts <n>', 'restart a failed worker process up to N times in all (it rejoins from the current parameters)').argParser(numberArg('--max-restarts', true)).default(0))
+    .addOption(rejoinTimeoutOption())
     .option('--help-config', 'print the config file reference (every field, its type, default and meaning) and exit');
   for (const option of [...outputOptions(), ...trainConfigOptions(), ...metricsOptions()]) command.addOption(option);
   return command.action(async (flags: Record<string, unknown>) => {

@@ -4,12 +4,13 @@ import { backendPreferences, selectBackend, type BackendPreference } from '@tens
 import { ConfigError, exitCodes, logMessages } from '@tensorfleet/protocol';
 import { createCliLogger } from '../logging.js';
 import { numberArg } from './options.js';
+import { exitWithParent } from './parent-watch.js';
 import { readPem, resolveToken, tokenOptions } from './secret.js';
 
 /** `tensorfleet worker --ps ws://HOST:PORT`: one worker process, on this machine or another, joining a job. */
 export function workerCommand(): Command {
   const command = new Command('worker')
-    .description('run one data-parallel worker that joins the parameter server at --ps')
+    .description('run one data-parallel worker that joins the parameter server at --ps (exit 0 only when the run completed)')
     .requiredOption('--ps <url>', 'ws:// or wss:// address of the parameter server')
     .option('--ca <file>', 'PEM certificate(s) to trust for a wss:// parameter server (e.g. its --cert)')
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(backendPreferences).default('auto'))
@@ -30,12 +31,17 @@ export function workerCommand(): Command {
       }
       if (flags.ca !== undefined && !flags.ps.startsWith('wss://')) throw new ConfigError(`--ca is for a wss:// parameter server; --ps is "${flags.ps}"`);
       const tls = flags.ca !== undefined ? { ca: readPem('--ca', flags.ca) } : undefined;
+      // A worker started by `tensorfleet train` dies with it, even when it is SIGKILLed.
+      exitWithParent(() => log.error('the parent process (tensorfleet train) is gone; exiting'));
+      // Until the run completes, an exit for any reason (even an event loop left empty) is a failure.
+      process.exitCode = exitCodes.failed;
       try {
         await selectBackend({ preferred: flags.backend, ...(flags.threads ? { threads: flags.threads } : {}), log: (b) => log.info({ backend: b.selected, reason: b.reason }, logMessages.backendSelected) });
-        await runWorker({
+        const summary = await runWorker({
           psUrl: flags.ps, token, logger: base, handleSignals: true, ...(flags.name ? { name: flags.name } : {}),
           ...(flags.cacheDir ? { cacheDir: flags.cacheDir } : {}), ...(tls ? { tls } : {}),
         });
+        process.exitCode = summary.ended === 'done' ? exitCodes.ok : exitCodes.interrupted;
       } catch (err) {
         log.error({ err: (err as Error).message }, logMessages.workerFailed);
         process.exitCode = exitCodes.failed;

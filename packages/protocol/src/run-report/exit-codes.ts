@@ -13,7 +13,12 @@ export const exitCodes = {
   usage: 2,
   /** The recipe diverged: a non-finite loss, gradient or statistic. */
   diverged: 3,
-  /** Stopped by SIGINT/SIGTERM (a study pauses and can be resumed). */
+  /** The address to listen on is taken (port in use) or not ours to take. */
+  unavailable: 4,
+  /**
+   * Stopped by SIGINT/SIGTERM (a study pauses and can be resumed; a run checkpoints first), or a worker whose run was
+   * stopped before it completed: a worker exits `ok` only when the run completed.
+   */
   interrupted: 130,
 } as const;
 export type ExitCode = (typeof exitCodes)[keyof typeof exitCodes];

@@ -1,0 +1,76 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fork, type ChildProcess } from 'node:child_process';
+import { job as makeJob, runCluster, token } from './cluster.test-util.js';
+import { capture, workerScript } from './elastic.test-util.js';
+import { startParameterServer } from './parameter-server.js';
+
+const job = makeJob({ batchSize: 16, epochs: 1, maxStepsPerEpoch: 16 });
+const optimizer = { name: 'sgd' as const, options: { lr: 0.05, momentum: 0.9 } };
+
+/** Worker processes of a test (real processes: a SIGKILL mid-step is the fault under test). */
+function workerProcesses() {
+  const children: ChildProcess[] = [];
+  const stderr: string[] = [];
+  const spawn = (url: string, name: string) => {
+    const child = fork(workerScript, [url, name], { env: { ...process.env, TF_ELASTIC_TOKEN: token }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => stderr.push(d));
+    children.push(child);
+    return child;
+  };
+  return { children, stderr, spawn, killAll: () => children.forEach((c) => c.kill('SIGKILL')) };
+}
+
+test('restart membership: a SIGKILLed worker replaced by a new process ends bitwise equal to an untouched run', async () => {
+  const untouched = await runCluster({ workers: 2, job, optimizer, scheduler: null });
+  const lines: Record<string, any>[] = [];
+  const w = workerProcesses();
+  let url = '';
+  const ps = await startParameterServer({
+    token, workers: 2, job, optimizer, scheduler: null, maxRestarts: 1, rejoinTimeoutMs: 30_000, logger: capture(lines),
+    onStep: ({ step }) => {
+      if (step !== 5) return;
+      w.children[0]!.kill('SIGKILL'); // mid-run: the server waits for this rank's step-5 push
+      w.spawn(url, 'replacement');
+    },
+  });
+  url = ps.url;
+  try {
+    w.spawn(url, 'w0');
+    w.spawn(url, 'w1');
+    const summary = await ps.done;
+    assert.equal(summary.steps, 16);
+    assert.equal(lines.filter((l) => /^a new worker takes over rank \d \(restart 1 of 1\)$/.test(l.msg)).length, 1, 'one restart');
+    summary.parameters.forEach((p, i) => assert.ok(Buffer.from(p.buffer).equals(Buffer.from(untouched.summary.parameters[i]!.buffer)), `parameter ${i}: every step applied once`));
+  } finally {
+    w.killAll();
+  }
+});
+
+test('restart membership: with no restarts left a new process is refused, and the lost rank fails the run after rejoinTimeoutMs', async () => {
+  const lines: Record<string, any>[] = [];
+  const w = workerProcesses();
+  let url = '';
+  let lostAt = 0;
+  const ps = await startParameterServer({
+    token, workers: 2, job: { ...job, maxStepsPerEpoch: 10_000 }, optimizer, scheduler: null, maxRestarts: 0, rejoinTimeoutMs: 8_000, logger: capture(lines),
+    onStep: ({ step }) => {
+      if (step !== 3) return;
+      w.children[0]!.kill('SIGKILL');
+      lostAt = Date.now();
+      w.spawn(url, 'replacement');
+    },
+  });
+  url = ps.url;
+  try {
+    w.spawn(url, 'w0');
+    w.spawn(url, 'w1');
+    await assert.rejects(ps.done, /worker rank \d lost and not back within 8000 ms/);
+    assert.ok(Date.now() - lostAt >= 7_900, 'the run failed after the rejoin timeout, not at once');
+    // (A worker process starts in 1-3 s, well within the 8 s the lost rank waits.)
+    assert.match(w.stderr.join(''), /no restarts left \(maxRestarts 0\)/, 'the new process was told why it was refused');
+    assert.ok(lines.some((l) => /^worker lost; waiting 8000 ms/.test(l.msg)));
+  } finally {
+    w.killAll();
+  }
+});
