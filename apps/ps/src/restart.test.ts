@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { job as makeJob, runCluster, token } from './cluster.test-util.js';
 import { capture, workerScript } from './elastic.test-util.js';
 import { startParameterServer } from './parameter-server.js';
@@ -52,24 +53,28 @@ test('restart membership: with no restarts left a new process is refused, and th
   const w = workerProcesses();
   let url = '';
   let lostAt = 0;
+  let replacement: Promise<unknown> | undefined;
   const ps = await startParameterServer({
-    token, workers: 2, job: { ...job, maxStepsPerEpoch: 10_000 }, optimizer, scheduler: null, maxRestarts: 0, rejoinTimeoutMs: 8_000, logger: capture(lines),
+    token, workers: 2, job: { ...job, maxStepsPerEpoch: 10_000 }, optimizer, scheduler: null, maxRestarts: 0, rejoinTimeoutMs: 15_000, logger: capture(lines),
     onStep: ({ step }) => {
       if (step !== 3) return;
       w.children[0]!.kill('SIGKILL');
       lostAt = Date.now();
-      w.spawn(url, 'replacement');
+      replacement = once(w.spawn(url, 'replacement'), 'exit');
     },
   });
   url = ps.url;
   try {
     w.spawn(url, 'w0');
     w.spawn(url, 'w1');
-    await assert.rejects(ps.done, /worker rank \d lost and not back within 8000 ms/);
-    assert.ok(Date.now() - lostAt >= 7_900, 'the run failed after the rejoin timeout, not at once');
-    // (A worker process starts in 1-3 s, well within the 8 s the lost rank waits.)
+    const failed = assert.rejects(ps.done, /worker rank \d lost and not back within 15000 ms/);
+    while (!replacement) await new Promise((r) => setTimeout(r, 20));
+    const [code] = (await replacement) as [number];
+    assert.equal(code, 1, 'the refused process fails');
     assert.match(w.stderr.join(''), /no restarts left \(maxRestarts 0\)/, 'the new process was told why it was refused');
-    assert.ok(lines.some((l) => /^worker lost; waiting 8000 ms/.test(l.msg)));
+    await failed;
+    assert.ok(Date.now() - lostAt >= 14_900, 'the run failed after the rejoin timeout, not at once');
+    assert.ok(lines.some((l) => /^worker lost; waiting 15000 ms/.test(l.msg)));
   } finally {
     w.killAll();
   }
