@@ -61,6 +61,13 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
   const server = await createProtocolServer({
     token: o.token, host: o.host, port: o.port, tls: o.tls, maxPayload: maxPayloadFor(shapes.parameterShapes, shapes.stateShapes),
     ...(o.heartbeatTimeoutMs ? { idleTimeoutMs: o.heartbeatTimeoutMs } : {}),
+  }).catch(async (e: unknown) => {
+    // Cannot listen (port in use): release what was started, so the caller's process can exit with its one line.
+    for (const link of shards) link.close();
+    await metrics?.close();
+    trainer.dispose();
+    prepared.model.dispose();
+    throw e;
   });
   // Pushes and params of this server carry only its own part.
   server.shapes = { parameterShapes: owned.map((i) => shapes.parameterShapes[i]!), stateShapes: shapes.stateShapes };
