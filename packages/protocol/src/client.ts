@@ -264,7 +264,10 @@ export class ProtocolClient extends EventEmitter {
     clearInterval(this.heartbeatTimer);
     if (closeSocket) this.socket?.close(1008, error.code);
     else this.socket?.terminate();
-    this.emit('failed', error);
+    // An error frame that came in the same read as the welcome is handled before the caller of connectProtocolClient
+    // (resolved on the welcome) could listen: tell it one tick later rather than never.
+    if (this.listenerCount('failed') === 0) setImmediate(() => this.emit('failed', error));
+    else this.emit('failed', error);
   }
 }
 
