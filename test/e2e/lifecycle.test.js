@@ -108,7 +108,7 @@ test('the parameter server SIGKILLed: every worker exits non-zero within 5 s, sa
     for (const w of workers) {
       const result = await exitWithin(w, 5_000, 'a worker of the killed parameter server');
       assert.equal(result.code, EXIT.failed, `worker exit code\n${describe(result)}`);
-      assert.ok(result.logs.some((l) => l.msg === 'worker failed' && /connection to ws:\/\/.* lost/.test(l.err)), `the worker says it lost the server\n${describe(result)}`);
+      assert.ok(result.logs.some((l) => l.msg === 'worker failed' && /(connection to|cannot reach) ws:\/\/127\.0\.0\.1:\d+/.test(l.err)), `the worker says it lost the server\n${describe(result)}`);
     }
     assert.ok(Date.now() - killedAt < 5_000);
   } finally {
