@@ -11,8 +11,10 @@ test('elastic: a hung worker (SIGSTOP) is evicted by the heartbeat timeout; the 
   const children: ChildProcess[] = [];
   let url = '';
   let stoppedAt = -1;
+  // The timeout stays above a loaded worker's synchronous model and data build (no heartbeats then): at 1.5 s a
+  // machine at load 20 evicted the wrong worker.
   const ps = await startParameterServer({
-    token, workers: 2, job, elastic: true, heartbeatTimeoutMs: 1500, logger: capture(lines), scheduler: null,
+    token, workers: 2, job, elastic: true, heartbeatTimeoutMs: 4000, logger: capture(lines), scheduler: null,
     onStep: ({ step }) => {
       if (step !== 3) return;
       children[1]!.kill('SIGSTOP');
@@ -29,7 +31,7 @@ test('elastic: a hung worker (SIGSTOP) is evicted by the heartbeat timeout; the 
     assert.ok(stoppedAt > 0);
     const applied = lines.filter((l) => l.msg === 'step applied');
     const stalled = evicted!.time - applied[2]!.time; // stopped right after step 2 was applied
-    assert.ok(stalled >= 1000 && stalled < 5000, `evicted ${stalled} ms after the stall: by the heartbeat timeout, not at once`);
+    assert.ok(stalled >= 3000 && stalled < 12000, `evicted ${stalled} ms after the stall: by the heartbeat timeout, not at once`);
     assert.deepEqual(applied.map((l) => l.step), [...Array(summary.steps).keys()]);
     assert.deepEqual(applied.filter((l) => l.step >= 4).map((l) => l.ranks.length), new Array(summary.steps - 4).fill(1));
     const memberships = lines.filter((l) => l.msg === 'epoch membership');
