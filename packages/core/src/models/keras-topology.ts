@@ -27,7 +27,7 @@ class KerasLayer {
   }
 
   /** A config value that must be absent/null/equal to `neutral` (something core's layer does not have). */
-  only(key: string, neutral: unknown, what: string): void {
+  requireNeutral(key: string, neutral: unknown, what: string): void {
     const v = this.config[key];
     if (v === undefined || v === null) return;
     if (JSON.stringify(v) !== JSON.stringify(neutral) && !(Array.isArray(v) && v.every((x) => JSON.stringify(x) === JSON.stringify(neutral)))) {
@@ -49,7 +49,7 @@ class KerasLayer {
   }
 
   channelsLast(): void {
-    this.only('data_format', 'channels_last', 'core works on NHWC images');
+    this.requireNeutral('data_format', 'channels_last', 'core works on NHWC images');
   }
 
   activation(): ActivationName {
@@ -91,7 +91,7 @@ class KerasLayer {
   }
 
   kernelOptions(): KernelOptions {
-    for (const key of ['bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint']) this.only(key, null, 'core has none');
+    for (const key of ['bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint']) this.requireNeutral(key, null, 'core has none');
     const reg = this.regularizer();
     const init = this.initializer();
     return {
@@ -110,8 +110,8 @@ const translators: Record<string, (l: KerasLayer) => LayerSpec> = {
   Dense: (l) => ({ type: 'dense', units: Number(l.config.units), ...l.kernelOptions() }),
   Conv2D: (l) => {
     l.channelsLast();
-    l.only('dilation_rate', 1, 'core convolutions are not dilated');
-    l.only('groups', 1, 'core convolutions are not grouped');
+    l.requireNeutral('dilation_rate', 1, 'core convolutions are not dilated');
+    l.requireNeutral('groups', 1, 'core convolutions are not grouped');
     return { type: 'conv2d', filters: Number(l.config.filters), kernelSize: l.pair('kernel_size'), strides: l.pair('strides'), padding: l.padding(), ...l.kernelOptions() };
   },
   BatchNormalization: (l) => {
@@ -122,8 +122,8 @@ const translators: Record<string, (l: KerasLayer) => LayerSpec> = {
   },
   Activation: (l) => ({ type: 'activation', name: l.name, activation: l.activation() }),
   ReLU: (l) => {
-    l.only('negative_slope', 0, 'a plain ReLU');
-    l.only('threshold', 0, 'a plain ReLU');
+    l.requireNeutral('negative_slope', 0, 'a plain ReLU');
+    l.requireNeutral('threshold', 0, 'a plain ReLU');
     const max = l.config.max_value;
     if (max === 6) return { type: 'activation', name: l.name, activation: 'relu6' };
     if (max !== undefined && max !== null) l.refuse(`max_value ${JSON.stringify(max)} is not supported (none or 6)`);
@@ -143,7 +143,7 @@ const translators: Record<string, (l: KerasLayer) => LayerSpec> = {
     return { type: 'flatten', name: l.name };
   },
   Dropout: (l) => {
-    l.only('noise_shape', null, 'core masks single activations');
+    l.requireNeutral('noise_shape', null, 'core masks single activations');
     return { type: 'dropout', name: l.name, rate: Number(l.config.rate) };
   },
   SpatialDropout2D: (l) => {
