@@ -12,7 +12,8 @@ const sample = (text: string, name: string, worker: string) =>
   Number(new RegExp(`^${name}\\{[^}]*worker="${worker}"[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1]);
 
 test('a worker kept slow (SIGSTOP 60 ms of every 100) is marked the straggler; the other one is not', { timeout: 180_000 }, async () => {
-  const ps = await startParameterServer({ token, logger, workers: 2, job: job({ batchSize: 8, maxStepsPerEpoch: 400 }), metrics: { port: 0 } });
+  // Many epochs: only the test ends the run (on a quiet machine one 400-step epoch ended before the mark; fetch failed).
+  const ps = await startParameterServer({ token, logger, workers: 2, job: job({ batchSize: 8, maxStepsPerEpoch: 400, epochs: 50 }), metrics: { port: 0 } });
   const env = { ...process.env, TF_ELASTIC_TOKEN: token };
   const workers = ['fast', 'slow'].map((name) => spawn(process.execPath, [workerScript, ps.url, name], { env, stdio: 'ignore' }));
   const slow = workers[1]!;
