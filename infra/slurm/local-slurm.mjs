@@ -88,7 +88,8 @@ function slurmConf(l, ports, shape) {
     'SlurmdUser=root',
     'AuthType=auth/munge',
     'CredType=cred/munge',
-    `AuthInfo=socket=${l.mungeSocket}`,
+    // cred_expire is also how long a requeued job waits before it may start again (default 120 s).
+    `AuthInfo=socket=${l.mungeSocket},cred_expire=15`,
     `StateSaveLocation=${l.state}`,
     `SlurmdSpoolDir=${l.spool}/%n`,
     `SlurmctldPidFile=${l.run}/slurmctld.pid`,
@@ -198,6 +199,8 @@ export async function startSlurm({ dir = join(tmpdir(), 'tensorfleet-slurm'), ti
     return handle;
   }
   await stopSlurm(l.root); // whatever half of a cluster was left there
+  // A fresh cluster (new ports, new ClusterName): no state, spool or pid file of an earlier one in this folder.
+  for (const d of [l.state, l.spool, l.run]) rmSync(d, { recursive: true, force: true });
   for (const d of [l.etc, l.munge, l.state, l.spool, l.run, l.log, l.dev]) mkdirSync(d, { recursive: true });
   // munged insists on private folders for its key and socket.
   chmodSync(l.munge, 0o700);
