@@ -19,7 +19,8 @@ export { registerTrialScheduler, trialSchedulerRegistry, type TrialSchedulerEntr
 export type { TrialScheduler, SchedulerDecision, RungRecord } from './schedulers/types.js';
 export { localInventory, resolveInventory } from './resources/inventory.js';
 export { SlotPool, cudaVisibleDevices, type Allocation, type WorkerPlacement, type ResourceRequest } from './resources/slots.js';
-export { LocalLauncher, defaultTrialCommand, repoRoot, type LocalLauncherOptions } from './launch/local-launcher.js';
+export { LocalLauncher, type LocalLauncherOptions } from './launch/local-launcher.js';
+export { ProcessTrialLauncher, defaultTrialCommand, type TrialLauncherOptions } from './launch/trial-launcher.js';
 export { tagLogLine, epochMetrics } from './launch/log-lines.js';
 export type { Launcher, TrialJob, TrialHandlers, RunningTrial, TrialExit, EpochReport, JobHandle } from './launch/types.js';
 export { SqliteStudyStore } from './storage/sqlite-store.js';

@@ -1,26 +1,26 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { logMessages } from '@tensorfleet/protocol';
+import { LocalProcessLauncher, tensorfleetCommand, type LaunchedProcess, type ProcessLauncher } from '@tensorfleet/launch';
 import type { LogRouter } from '../logging.js';
 
-const binPath = fileURLToPath(new URL('../bin.js', import.meta.url));
-
-/** Worker processes of a local cluster: `tensorfleet worker` children whose JSON logs we forward. */
+/** Worker processes of a cluster: `tensorfleet worker` processes (local children or on hosts) whose JSON logs we forward. */
 export interface LocalWorkers {
-  /** children[i] = the current process of worker i (a restarted worker's newest one). */
-  children: ChildProcess[];
   /** Resolves when every worker has exited 0; rejects naming the first one that failed with no restart left. */
   exited: Promise<void>;
-  /** SIGTERM every child still running (each finishes its step and says bye); nothing is restarted afterwards. */
+  /** SIGTERM every worker still running (each finishes its step and says bye); nothing is restarted afterwards. */
   stop(): void;
-  /** SIGKILL every child still running; nothing is restarted afterwards. */
+  /** SIGKILL every worker still running (and what it started); nothing is restarted afterwards. */
   kill(): void;
   /** The first error a worker logged before failing ('worker failed' line), if any: the run's real cause. */
   firstError(): string | undefined;
   /** Restarts done so far. */
   restarts(): number;
+}
+
+/** Where worker i runs: a node of the launcher and its GPUs (undefined: the launcher's only node, GPUs as the environment says). */
+export interface WorkerPlacement {
+  node?: string;
+  gpus?: number[];
 }
 
 /** Options of {@link startLocalWorkers}. */
@@ -38,19 +38,25 @@ export interface LocalWorkerOptions {
   canRestart?: () => boolean;
   /** Told about each restart (for the log). */
   onRestart?: (info: { worker: string; exit: string; restart: number; maxRestarts: number }) => void;
+  /** Starts the worker processes; default: children of this process. */
+  launcher?: ProcessLauncher;
+  /** Where worker i runs (default: the launcher's only node). */
+  placement?: (index: number) => WorkerPlacement;
+  /** Names worker i in its --name and in errors (default `local-i`). */
+  workerName?: (index: number) => string;
 }
 
 /**
- * The environment of local worker i: the token, and — when the HPO coordinator (or a user) allocated GPUs per worker
- * as TENSORFLEET_WORKER_GPUS="0,1;2,3" — CUDA_VISIBLE_DEVICES with worker i's own list, so workers never share a GPU.
+ * What local worker i's environment adds: the token, and — when the HPO coordinator (or a user) allocated GPUs per
+ * worker as TENSORFLEET_WORKER_GPUS="0,1;2,3" — CUDA_VISIBLE_DEVICES with worker i's own list, so workers never share a GPU.
  */
-export function workerEnvironment(index: number, token: string, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function workerEnvironment(index: number, token: string, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const perWorker = env.TENSORFLEET_WORKER_GPUS?.split(';');
   const gpus = perWorker?.[index];
   if (perWorker && gpus === undefined) {
     throw new Error(`TENSORFLEET_WORKER_GPUS lists GPUs for ${perWorker.length} workers, but worker ${index} was started`);
   }
-  return { ...env, TENSORFLEET_TOKEN: token, ...(gpus !== undefined ? { CUDA_VISIBLE_DEVICES: gpus } : {}) };
+  return { TENSORFLEET_TOKEN: token, ...(gpus !== undefined ? { CUDA_VISIBLE_DEVICES: gpus } : {}) };
 }
 
 /**
@@ -60,56 +66,62 @@ export function workerEnvironment(index: number, token: string, env: NodeJS.Proc
  * even by SIGKILL. A worker that fails is started again (it rejoins in the free rank) while restarts are left.
  */
 export function startLocalWorkers(count: number, o: LocalWorkerOptions): LocalWorkers {
+  const launcher = o.launcher ?? new LocalProcessLauncher();
+  const nameOf = o.workerName ?? ((i: number) => `local-${i}`);
   const maxRestarts = o.maxRestarts ?? 0;
   let restarts = 0;
   let stopped = false;
   let firstError: string | undefined;
-  const children: ChildProcess[] = [];
+  const running = new Set<LaunchedProcess>();
   // Workers on one machine share its cores: each computes on its share unless told otherwise (TENSORFLEET_THREADS,
   // which the workers read themselves, or --threads).
   const perWorker = o.threads ?? (process.env.TENSORFLEET_THREADS ? undefined : Math.max(1, Math.floor(availableParallelism() / count)));
   const threadArgs = perWorker === undefined ? [] : ['--threads', String(perWorker)];
-  const spawnWorker = (i: number): ChildProcess => {
-    const child = spawn(process.execPath, [binPath, 'worker', '--ps', o.psUrl, '--backend', o.backend, ...threadArgs, '--name', `local-${i}`, '--json'], {
-      env: workerEnvironment(i, o.token),
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      detached: true,
-    });
-    children[i] = child;
-    o.output.forward(child.stdout!);
-    child.stderr!.pipe(process.stderr, { end: false });
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (firstError || !line.includes(logMessages.workerFailed)) return;
-      try {
-        const record = JSON.parse(line) as { msg?: string; err?: string };
-        if (record.msg === logMessages.workerFailed) firstError = `worker local-${i}: ${record.err ?? 'failed'}`;
-      } catch {
-        // not a JSON log line: nothing to learn from it
-      }
-    });
-    return child;
-  };
-  const runWorker = (i: number): Promise<void> =>
-    new Promise<void>((resolve, reject) => {
-      const child = spawnWorker(i);
-      child.on('error', (err) => reject(new Error(`worker local-${i} could not start: ${err.message}`)));
-      child.on('exit', (code, signal) => {
-        if (code === 0) return resolve();
-        const exit = signal ?? `code ${code}`;
-        if (!stopped && restarts < maxRestarts && (o.canRestart?.() ?? true)) {
-          restarts += 1;
-          firstError = undefined; // the failure was handled; a later one is the cause
-          o.onRestart?.({ worker: `local-${i}`, exit, restart: restarts, maxRestarts });
-          return runWorker(i).then(resolve, reject);
+  const spawnWorker = (i: number): LaunchedProcess => {
+    const name = nameOf(i);
+    const placement = o.placement?.(i) ?? {};
+    return launcher.start(
+      {
+        argv: tensorfleetCommand('worker', '--ps', o.psUrl, '--backend', o.backend, ...threadArgs, '--name', name, '--json'),
+        env: workerEnvironment(i, o.token),
+        label: name,
+        ...placement,
+      },
+      ({ stream, text }) => {
+        if (stream === 'stderr') return void process.stderr.write(`${text}\n`);
+        o.output.line(text);
+        if (firstError || !text.includes(logMessages.workerFailed)) return;
+        try {
+          const record = JSON.parse(text) as { msg?: string; err?: string };
+          if (record.msg === logMessages.workerFailed) firstError = `worker ${name}: ${record.err ?? 'failed'}`;
+        } catch {
+          // not a JSON log line: nothing to learn from it
         }
-        reject(new Error(`worker local-${i} exited with ${exit}`));
-      });
-    });
+      },
+    );
+  };
+  const runWorker = async (i: number): Promise<void> => {
+    const worker = spawnWorker(i);
+    running.add(worker);
+    const { code, signal, startError } = await worker.exited;
+    running.delete(worker);
+    if (startError) throw new Error(`worker ${nameOf(i)} could not start: ${startError}`);
+    if (code === 0) return;
+    const exit = signal ?? `code ${code}`;
+    if (!stopped && restarts < maxRestarts && (o.canRestart?.() ?? true)) {
+      restarts += 1;
+      firstError = undefined; // the failure was handled; a later one is the cause
+      o.onRestart?.({ worker: nameOf(i), exit, restart: restarts, maxRestarts });
+      return runWorker(i);
+    }
+    throw new Error(`worker ${nameOf(i)} exited with ${exit}`);
+  };
   const exited = Promise.all(Array.from({ length: count }, (_, i) => runWorker(i))).then(() => undefined);
   exited.catch(() => {});
-  const signal = (sig: NodeJS.Signals) => {
+  // stop(): SIGTERM now (SIGKILL only if kill() follows); kill(): SIGKILL now.
+  const end = (graceMs: number) => {
     stopped = true;
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill(sig);
+    for (const w of running) void w.stop(graceMs);
   };
-  return { children, exited, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL'), firstError: () => firstError, restarts: () => restarts };
+  return { exited, stop: () => end(2 ** 31 - 1), kill: () => end(0), firstError: () => firstError, restarts: () => restarts };
 }

@@ -1,3 +1,4 @@
+import type { JobHandle } from '@tensorfleet/launch';
 import type { Allocation } from '../resources/slots.js';
 
 /** One trial's job, as handed to a launcher. */
@@ -52,7 +53,7 @@ export interface RunningTrial {
 }
 
 /** Enough to find a job's processes again: for the local launcher, a process-group leader pid and its start time. */
-export type JobHandle = Record<string, string | number | null>;
+export type { JobHandle } from '@tensorfleet/launch';
 
 /**
  * Starts trial jobs on the nodes an allocation names, streams their epoch metrics back as they come, stops them and
@@ -63,5 +64,5 @@ export interface Launcher {
   readonly name: string;
   start(job: TrialJob, handlers: TrialHandlers): RunningTrial;
   /** Ends whatever is left of a job started by a coordinator that died (no-op when it is gone). */
-  reap(handle: JobHandle): void;
+  reap(handle: JobHandle): void | Promise<void>;
 }

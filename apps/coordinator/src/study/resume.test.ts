@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { isSameProcess } from '../launch/process-identity.js';
+import { isSameProcess } from '@tensorfleet/launch';
 import { SqliteStudyStore } from '../storage/sqlite-store.js';
 import type { TrialRow } from '../storage/types.js';
 import { runStudy, StudyConflictError } from './run-study.js';

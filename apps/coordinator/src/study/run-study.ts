@@ -4,7 +4,7 @@ import pino, { type Logger } from 'pino';
 import { exitCodes } from '@tensorfleet/protocol';
 import { stringify as toYaml } from 'yaml';
 import { LocalLauncher } from '../launch/local-launcher.js';
-import { isSameProcess, processStartTime } from '../launch/process-identity.js';
+import { isSameProcess, processStartTime } from '@tensorfleet/launch';
 import type { EpochReport, Launcher, RunningTrial, TrialExit } from '../launch/types.js';
 import { resolveInventory } from '../resources/inventory.js';
 import { SlotPool } from '../resources/slots.js';
@@ -134,7 +134,7 @@ async function runWithStore(store: StudyStore, options: RunStudyOptions): Promis
 
   for (const trial of store.trials(study.id)) {
     if (trial.state !== 'running') continue;
-    if (trial.handle) launcher.reap(trial.handle);
+    if (trial.handle) await launcher.reap(trial.handle);
     store.requeueTrial(trial.id, 'interrupted: its coordinator stopped; restarting');
     log.warn({ trial: trial.number, epochs: trial.epochs }, 'trial was interrupted; it will restart');
   }

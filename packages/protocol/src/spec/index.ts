@@ -8,3 +8,7 @@ export { ConfigError, readConfigFile, mergeConfig, resolveTrainConfig, absoluteC
 export { optimizerChoice, schedulerChoice, type NamedOptions } from './choices.js';
 export { configReference } from './reference.js';
 export { resumeChanges, changeableOnResume, type ConfigChange } from './resume-changes.js';
+export {
+  launcherOptionSchemas, launcherNames, launcherChoiceSchema,
+  type LauncherName, type LauncherOptions, type LauncherChoice,
+} from './launchers.js';
