@@ -11,6 +11,8 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadMnistDigits, splitDataset } from '@tensorfleet/core';
+import { STEP_PROFILE_ENV } from '@tensorfleet/protocol';
+import { formatStepBreakdown, readStepBreakdown, stepTimes } from './lib/step-breakdown.js';
 import { anchorEnv, ensureTorchOnOpenBlas, isOpenBlasAnchor, python, systemBlas } from './lib/torch-anchor.js';
 
 const require = createRequire(import.meta.url);
@@ -44,7 +46,8 @@ function runTensorfleet(out, o) {
   if (o.epochs) args.push('--epochs', String(o.epochs));
   if (o.workers) args.push('--workers', String(o.workers));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // The step profile (phase timings, logged at each process's end) costs a few clock reads per step.
+    const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, [STEP_PROFILE_ENV]: '1' } });
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (chunk) => {
       stdout += chunk;
@@ -92,6 +95,7 @@ function runTorch(workDir, o) {
 }
 
 const fmt = (v, digits = 2) => (v === null || v === undefined ? '—' : typeof v === 'number' ? v.toFixed(digits) : String(v));
+const BATCH = 32; // per worker, the CLI's and train_torch.py's default
 const ratio = (a, b) => (typeof a === 'number' && typeof b === 'number' && b !== 0 ? a / b : null);
 
 export async function run(args) {
@@ -100,6 +104,8 @@ export async function run(args) {
   const machine = { cpus: cpus().length, loadAverageAtStart: Number(loadavg()[0].toFixed(2)) }; // others' load skews both sides
   try {
     const ours = await runTensorfleet(join(workDir, 'run'), o);
+    const breakdown = readStepBreakdown(join(workDir, 'run'));
+    const times = stepTimes(ours);
     const absent = o.torch ? torchUnavailable() : 'skipped (--no-torch)';
     // The same epochs and workers as the run we just made (its defaults, unless given).
     const theirs = absent ? null : runTorch(workDir, { epochs: ours.epochs, workers: ours.workers });
@@ -107,13 +113,14 @@ export async function run(args) {
       ['time to 97% val accuracy (s)', ours.timeToAccuracy[TARGET] ?? null, theirs?.timeToAccuracy[TARGET] ?? null, 2],
       ['training samples/s', ours.samplesPerSec, theirs?.samplesPerSec ?? null, 0],
       ['test accuracy', ours.testAccuracy, theirs?.testAccuracy ?? null, 4],
+      ['ms per step (ours: compute + comm)', times.computeMs + times.commMs, theirs ? (1000 * theirs.workers * BATCH) / theirs.samplesPerSec : null, 1],
       ['epochs', ours.epochs, theirs?.epochs ?? null, 0],
       ['wall seconds (incl. start-up)', ours.wallSeconds, theirs?.wallSeconds ?? null, 2],
     ];
     const result = {
       target: Number(TARGET),
       machine,
-      tensorfleet: { backend: ours.backend, workers: ours.workers, epochs: ours.epochs, timeToTarget: ours.timeToAccuracy[TARGET] ?? null, samplesPerSec: ours.samplesPerSec, testAccuracy: ours.testAccuracy, wallSeconds: ours.wallSeconds, history: ours.history },
+      tensorfleet: { stepTimes: times, stepBreakdown: breakdown, backend: ours.backend, workers: ours.workers, epochs: ours.epochs, timeToTarget: ours.timeToAccuracy[TARGET] ?? null, samplesPerSec: ours.samplesPerSec, testAccuracy: ours.testAccuracy, wallSeconds: ours.wallSeconds, history: ours.history },
       pytorch: theirs ? { ...theirs, timeToTarget: theirs.timeToAccuracy[TARGET] ?? null } : { absent },
       ratios: theirs
         ? { timeToTarget: ratio(ours.timeToAccuracy[TARGET], theirs.timeToAccuracy[TARGET]), samplesPerSec: ratio(ours.samplesPerSec, theirs.samplesPerSec) }
@@ -129,6 +136,8 @@ export async function run(args) {
     const line = (r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
     console.log(line(head));
     for (const r of body) console.log(line(r));
+    console.log(`tensorfleet per step: compute ${times.computeMs.toFixed(1)} ms, communication ${times.commMs.toFixed(1)} ms (commMsPerStep): ${(100 * times.commShare).toFixed(1)}% of the step`);
+    if (breakdown) for (const l of formatStepBreakdown(breakdown)) console.log(l);
     if (absent) console.log(`PyTorch: ${absent}`);
     if (theirs) console.log(`PyTorch BLAS: ${theirs.blas.library}, ${theirs.blas.threads} OpenBLAS thread(s) per process`);
     if (ours.timeToAccuracy[TARGET] === undefined) console.log(`tensorfleet did not reach ${TARGET} validation accuracy in ${ours.epochs} epochs`);

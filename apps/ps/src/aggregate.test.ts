@@ -12,7 +12,7 @@ test('meanInRankOrder sums in rank order with float32 rounding, then divides by 
   assert.deepEqual(Array.from(mean!), expected);
   // a different order of the same values gives a different float32 sum: the rank order is what fixes the result
   assert.notDeepEqual(Array.from(meanInRankOrder([[a], [c], [b]])[0]!), expected);
-  assert.throws(() => meanInRankOrder([[a], [new Float32Array(2)]]), /rank 1 tensor 0 has 2 values, rank 0 has 3/);
+  assert.throws(() => meanInRankOrder([[a], [new Float32Array(2)]]), /rank 1 tensor 0 has 2 values, the first rank's has 3/);
 });
 
 test('combineMetrics weights each shard by its count', () => {

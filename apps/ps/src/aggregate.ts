@@ -1,23 +1,17 @@
+import { RankOrderMean } from './rank-order-mean.js';
+
 /**
  * Mean of the workers' tensors, summed in rank order so the float32 result does not depend on arrival order:
- * out[i] = fround(fround(t_0[i] + t_1[i]) + ...) / W. `byRank[r][k]` is worker r's k-th tensor.
+ * out[i] = fround(fround(t_0[i] + t_1[i]) + ...) / W. `byRank[r][k]` is worker r's k-th tensor. Fresh arrays; the
+ * sync step reduces its gradients on arrival with {@link RankOrderMean}, which computes the same bits.
  * @example
  * const meanGrads = meanInRankOrder([gradsOfRank0, gradsOfRank1]);
  */
 export function meanInRankOrder(byRank: Float32Array[][]): Float32Array[] {
-  if (byRank.length === 0) throw new Error('meanInRankOrder: no workers');
-  const first = byRank[0]!;
-  return first.map((t0, k) => {
-    const sum = new Float32Array(t0);
-    for (let r = 1; r < byRank.length; r++) {
-      const t = byRank[r]![k]!;
-      if (t.length !== sum.length) throw new Error(`meanInRankOrder: rank ${r} tensor ${k} has ${t.length} values, rank 0 has ${sum.length}`);
-      for (let i = 0; i < sum.length; i++) sum[i] = sum[i]! + t[i]!; // Float32Array store rounds each partial sum
-    }
-    const w = byRank.length;
-    for (let i = 0; i < sum.length; i++) sum[i] = sum[i]! / w;
-    return sum;
-  });
+  const mean = new RankOrderMean();
+  mean.begin();
+  byRank.forEach((tensors, r) => mean.add(r, tensors));
+  return mean.finish();
 }
 
 /** Per-split evaluation combined over workers: each mean weighted by its sample count. */

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { createProtocolServer, maxPayloadFor, ProtocolError } from '@tensorfleet/protocol';
+import { createProtocolServer, logMessages, maxPayloadFor, ProtocolError, STEP_PROFILE_ENV, stepProfiler } from '@tensorfleet/protocol';
 import { runAsyncEpoch } from './async-epoch.js';
 import { CollectiveHub } from './collective-hub.js';
 import { DataFileServer } from './data-files.js';
@@ -101,6 +101,7 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
     joinedSomeone: () => {}, allJoined, rejoinTimers: new Map(), restarts: 0,
     barrier: null, waiter: null, collectedRanks: [],
     gate: null, epochDone: null, versionSent: new Array(W).fill(0), latestStates: new Array(W).fill(undefined), epochStats: emptyEpochStats(),
+    profile: stepProfiler(process.env[STEP_PROFILE_ENV] === '1'),
     failRun, failure, stopRequested: false, stopRequest: new Promise<void>((r) => (stopRequested = r)),
   };
 
@@ -133,6 +134,8 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
     await gatherShards(run);
     for (const link of shards) link.stop();
     if (test) log.info({ test }, 'test evaluation');
+    const profile = run.profile.report();
+    if (profile) log.info({ profile }, logMessages.stepProfile);
     run.finished = true;
     run.barrier = { type: 'barrier', step: run.step, epoch: run.epoch, action: 'stop' };
     broadcast(run, run.barrier);

@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { Packr } from 'msgpackr';
 import { createOptimizer, type Optimizer, type OptimizerName } from '@tensorfleet/core';
-import { createProtocolServer, ProtocolError, type ControlMessage, type Peer, type PushMessage } from '@tensorfleet/protocol';
-import { meanInRankOrder } from './aggregate.js';
+import {
+  createProtocolServer, encodeMessage, logMessages, ProtocolError, STEP_PROFILE_ENV, stepProfiler, type ControlMessage, type Peer, type PushMessage,
+} from '@tensorfleet/protocol';
+import { RankOrderMean } from './rank-order-mean.js';
 import { writeFileAtomicSync } from './atomic-file.js';
 
 const packr = new Packr({ moreTypes: true, useRecords: false });
@@ -60,7 +62,11 @@ export async function startParameterShard(options: ParameterShardOptions): Promi
   let lrSince = -1;
   let deferredSnapshot: { peer: Peer; m: ControlMessage } | null = null;
   const slots = new Map<number, Peer>();
-  const pending = new Map<number, PushMessage>();
+  /** Ranks whose push of the current step is in; their gradients are folded into `mean` as they arrive. */
+  const pending = new Set<number>();
+  const mean = new RankOrderMean();
+  const profile = stepProfiler(process.env[STEP_PROFILE_ENV] === '1');
+  let arrivalSum = 0;
   let finish: (error?: Error) => void = () => {};
   const done = new Promise<void>((resolve, reject) => (finish = (e) => (e ? reject(e) : resolve())));
   done.catch(() => {});
@@ -72,13 +78,21 @@ export async function startParameterShard(options: ParameterShardOptions): Promi
     if (!init || !optimizer || pending.size < init.workers) return;
     const epochStart = step - (step % init.stepsPerEpoch);
     if (lrSince > step || lrSince < epochStart) return; // the primary's 'epoch' control for this step is on its way
-    const pushes = [...Array(init.workers).keys()].map((r) => pending.get(r)!);
+    let t = profile.now();
+    profile.add('straggle', t - arrivalSum / pending.size);
     pending.clear();
-    optimizer.step(meanInRankOrder(pushes.map((p) => p.grads)));
+    arrivalSum = 0;
+    const grads = mean.finish();
+    t = profile.lap('aggregate', t);
+    optimizer.step(grads);
+    mean.begin();
+    t = profile.lap('optimizer', t);
     step += 1;
     if (step % init.stepsPerEpoch === 0) epoch += 1;
-    const message = paramsMessage();
-    for (const peer of slots.values()) peer.send(message);
+    const frame = encodeMessage(paramsMessage()); // once for every worker
+    for (const peer of slots.values()) if (peer.isOpen) peer.socket.send(frame);
+    profile.lap('broadcast', t);
+    profile.stepDone();
     if (deferredSnapshot && deferredSnapshot.m.step === step) {
       const d = deferredSnapshot;
       deferredSnapshot = null;
@@ -94,6 +108,7 @@ export async function startParameterShard(options: ParameterShardOptions): Promi
       params = m.params.map((p) => new Float32Array(p));
       const o = m.optimizer as { name: OptimizerName; options?: Record<string, unknown> };
       optimizer = createOptimizer(o.name, params, (o.options ?? {}) as never);
+      mean.begin();
       step = m.step;
       epoch = m.epoch;
       if (m.checkpointDir) {
@@ -126,6 +141,8 @@ export async function startParameterShard(options: ParameterShardOptions): Promi
       }
       peer.send(paramsMessage());
     } else if (m.action === 'stop') {
+      const profiled = profile.report();
+      if (profiled) log.info({ profile: profiled }, logMessages.stepProfile);
       for (const p of slots.values()) p.close('training done');
       finish();
     }
@@ -166,7 +183,10 @@ export async function startParameterShard(options: ParameterShardOptions): Promi
       if (push.step > step || pending.has(rank)) {
         return peer.fail(new ProtocolError('unexpected-message', `push of step ${push.step} from rank ${rank}; the shard is at step ${step}`));
       }
-      pending.set(rank, { ...push, grads: push.grads.map((g) => new Float32Array(g)) });
+      // The frame's tensors are views of its own receive buffer, which nothing else writes: held without a copy.
+      pending.add(rank);
+      arrivalSum += profile.now();
+      mean.add(rank, push.grads);
       maybeApply();
     });
     peer.send(paramsMessage());

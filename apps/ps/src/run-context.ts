@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { BarrierMessage, MetricsMessage, Outgoing, Peer, PushMessage } from '@tensorfleet/protocol';
+import type { BarrierMessage, MetricsMessage, Outgoing, Peer, PushMessage, StepProfiler } from '@tensorfleet/protocol';
 import type { StalenessGate } from './consistency.js';
 import type { DataFileServer } from './data-files.js';
 import type { PreparedRun, ResolvedOptions } from './run-setup.js';
@@ -11,6 +11,8 @@ export interface Waiter<T> {
   step: number;
   split?: string;
   got: Map<number, T>;
+  /** Called with each message taken, as it arrives (the sync step reduces its pushes then). */
+  arrived?: (rank: number, message: T) => void;
   resolve: (v: T[]) => void;
   reject: (e: Error) => void;
 }
@@ -75,6 +77,8 @@ export interface RunContext extends PreparedRun {
   readonly failRun: (e: Error) => void;
   /** Rejects when the run fails; raced against every wait so a failure never leaves one hanging. */
   readonly failure: Promise<never>;
+  /** Times the phases of each sync step when the STEP_PROFILE_ENV variable is 1 (a no-op otherwise). */
+  readonly profile: StepProfiler;
   /** Set by requestStop once training has started: the training loop stops at its next step boundary. */
   stopRequested: boolean;
   /** Resolves when a stop is requested (async epochs race it). */

@@ -1,11 +1,54 @@
 import { ProtocolError, type MetricsMessage, type Peer, type PushMessage } from '@tensorfleet/protocol';
+import { RankOrderMean } from './rank-order-mean.js';
 import type { RunContext, Waiter } from './run-context.js';
 
 /** Waits for the `kind` message of step `atStep` (and `split`, for metrics) from every rank; resolves in rank order. */
-export function collect<T>(run: RunContext, kind: 'push' | 'metrics', atStep: number, split?: string): Promise<T[]> {
+export function collect<T>(run: RunContext, kind: 'push' | 'metrics', atStep: number, split?: string, arrived?: (rank: number, message: T) => void): Promise<T[]> {
   return new Promise<T[]>((resolve, reject) => {
-    run.waiter = { kind, step: atStep, split, got: new Map(), resolve, reject } as unknown as Waiter<PushMessage>;
+    run.waiter = { kind, step: atStep, split, got: new Map(), arrived, resolve, reject } as unknown as Waiter<PushMessage>;
   });
+}
+
+/** One sync step's pushes (rank order) and the rank-order mean of their gradients. */
+export interface CollectedStep {
+  pushes: PushMessage[];
+  /** Valid until the next step's collect: the buffers are reused. */
+  meanGrads: Float32Array[];
+}
+
+const means = new WeakMap<RunContext, RankOrderMean>();
+
+/**
+ * Collects step `atStep`'s pushes like {@link collect}, reducing their gradients as they arrive (rank order, see
+ * {@link RankOrderMean}), so after the last push only its own fold and the division are left. Profiles `straggle`
+ * (how long a push waits for the last one, mean over the pushes) and `aggregate` (what is left of the mean after the
+ * last push).
+ */
+export async function collectPushes(run: RunContext, atStep: number): Promise<CollectedStep> {
+  let mean = means.get(run);
+  if (!mean) means.set(run, (mean = new RankOrderMean()));
+  mean.begin();
+  let arrivalSum = 0;
+  let arrivals = 0;
+  let replaced = false;
+  const taken = new Set<number>();
+  const pushes = await collect<PushMessage>(run, 'push', atStep, undefined, (rank, push) => {
+    arrivalSum += run.profile.now();
+    arrivals += 1;
+    // A rank pushing this step again (its replacement after a restart) replaces what it sent: fold again at the end.
+    if (taken.has(rank)) replaced = true;
+    else taken.add(rank);
+    if (!replaced) mean!.add(rank, push.grads);
+  });
+  let t = run.profile.now();
+  if (arrivals) run.profile.add('straggle', t - arrivalSum / arrivals);
+  if (replaced) {
+    mean.begin();
+    run.collectedRanks.forEach((rank, i) => mean!.add(rank, pushes[i]!.grads));
+  }
+  const meanGrads = pushes.length ? mean.finish() : [];
+  run.profile.lap('aggregate', t);
+  return { pushes, meanGrads };
 }
 
 /** Resolves the waiter once every rank (elastic: every member still present) has answered, in rank order. */
@@ -30,5 +73,6 @@ export function acceptCollected(run: RunContext, rank: number, peer: Peer, msg: 
     return;
   }
   (waiter!.got as Map<number, PushMessage | MetricsMessage>).set(rank, msg);
+  (waiter!.arrived as ((r: number, m: PushMessage | MetricsMessage) => void) | undefined)?.(rank, msg);
   settleWaiter(run);
 }

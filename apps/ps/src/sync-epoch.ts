@@ -1,11 +1,10 @@
-import type { PushMessage } from '@tensorfleet/protocol';
 import { meanInRankOrder } from './aggregate.js';
 import { checkpointRun } from './run-checkpoint.js';
 import type { RunContext } from './run-context.js';
 import { addStep, type EpochTotals } from './epoch-totals.js';
 import { RunStopped } from './run-types.js';
 import { broadcast, paramsMessage } from './run-messages.js';
-import { collect } from './step-collector.js';
+import { collectPushes } from './step-collector.js';
 
 /**
  * Sync consistency: trains up to `endStep` in lockstep. Each step waits for every rank's push (elastic: every member
@@ -18,12 +17,12 @@ export async function runSyncEpoch(run: RunContext, endStep: number): Promise<Ep
   const totals = run.epochTotals; // empty at an epoch start, the epoch's sums so far after a mid-epoch resume
   run.epochStartedAt = performance.now();
   while (run.step < endStep) {
-    const pushes = await collect<PushMessage>(run, 'push', run.step);
+    const { pushes, meanGrads: grads } = await collectPushes(run, run.step);
+    let t = run.profile.now();
     if (pushes.length === 0) {
       log.warn({ step: run.step, epoch: run.epoch }, 'every member of the epoch left; the epoch ends early');
       break;
     }
-    const grads = meanInRankOrder(pushes.map((p) => p.grads));
     // SyncBN: every rank's running statistics come from the same global batch, so rank 0's are everyone's.
     if (run.states.length > 0) {
       const states = job.bn === 'sync' ? pushes[0]!.states.map((t) => new Float32Array(t)) : meanInRankOrder(pushes.map((p) => p.states));
@@ -31,6 +30,7 @@ export async function runSyncEpoch(run: RunContext, endStep: number): Promise<Ep
     }
     run.optimizer.step(run.freeze.trainableOf(grads));
     run.schedulerClock.afterUpdate();
+    t = run.profile.lap('optimizer', t);
     if (o.elastic) {
       log.debug({ step: run.step, epoch: run.epoch, ranks: run.collectedRanks, samples: pushes.reduce((s, p) => s + p.count, 0) }, 'step applied');
     }
@@ -44,7 +44,10 @@ export async function runSyncEpoch(run: RunContext, endStep: number): Promise<Ep
     const everySteps = o.checkpoint?.everySteps;
     if (!o.elastic && run.step !== endStep && (stopping || (everySteps && run.step % everySteps === 0))) await checkpointRun(run);
     if (stopping) throw new RunStopped(run.step, run.lastCheckpoint);
+    t = run.profile.now();
     broadcast(run, paramsMessage(run));
+    run.profile.lap('broadcast', t);
+    run.profile.stepDone();
     o.onStep?.({
       step: run.step, epoch: run.epoch, stepsPerEpoch, loss: pushes.reduce((sum, p) => sum + p.loss, 0) / pushes.length,
       accuracy: pushes.reduce((sum, p) => sum + p.correct, 0) / Math.max(1, pushes.reduce((sum, p) => sum + p.count, 0)),

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import pino, { type Logger } from 'pino';
 import { buildModel, createTrainer, loadDatasetSpec, positionMaskStreams, selectBackend, type BackendPreference, type Trainer } from '@tensorfleet/core';
 import {
-  connectProtocolClient, logMessages, openBlockingCollective, validateTrainJobSpec, type BlockingCollective,
+  connectProtocolClient, encodeMessage, logMessages, STEP_PROFILE_ENV, stepProfiler, openBlockingCollective, validateTrainJobSpec, type BlockingCollective,
   type BarrierMessage, type JobMessage, type ProtocolClient, type ProtocolError, type ReconnectOptions, type ServerMessage, type TrainJobSpec,
 } from '@tensorfleet/protocol';
 import { dataLocator, DataFileFetcher, defaultCacheDir, locateDataFiles } from './data-cache.js';
@@ -148,6 +148,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
   let computeTotal = 0;
   let commTotal = 0;
   let lastCommMs = 0;
+  const profile = stepProfiler(process.env[STEP_PROFILE_ENV] === '1');
 
   const build = async (job: JobMessage): Promise<Built> => {
     const spec = validateTrainJobSpec(job.spec);
@@ -203,17 +204,41 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     }
   };
 
+  /** The next step's batch, cut while the server waits for the other workers (disposed if a barrier intervenes). */
+  let prefetched: { epoch: number; index: number; x: tf.Tensor; labels: tf.Tensor1D } | null = null;
+  const dropPrefetched = () => {
+    if (prefetched) tf.dispose([prefetched.x, prefetched.labels]);
+    prefetched = null;
+  };
+  const batchAt = (b: Built, epoch: number, index: number): { x: tf.Tensor; labels: tf.Tensor1D } => {
+    if (prefetched && prefetched.epoch === epoch && prefetched.index === index) {
+      const { x, labels } = prefetched;
+      prefetched = null;
+      return { x, labels };
+    }
+    dropPrefetched();
+    return b.data.trainBatch(epoch, index);
+  };
+
   const trainEpoch = async (b: Built, barrier: BarrierMessage): Promise<void> => {
+    dropPrefetched(); // cut for another phase (or another rank's shard, after a membership change)
     adoptMembership(b, barrier);
     // Elastic epochs start at barrier.step and last barrier.steps steps; fixed ones are stepsPerEpoch long.
     const start = barrier.steps !== undefined ? barrier.step : barrier.epoch * b.stepsPerEpoch;
     const end = barrier.steps !== undefined ? barrier.step + barrier.steps : (barrier.epoch + 1) * b.stepsPerEpoch;
     while (paramsStep < end && !stopping) {
       const s = paramsStep;
-      if (b.parts.sharded) b.trainer.setParameters(await b.parts.assemble(s, primaryParams));
+      if (b.parts.sharded) {
+        let t = profile.now();
+        const all = await b.parts.assemble(s, primaryParams);
+        t = profile.lap('wait', t);
+        b.trainer.setParameters(all);
+        profile.lap('assign', t);
+      }
       const t0 = performance.now();
-      const { x, labels } = b.data.trainBatch(barrier.epoch, s - start);
+      const { x, labels } = batchAt(b, barrier.epoch, s - start);
       const t1 = performance.now();
+      profile.add('prepare', t1 - t0);
       b.collective?.beginStep(s);
       // Dropout masks keyed by (rank, step): each worker draws its own, and a resumed run draws what it would have.
       positionMaskStreams(b.model, `${b.data.rank}/${s}`);
@@ -221,22 +246,40 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       tf.dispose([x, labels]);
       const states = b.trainer.getStates();
       const computeMs = performance.now() - t1;
+      profile.add('compute', computeMs);
       const meta = { loss, count: b.spec.batchSize, correct, computeMs, commMs: lastCommMs };
-      client.send({ type: 'push', step: s, ...meta, grads: b.parts.sharded ? b.parts.primaryPart(grads) : grads, states });
+      let t = profile.now();
+      const frame = encodeMessage({ type: 'push', step: s, ...meta, grads: b.parts.sharded ? b.parts.primaryPart(grads) : grads, states });
+      t = profile.lap('serialize', t);
+      client.sendFrame(frame);
       b.parts.push(s, grads, meta);
-      const sent = performance.now();
+      const sent = profile.lap('send', t) || performance.now();
+      // Overlap: cut the next batch now, while the server waits for the slowest worker; its time is not communication.
+      let overlapMs = 0;
+      if (s + 1 < end) {
+        const p0 = performance.now();
+        prefetched = { epoch: barrier.epoch, index: s + 1 - start, ...b.data.trainBatch(barrier.epoch, s + 1 - start) };
+        overlapMs = performance.now() - p0;
+        profile.add('prepare', overlapMs);
+      }
       for (;;) {
         const m = await inbox.next(() => false);
         if (!m) return;
+        const arrived = profile.now();
         if (!absorb(m)) {
-          if (paramsStep > s) break;
+          if (paramsStep > s) {
+            profile.add('wait', arrived - sent - overlapMs);
+            profile.lap('assign', arrived);
+            break;
+          }
           continue;
         }
         inbox.unshift(m); // a barrier (after a reconnect) or bye supersedes this phase
         return;
       }
-      lastCommMs = performance.now() - sent;
+      lastCommMs = Math.max(0, performance.now() - sent - overlapMs);
       steps += 1;
+      profile.stepDone();
       computeTotal += computeMs;
       commTotal += lastCommMs;
       log.debug({ step: s, epoch: barrier.epoch, batch: s - start, loss, dataMs: t1 - t0, computeMs, commMs: lastCommMs }, 'step');
@@ -304,6 +347,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       process.off('SIGTERM', requestStop);
       process.off('SIGINT', requestStop);
     }
+    dropPrefetched();
     client.close(ended === 'stopped' ? 'stopped by signal' : 'done');
     const b = built as Built | null;
     await b?.collective?.close();
@@ -318,5 +362,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
   };
   const { runId: _run, rank: _rank, ...rest } = summary; // the logger binds run and rank already
   log.info(rest, 'worker finished');
+  const profiled = profile.report();
+  if (profiled) log.info({ profile: profiled }, logMessages.stepProfile);
   return summary;
 }

@@ -124,6 +124,17 @@ export class ProtocolClient extends EventEmitter {
     return true;
   }
 
+  /**
+   * Sends a frame already encoded (encodeMessage), so a caller can time the encoding apart or encode once for many and
+   * reuse it. `onWritten` runs once the socket is done with the frame's bytes (error or not): until then a
+   * reused buffer must not be overwritten. Returns false when not connected (`onWritten` is not called then).
+   */
+  sendFrame(frame: Uint8Array, onWritten?: () => void): boolean {
+    if (!this.connected) return false;
+    this.socket!.send(frame, onWritten && (() => onWritten()));
+    return true;
+  }
+
   /** Says bye and closes for good (no reconnect). */
   close(reason = 'done'): void {
     if (this.stopped) return;

@@ -19,5 +19,7 @@ export const logMessages = {
   finished: 'run finished',
   /** A client lost or could not reach its server and tries again: `url`, `error`, `attempt`, `of`, `delayMs`. */
   retrying: 'retrying',
+  /** A process's step profile at its end (STEP_PROFILE_ENV=1): `profile` is a StepProfileReport. */
+  stepProfile: 'step profile',
 } as const;
 export type LogMessage = (typeof logMessages)[keyof typeof logMessages];

@@ -1,0 +1,74 @@
+/**
+ * The rank-order mean of one step's tensors, reduced while the pushes arrive instead of after the last: a push is
+ * folded into the running sum as soon as every lower rank's is in (a push that overtook a lower rank is held, not
+ * copied, until the gap fills). The float32 result is bitwise that of summing rank 0, 1, …, W−1 in order and dividing
+ * by W, whatever the arrival order, so the sum stays deterministic. The sum buffers are allocated once and reused
+ * every step: the result is valid until the next {@link RankOrderMean.begin}.
+ * @example
+ * const mean = new RankOrderMean();
+ * mean.begin();
+ * mean.add(1, gradsOfRank1); // held: rank 0 is not in yet
+ * mean.add(0, gradsOfRank0); // folds rank 0, then rank 1
+ * optimizer.step(mean.finish());
+ */
+export class RankOrderMean {
+  private sums: Float32Array[] = [];
+  /** Lowest rank not folded yet: every rank below it is in the sums. */
+  private next = 0;
+  private folded = 0;
+  private readonly held = new Map<number, Float32Array[]>();
+
+  /** Starts a new step (the previous result's buffers are reused). */
+  begin(): void {
+    this.next = 0;
+    this.folded = 0;
+    this.held.clear();
+  }
+
+  /** Takes rank `rank`'s tensors (kept by reference until folded, so they must stay unchanged until then). */
+  add(rank: number, tensors: Float32Array[]): void {
+    if (rank !== this.next) {
+      this.held.set(rank, tensors);
+      return;
+    }
+    this.fold(rank, tensors);
+    this.next = rank + 1;
+    for (let t = this.held.get(this.next); t; t = this.held.get(this.next)) {
+      this.held.delete(this.next);
+      this.fold(this.next, t);
+      this.next += 1;
+    }
+  }
+
+  /**
+   * The mean over every rank added. Held ranks (a lower rank never came: it left the run) are folded in rank order,
+   * then the sums are divided by the number of ranks added.
+   */
+  finish(): Float32Array[] {
+    for (const rank of [...this.held.keys()].sort((a, b) => a - b)) this.fold(rank, this.held.get(rank)!);
+    this.held.clear();
+    if (this.folded === 0) throw new Error('RankOrderMean: no workers');
+    const w = this.folded;
+    for (const sum of this.sums) for (let i = 0; i < sum.length; i++) sum[i] = sum[i]! / w;
+    return this.sums;
+  }
+
+  private fold(rank: number, tensors: Float32Array[]): void {
+    if (this.folded === 0) {
+      // The first rank in sets the sums (buffers of the right sizes kept from the previous step when they fit).
+      if (this.sums.length !== tensors.length) this.sums = new Array<Float32Array>(tensors.length);
+      tensors.forEach((t, k) => {
+        const sum = this.sums[k]?.length === t.length ? this.sums[k]! : (this.sums[k] = new Float32Array(t.length));
+        sum.set(t);
+      });
+    } else {
+      if (tensors.length !== this.sums.length) throw new Error(`RankOrderMean: rank ${rank} sent ${tensors.length} tensors, the first rank ${this.sums.length}`);
+      tensors.forEach((t, k) => {
+        const sum = this.sums[k]!;
+        if (t.length !== sum.length) throw new Error(`RankOrderMean: rank ${rank} tensor ${k} has ${t.length} values, the first rank's has ${sum.length}`);
+        for (let i = 0; i < sum.length; i++) sum[i] = sum[i]! + t[i]!; // each partial sum rounded to float32 on store
+      });
+    }
+    this.folded += 1;
+  }
+}
