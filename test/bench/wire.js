@@ -1,6 +1,7 @@
 // `npm run bench -- wire [--frames N] [--mib M] [--json]`: one-way throughput of M-MiB binary frames on loopback:
 // ws with its default random mask, ws with a zero mask (what @tensorfleet/protocol's client uses), raw TCP, and the
 // full protocol path (encode push frame + decode + validate shapes and finiteness) — side by side.
+// benchWs and benchProtocol (ms for `count` frames) are also the scale bench's loopback reference (scale.js).
 import net from 'node:net';
 import { once } from 'node:events';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -16,7 +17,7 @@ async function sendAll(send, frame, count) {
   for (let i = 0; i < count; i++) await new Promise((resolve, reject) => send(frame, (err) => (err ? reject(err) : resolve())));
 }
 
-async function benchWs(frame, count, zeroMask) {
+export async function benchWs(frame, count, zeroMask) {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: frame.length + 1024, perMessageDeflate: false });
   await once(wss, 'listening');
   let received = 0;
@@ -54,7 +55,7 @@ async function benchTcp(frame, count) {
   return ms;
 }
 
-async function benchProtocol(floats, count) {
+export async function benchProtocol(floats, count) {
   const shapes = [[floats]];
   const server = await createProtocolServer({ token: 'bench', maxPayload: maxPayloadFor(shapes) });
   server.shapes = { parameterShapes: shapes, stateShapes: [] };
