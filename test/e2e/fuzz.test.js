@@ -10,13 +10,16 @@ import { join } from 'node:path';
 import { describe, readCheckpointWeights, readSummary } from './helpers/cli.js';
 import { startLogged, startPs } from './helpers/logged.js';
 import { malformedFrame, prng } from './helpers/malformed.js';
-import { decodeFrame, encodeMessage } from '@tensorfleet/protocol';
+import { decodeFrame, encodeMessage, logMessages } from '@tensorfleet/protocol';
 import { parseServerFrames, rawSession, tcpConnect, upgradeRequest, wsFrame } from './helpers/raw-ws.js';
 
 const FRAMES = 100_000;
 const PER_CONNECTION = 12; // the first bad frame closes the connection; the rest test that nothing behind it is read
 const JOB = ['--workers', '2', '--preset', 'mlp', '--epochs', '1', '--batch-size', '32', '--seed', '3']; // 125 steps
 const settle = (ms) => new Promise((r) => setTimeout(r, ms));
+// node:test's timeout fails the test but does not stop its loops, which would then fuzz a stuck PS forever and keep the
+// file's process (and CI) alive: every loop below also ends at this deadline, and the test then fails with the PS's log.
+const FUZZ_BUDGET_MS = 480_000;
 
 /** Runs a PS and two workers to completion; `during(ps, port)` runs alongside. Returns the PS's result. */
 async function trainedRun(root, env, during = async () => {}) {
@@ -35,6 +38,12 @@ async function trainedRun(root, env, during = async () => {}) {
   } finally {
     for (const r of runs) if (!r.closed) r.child.kill('SIGKILL');
   }
+}
+
+/** How many authenticated fuzzers the PS counts as holding a worker slot before training (joined and not yet left). */
+function fuzzersInSlots(ps) {
+  const fuzzers = ps.logs.filter((l) => l.name === 'fuzz-auth');
+  return fuzzers.filter((l) => l.msg === logMessages.workerJoined).length - fuzzers.filter((l) => l.msg === logMessages.workerLeftBeforeTraining).length;
 }
 
 /** What the fuzzers saw: frames sent, connections, and every way the server answered. */
@@ -111,7 +120,15 @@ async function authenticatedBurst(port, token, rng, tally, state) {
   if (session.received.slice(before).some((m) => m.type === 'params' && m.step > step)) tally.acceptedReplies++;
 }
 
-test(`${FRAMES.toLocaleString('en')} malformed frames during a real run: no crash, none accepted, weights bitwise those of a clean run`, { timeout: 300_000 }, async () => {
+test(`${FRAMES.toLocaleString('en')} malformed frames during a real run: no crash, none accepted, weights bitwise those of a clean run`, { timeout: 600_000 }, async (t) => {
+  const deadline = Date.now() + FUZZ_BUDGET_MS;
+  const outOfTime = () => t.signal.aborted || Date.now() > deadline;
+  /** Fails the test (ending every loop) when the budget ran out, with what the PS last said. */
+  const checkBudget = (ps, phase) => {
+    if (!outOfTime()) return;
+    const tail = ps.logs.slice(-25).map((l) => JSON.stringify(l)).join('\n');
+    throw new Error(`the fuzz budget of ${FUZZ_BUDGET_MS / 1000} s ran out ${phase}; the PS's last log lines:\n${tail}`);
+  };
   const root = mkdtempSync(join(tmpdir(), 'tf-e2e-fuzz-'));
   const token = randomBytes(32).toString('hex');
   const env = { TENSORFLEET_TOKEN: token };
@@ -122,25 +139,35 @@ test(`${FRAMES.toLocaleString('en')} malformed frames during a real run: no cras
     const clean = trainedRun(join(root, 'clean'), env, async (_ps, _port, startWorkers) => startWorkers());
     const fuzzed = trainedRun(join(root, 'fuzzed'), env, async (ps, port, startWorkers) => {
       const state = { shapes: undefined };
-      // First, unauthenticated fuzzers while the PS waits for its workers.
+      // First, unauthenticated fuzzers while the PS waits for its workers: all but the last 10,000 frames, which come
+      // while it trains (at least that many on a loaded machine; three times as many on a quiet one).
       const loop = async (until, lane) => {
-        while (!until() && !ps.closed) await unauthenticatedBurst(port, rng, tally, `127.0.0.${20 + lane}`);
+        while (!until() && !ps.closed && !outOfTime()) await unauthenticatedBurst(port, rng, tally, `127.0.0.${20 + lane}`);
       };
-      await Promise.all(Array.from({ length: 8 }, (_, lane) => loop(() => tally.frames >= 0.75 * FRAMES, lane)));
+      await Promise.all(Array.from({ length: 8 }, (_, lane) => loop(() => tally.frames >= FRAMES - 10_000, lane)));
+      checkBudget(ps, 'before the workers joined');
+      console.error(`fuzz: unauthenticated phase done after ${((Date.now() - deadline + FUZZ_BUDGET_MS) / 1000).toFixed(0)} s`);
       // Then, just before the workers join, authenticated fuzzers take a worker slot one at a time, so their pushes
-      // meet the member checks (shapes, finiteness, steps). Last, because a worker that leaves before training
-      // starts still arms the PS's rejoin timer (issue 12, item 5): the real workers must come soon after.
-      for (let i = 0; i < 80; i++) await authenticatedBurst(port, token, rng, tally, state);
+      // meet the member checks (shapes, finiteness, steps). One at a time for real: the next starts only once the PS
+      // has freed the last one's slot. On a loaded machine the client can see its socket close before the PS has
+      // processed the close, and two fuzzers in the two slots would start training with no real worker in it.
+      for (let i = 0; i < 80 && !outOfTime(); i++) {
+        await authenticatedBurst(port, token, rng, tally, state);
+        while (!outOfTime() && fuzzersInSlots(ps) > 0) await settle(10);
+      }
+      checkBudget(ps, 'while authenticated fuzzers took worker slots');
       assert.ok(state.shapes, 'an authenticated fuzzer got the job before the workers joined');
       startWorkers();
-      await ps.waitFor((l) => l.msg === 'all workers joined; training', 'training to start');
+      await ps.waitFor((l) => l.msg === logMessages.training, 'training to start');
+      console.error(`fuzz: training started after ${((Date.now() - deadline + FUZZ_BUDGET_MS) / 1000).toFixed(0)} s`);
       // During training: authenticated fuzzers are refused a slot (all taken) and everything else is malformed.
-      const training = () => ps.closed || ps.logs.some((l) => l.msg === 'test evaluation' || l.msg === 'epoch');
+      const training = () => ps.closed || ps.logs.some((l) => l.msg === logMessages.testEvaluation || l.msg === logMessages.epoch);
       const authLoop = async () => {
-        while (!training()) await authenticatedBurst(port, token, rng, tally, state);
+        while (!training() && !outOfTime()) await authenticatedBurst(port, token, rng, tally, state);
       };
       const before = tally.frames;
       await Promise.all([authLoop(), ...Array.from({ length: 8 }, (_, lane) => loop(training, lane))]);
+      checkBudget(ps, 'before the first epoch ended');
       tally.duringTraining = tally.frames - before;
       console.error(`fuzz: ${tally.frames} frames over ${tally.connections} connections, ${tally.duringTraining} of them while training`);
     });

@@ -1,4 +1,4 @@
-import { encodeMessage, ProtocolError, type FileRequestMessage, type MetricsMessage, type Peer, type PushMessage } from '@tensorfleet/protocol';
+import { encodeMessage, logMessages, ProtocolError, type FileRequestMessage, type MetricsMessage, type Peer, type PushMessage } from '@tensorfleet/protocol';
 import { applyOnArrival } from './async-epoch.js';
 import type { CollectiveHub } from './collective-hub.js';
 import type { RunContext } from './run-context.js';
@@ -41,7 +41,7 @@ export function admitWorker(run: RunContext, hub: CollectiveHub, peer: Peer): vo
   clearTimeout(run.rejoinTimers.get(rank));
   run.rejoinTimers.delete(rank);
   const wlog = run.log.child({ name: hello.name });
-  wlog.info({ remote: peer.remoteAddress, rank, waitingForNextEpoch: waitForEpoch }, 'worker joined');
+  wlog.info({ remote: peer.remoteAddress, rank, waitingForNextEpoch: waitForEpoch }, logMessages.workerJoined);
   peer.on('message', (m: PushMessage | MetricsMessage | { type: string }) => onWorkerMessage(run, run.slots.indexOf(peer), peer, m));
   peer.on('rejected', (e: ProtocolError) => wlog.warn({ code: e.code, err: e.message }, 'refused a message; connection closed'));
   peer.on('close', (code: number) => {
@@ -51,7 +51,7 @@ export function admitWorker(run: RunContext, hub: CollectiveHub, peer: Peer): vo
     run.slots[rank] = undefined;
     if (run.finished) return;
     if (!run.trainingStarted) {
-      wlog.info({ code, rank }, 'worker left before training started; its slot is free again');
+      wlog.info({ code, rank }, logMessages.workerLeftBeforeTraining);
       return;
     }
     if (o.elastic) {

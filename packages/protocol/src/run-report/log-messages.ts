@@ -13,6 +13,10 @@ export const logMessages = {
   backendSelected: 'backend selected',
   /** All workers joined: `workers`, `stepsPerEpoch`, `epochs`. */
   training: 'all workers joined; training',
+  /** The parameter server admitted a worker: `name`, `rank`, `remote`. */
+  workerJoined: 'worker joined',
+  /** A worker that joined left before training started; its slot is free again: `name`, `rank`. */
+  workerLeftBeforeTraining: 'worker left before training started; its slot is free again',
   /** The parameter server evaluated the test split: `test` {loss, top1, top5, count}. */
   testEvaluation: 'test evaluation',
   /** The command finished: testAccuracy, testLoss, wallSeconds, samplesPerSec. */
