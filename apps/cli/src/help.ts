@@ -21,6 +21,11 @@ export const helpExamples: Record<string, string[]> = {
   'tensorfleet hpo status': ['npx tensorfleet hpo status regularization-sweep --json'],
   'tensorfleet hpo report': ['npx tensorfleet hpo report regularization-sweep --out report/'],
   'tensorfleet dashboard': ['npx tensorfleet dashboard runs/latest --port 8080', 'npx tensorfleet dashboard regularization-sweep'],
+  'tensorfleet k8s': ['npx tensorfleet k8s manifests --config job.yaml --workers 4 --image registry.example/tensorfleet:0.1.0-cpu --out k8s/'],
+  'tensorfleet k8s manifests': [
+    'npx tensorfleet k8s manifests --config job.yaml --workers 4 --out k8s/ && kubectl apply -f k8s/',
+    'npx tensorfleet k8s manifests --gpus-per-worker 1 --image registry.example/tensorfleet:0.1.0-gpu --namespace ml | kubectl apply -f -',
+  ],
   'tensorfleet token': ['export TENSORFLEET_TOKEN=$(npx tensorfleet token)'],
   'tensorfleet logs': [
     'npx tensorfleet logs runs/latest                       # a run folder (log.jsonl)',

@@ -3,6 +3,7 @@ import { ConfigError, exitCodes } from '@tensorfleet/protocol';
 import { dashboardCommand } from './commands/dashboard.js';
 import { dataCommand } from './commands/data.js';
 import { hpoCommand } from './commands/hpo.js';
+import { k8sCommand } from './commands/k8s.js';
 import { logsCommand } from './commands/logs.js';
 import { psCommand } from './commands/ps.js';
 import { psShardCommand } from './commands/ps-shard.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
     .addCommand(workerCommand())
     .addCommand(dataCommand())
     .addCommand(hpoCommand())
+    .addCommand(k8sCommand())
     .addCommand(logsCommand())
     .addCommand(dashboardCommand())
     .addCommand(tokenCommand());

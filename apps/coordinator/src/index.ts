@@ -42,3 +42,4 @@ export { chartFigure, chartPayload, chartRuntime, chartStyles, compileChart, esc
 export { studyLogFiles, followLogs, type FollowLogsOptions } from './logs/follow.js';
 export { simulatedEpoch, simulatedTrialScript, type SimulatedConfig, type SimulatedEpoch } from './simulate/index.js';
 export { logFilesFor } from './logs/resolve-target.js';
+export { KubernetesLauncher, type KubernetesLauncherOptions } from './launch/kubernetes-launcher.js';

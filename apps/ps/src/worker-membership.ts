@@ -7,7 +7,7 @@ import { acceptCollected, settleWaiter } from './step-collector.js';
 
 /**
  * Admits a connection that passed the handshake: a SyncBN collective goes to the hub; a worker gets a slot (its old
- * rank on a reconnect, else the first free one), or in an elastic run that has started a place in the lobby until the
+ * rank on a reconnect or the rank it asks for when free, else the first free one), or in an elastic run that has started a place in the lobby until the
  * next epoch. It then gets the job, the current parameters and the barrier to follow.
  */
 export function admitWorker(run: RunContext, hub: CollectiveHub, peer: Peer): void {
@@ -25,7 +25,9 @@ export function admitWorker(run: RunContext, hub: CollectiveHub, peer: Peer): vo
     return hub.attach(hello.rank, peer);
   }
   const waitForEpoch = o.elastic && run.trainingStarted;
-  const rank = waitForEpoch ? -1 : hello.rank >= 0 && hello.rank < W && !run.slots[hello.rank] && hello.runId === run.runId ? hello.rank : run.slots.findIndex((s) => !s);
+  // The rank a worker asks for (its old one on a reconnect, or a new worker's, e.g. a Kubernetes completion index) when free.
+  const asked = hello.rank >= 0 && hello.rank < W && !run.slots[hello.rank] && (hello.runId === run.runId || hello.runId === '');
+  const rank = waitForEpoch ? -1 : asked ? hello.rank : run.slots.findIndex((s) => !s);
   if (rank < 0 && !waitForEpoch) return peer.fail(new ProtocolError('unexpected-message', `all ${W} worker slots are taken`));
   // A new process taking the rank of a lost worker is a restart; restart membership allows maxRestarts of them.
   const restart = !waitForEpoch && run.rejoinTimers.has(rank) && !(hello.runId === run.runId && hello.rank === rank);

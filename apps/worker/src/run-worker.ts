@@ -18,6 +18,11 @@ export interface WorkerOptions {
   token: string;
   /** Shown in the PS's logs. Default `worker-<pid>`. */
   name?: string;
+  /**
+   * The rank to ask for when joining (a Kubernetes Indexed Job's completion index): given when free, else the first
+   * free one. Default: the first free one.
+   */
+  rank?: number;
   /** For wss: CA to trust and whether to verify the server. */
   tls?: { ca?: string | Buffer; rejectUnauthorized?: boolean };
   /** tfjs backend to select before building the model (core's selectBackend); default: leave the current one. */
@@ -129,7 +134,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     url: options.psUrl,
     token: options.token,
     name: options.name ?? `worker-${process.pid}`,
-    identity: () => (built ? { rank: built.rank, runId: built.runId } : { rank: -1, runId: '' }),
+    identity: () => (built ? { rank: built.rank, runId: built.runId } : { rank: options.rank ?? -1, runId: '' }),
     ...(options.tls ? { tls: options.tls } : {}),
     reconnect: options.reconnect ?? { maxAttempts: 4 },
     onRetry: (info) => log.warn(info, logMessages.retrying),

@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { runWorker } from '@tensorfleet/worker';
 import { backendPreferences, selectBackend, type BackendPreference } from '@tensorfleet/core';
 import { ConfigError, exitCodes, logMessages } from '@tensorfleet/protocol';
@@ -16,12 +16,17 @@ export function workerCommand(): Command {
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(backendPreferences).default('auto'))
     .addOption(new Option('--threads <n>', 'compute threads of the native kernels (default: $TENSORFLEET_THREADS, else every core)').argParser(numberArg('--threads', true)))
     .option('--name <name>', 'shown in the parameter server logs (default: worker-PID)')
+    .addOption(new Option('--rank <n>', 'rank to ask for, given when free (a Kubernetes Indexed Job passes its completion index); default: the first free one').argParser((raw) => {
+      const rank = numberArg('--rank', true)(raw);
+      if (rank < 0) throw new InvalidArgumentError(`--rank expects a rank >= 0, got "${raw}"`);
+      return rank;
+    }))
     .option('--cache-dir <dir>', 'where data files fetched from the parameter server are kept (default $TENSORFLEET_CACHE or ~/.cache/tensorfleet/data)')
     .option('--json', 'JSON log lines even on a terminal')
     .option('-v, --verbose', 'debug lines too (one per step)');
   for (const option of tokenOptions()) command.addOption(option);
   return command
-    .action(async (flags: { ps: string; token?: string; allowWeakToken?: boolean; ca?: string; backend: BackendPreference; threads?: number; name?: string; cacheDir?: string; json?: boolean; verbose?: boolean }) => {
+    .action(async (flags: { ps: string; token?: string; allowWeakToken?: boolean; ca?: string; backend: BackendPreference; threads?: number; name?: string; rank?: number; cacheDir?: string; json?: boolean; verbose?: boolean }) => {
       const base = createCliLogger({}, { json: flags.json === true, verbose: flags.verbose === true }); // runWorker binds role, rank and run
       const log = base.child({ role: 'worker', ...(flags.name ? { name: flags.name } : {}) }); // this command's own lines
       const token = resolveToken(flags, log);
@@ -38,7 +43,7 @@ export function workerCommand(): Command {
       try {
         await selectBackend({ preferred: flags.backend, ...(flags.threads ? { threads: flags.threads } : {}), log: (b) => log.info({ backend: b.selected, reason: b.reason }, logMessages.backendSelected) });
         const summary = await runWorker({
-          psUrl: flags.ps, token, logger: base, handleSignals: true, ...(flags.name ? { name: flags.name } : {}),
+          psUrl: flags.ps, token, logger: base, handleSignals: true, ...(flags.name ? { name: flags.name } : {}), ...(flags.rank !== undefined ? { rank: flags.rank } : {}),
           ...(flags.cacheDir ? { cacheDir: flags.cacheDir } : {}), ...(tls ? { tls } : {}),
         });
         process.exitCode = summary.ended === 'done' ? exitCodes.ok : exitCodes.interrupted;

@@ -1,4 +1,4 @@
-import { epochMetrics as readMetrics, readEpochLine } from '@tensorfleet/protocol';
+import { epochMetrics as readMetrics, logMessages, readEpochLine } from '@tensorfleet/protocol';
 
 /** Levels used for lines a trial wrote that were not pino JSON. */
 const levelOf = { stdout: 30, stderr: 40 } as const;
@@ -35,4 +35,25 @@ export function tagLogLine(
 export function epochMetrics(record: Record<string, unknown>): { epoch: number; metrics: Record<string, number> } | null {
   const line = readEpochLine(record);
   return line ? { epoch: line.epoch, metrics: readMetrics(line) } : null;
+}
+
+/**
+ * One line a trial printed: appended to the trial's log with `study` and `trial` set, and read for what the
+ * coordinator acts on (an epoch's metrics, the epoch a divergence line names). Null for blank lines.
+ * @example
+ * const seen = readTrialLine(text, 'stdout', tags, logFile);
+ * if (seen?.epoch) handlers.onEpoch(seen.epoch);
+ */
+export function readTrialLine(
+  text: string,
+  stream: 'stdout' | 'stderr',
+  tags: { study: string; trial: number },
+  log: { write(chunk: string): unknown },
+): { epoch: ReturnType<typeof epochMetrics>; divergedEpoch: number | null } | null {
+  if (!text.trim()) return null;
+  const { line, record } = tagLogLine(text, stream, tags);
+  log.write(line + '\n');
+  if (!record) return { epoch: null, divergedEpoch: null };
+  const divergedEpoch = record.msg === logMessages.diverged && typeof record.epoch === 'number' ? record.epoch : null;
+  return { epoch: epochMetrics(record), divergedEpoch };
 }

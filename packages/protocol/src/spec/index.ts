@@ -12,3 +12,4 @@ export {
   launcherOptionSchemas, launcherNames, launcherChoiceSchema,
   type LauncherName, type LauncherOptions, type LauncherChoice,
 } from './launchers.js';
+export { kubernetesOptionsSchema, defaultKubernetesImage, type KubernetesOptions, type KubernetesOptionsInput } from './kubernetes-options.js';

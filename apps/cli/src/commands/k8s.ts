@@ -1,0 +1,28 @@
+import { Command, Option } from 'commander';
+import { defaultKubernetesImage, kubernetesOptionsSchema } from '@tensorfleet/protocol';
+import { writeManifests } from './k8s-manifests.js';
+import { numberArg } from './options.js';
+import { schemaFlags } from './schema-flags.js';
+
+/** What every kubernetes help text says, because it is true. */
+export const notRunLive = 'NOTE: this launcher has not run against a live cluster: its manifests are checked against the Kubernetes schema and its API calls against a fake API server only.';
+
+/** `tensorfleet k8s`: a training job as Kubernetes objects. */
+export function k8sCommand(): Command {
+  const k8s = new Command('k8s').description('run tensorfleet on Kubernetes (see `tensorfleet k8s manifests --help`)');
+  const manifests = k8s
+    .command('manifests')
+    .description(
+      'write the Kubernetes objects of a training job: the token\'s Secret, the config\'s ConfigMap, the PS as a Job behind a Service, ' +
+        `the workers as an Indexed Job (rank = completion index); every object is checked against the Kubernetes schema first. Image default ${defaultKubernetesImage} ` +
+        `(infra/docker/Dockerfile.cpu). ${notRunLive}`,
+    )
+    .option('-c, --config <file>', 'YAML or JSON training config (stored in the ConfigMap; default: the default run)')
+    .addOption(new Option('-w, --workers <n>', "worker pods (default: the config's workers)").argParser(numberArg('--workers', true)))
+    .option('-o, --out <dir>', 'folder to write NAME.yaml to, or - for stdout', '-');
+  for (const option of schemaFlags(kubernetesOptionsSchema)) manifests.addOption(option);
+  manifests.action((flags: Record<string, unknown>) => {
+    writeManifests(flags);
+  });
+  return k8s;
+}
