@@ -70,7 +70,7 @@ export class KubernetesLauncher implements Launcher {
         await api.create(config);
         if (stopRequested) await api.deleteJob(namespace, name); // stopped while it was being created
       } catch (err) {
-        return ended(null, null, `cannot create the trial's Job: ${(err as Error).message}`);
+        return await finish(null, ended(null, null, `cannot create the trial's Job: ${(err as Error).message}`));
       }
       let followed: FollowedLog | null = null;
       let failedPolls = 0;
