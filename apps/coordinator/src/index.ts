@@ -20,7 +20,14 @@ export type { TrialScheduler, SchedulerDecision, RungRecord } from './schedulers
 export { localInventory, resolveInventory } from './resources/inventory.js';
 export { SlotPool, cudaVisibleDevices, type Allocation, type WorkerPlacement, type ResourceRequest } from './resources/slots.js';
 export { LocalLauncher, type LocalLauncherOptions } from './launch/local-launcher.js';
-export { ProcessTrialLauncher, defaultTrialCommand, type TrialLauncherOptions } from './launch/trial-launcher.js';
+export { ProcessTrialLauncher, defaultTrialCommand, fillCommand, type TrialLauncherOptions } from './launch/trial-launcher.js';
+export { SlurmLauncher, type SlurmLauncherOptions } from './launch/slurm/slurm-launcher.js';
+export { slurmFiles, slurmJobStarted, jobName as slurmJobName } from './launch/slurm/batch-script.js';
+export { parseJobRecord, jobPhase, type JobRecord, type JobPhase } from './launch/slurm/job-record.js';
+export { createTrialLauncher } from './launch/create.js';
+export { TrialOutput } from './launch/trial-output.js';
+export { ClusterPool, type ResourcePool } from './resources/pool.js';
+export { studyLauncherSchema, slurmTrialOptionsSchema, type StudyLauncher } from './spec/launcher.js';
 export { tagLogLine, epochMetrics } from './launch/log-lines.js';
 export type { Launcher, TrialJob, TrialHandlers, RunningTrial, TrialExit, EpochReport, JobHandle } from './launch/types.js';
 export { SqliteStudyStore } from './storage/sqlite-store.js';

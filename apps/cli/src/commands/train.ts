@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Command, Option } from 'commander';
 import { selectBackend } from '@tensorfleet/core';
-import { ConfigError, configReference, exitCodes, isDivergence, jobFromConfig, logMessages } from '@tensorfleet/protocol';
+import { ConfigError, configReference, exitCodes, isDivergence, jobFromConfig, logMessages, visibleDevices } from '@tensorfleet/protocol';
 import { RunStopped, type ParameterServerHandle } from '@tensorfleet/ps';
 import { LogRouter, outputMode } from '../logging.js';
 import { handleInterrupts, stoppedLine } from './interrupts.js';
@@ -69,7 +69,7 @@ export async function runTrain(flags: Record<string, unknown>): Promise<number> 
         server = ps;
         run = ps.runId;
         cli = cliLog();
-        cli.info({ backend: backend.selected, reason: backend.reason, workers: config.workers, out: config.out }, logMessages.backendSelected);
+        cli.info({ backend: backend.selected, reason: backend.reason, workers: config.workers, out: config.out, ...visibleDevices(process.env) }, logMessages.backendSelected);
         if (interrupts.count() > 0) return ps.requestStop(); // interrupted while starting: no workers to start
         workers = startLocalWorkers(config.workers, {
           psUrl: ps.url, token, backend: config.backend, output: router, threads: flags.threads as number | undefined,

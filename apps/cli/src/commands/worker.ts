@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { runWorker } from '@tensorfleet/worker';
 import { backendPreferences, selectBackend, type BackendPreference } from '@tensorfleet/core';
-import { ConfigError, exitCodes, logMessages } from '@tensorfleet/protocol';
+import { ConfigError, exitCodes, logMessages, visibleDevices } from '@tensorfleet/protocol';
 import { createCliLogger } from '../logging.js';
 import { numberArg } from './options.js';
 import { exitWithParent } from './parent-watch.js';
@@ -41,7 +41,7 @@ export function workerCommand(): Command {
       // Until the run completes, an exit for any reason (even an event loop left empty) is a failure.
       process.exitCode = exitCodes.failed;
       try {
-        await selectBackend({ preferred: flags.backend, ...(flags.threads ? { threads: flags.threads } : {}), log: (b) => log.info({ backend: b.selected, reason: b.reason }, logMessages.backendSelected) });
+        await selectBackend({ preferred: flags.backend, ...(flags.threads ? { threads: flags.threads } : {}), log: (b) => log.info({ backend: b.selected, reason: b.reason, ...visibleDevices(process.env) }, logMessages.backendSelected) });
         const summary = await runWorker({
           psUrl: flags.ps, token, logger: base, handleSignals: true, ...(flags.name ? { name: flags.name } : {}), ...(flags.rank !== undefined ? { rank: flags.rank } : {}),
           ...(flags.cacheDir ? { cacheDir: flags.cacheDir } : {}), ...(tls ? { tls } : {}),

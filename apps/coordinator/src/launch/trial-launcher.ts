@@ -1,8 +1,6 @@
-import { createWriteStream, existsSync } from 'node:fs';
-import { logMessages, runFiles } from '@tensorfleet/protocol';
 import { installRoot, tensorfleetCommand, type ProcessLauncher } from '@tensorfleet/launch';
 import { cudaVisibleDevices } from '../resources/slots.js';
-import { epochMetrics, tagLogLine } from './log-lines.js';
+import { TrialOutput } from './trial-output.js';
 import type { JobHandle, Launcher, RunningTrial, TrialExit, TrialHandlers, TrialJob } from './types.js';
 
 /** `tensorfleet train --config {config} --out {dir} --metrics-port 0`: the default trial command (concurrent trials would all want the default /metrics port). */
@@ -19,7 +17,8 @@ export interface TrialLauncherOptions {
   stopGraceMs?: number;
 }
 
-function fill(template: readonly string[], job: TrialJob): string[] {
+/** The argv of a trial: the command template with its placeholders filled. */
+export function fillCommand(template: readonly string[], job: TrialJob): string[] {
   const values: Record<string, string> = { config: job.configPath, dir: job.dir, trial: String(job.trial), study: job.study, repo: installRoot };
   return template.map((arg) => arg.replace(/\{(config|dir|trial|study|repo)\}/g, (_, key: string) => values[key]!));
 }
@@ -53,16 +52,11 @@ export class ProcessTrialLauncher implements Launcher {
 
   start(job: TrialJob, handlers: TrialHandlers): RunningTrial {
     const workers = job.allocation.workers;
-    const log = createWriteStream(job.logPath, { flags: 'a' });
-    const tags = { study: job.study, trial: job.trial };
-    const stderrTail: string[] = [];
-    let divergedEpoch: number | null = null;
-    let lastLine = '';
-    let stopping = false;
+    const output = new TrialOutput(job, handlers);
 
     const launched = this.processes.start(
       {
-        argv: [...fill(this.command, job), ...(job.resume ? this.resumeArgs : [])],
+        argv: [...fillCommand(this.command, job), ...(job.resume ? this.resumeArgs : [])],
         env: {
           ...this.env,
           TENSORFLEET_WORKER_GPUS: workers.map(cudaVisibleDevices).join(';'),
@@ -74,29 +68,12 @@ export class ProcessTrialLauncher implements Launcher {
         label: `trial ${job.trial}`,
         ...(workers[0] ? { node: workers[0].node } : {}),
       },
-      ({ stream, text }) => {
-        const { line, record } = tagLogLine(text, stream, tags);
-        log.write(line + '\n');
-        if (stream === 'stderr') {
-          stderrTail.push(text);
-          if (stderrTail.length > 20) stderrTail.shift();
-          return;
-        }
-        lastLine = text.trim();
-        if (!record) return;
-        if (record.msg === logMessages.diverged && typeof record.epoch === 'number') divergedEpoch = record.epoch;
-        const report = epochMetrics(record);
-        if (report && !stopping) handlers.onEpoch(report);
-      },
+      ({ stream, text }) => output.line(stream, text),
     );
 
-    const exited = launched.exited.then(async (exit): Promise<TrialExit> => {
-      await new Promise<void>((r) => log.end(r));
-      const summaryPath = lastLine.endsWith(runFiles.summary) && existsSync(lastLine) ? lastLine : null;
-      return { code: exit.code, signal: exit.signal, divergedEpoch, summaryPath, stderrTail: stderrTail.join('\n'), ...(exit.startError ? { startError: exit.startError } : {}) };
-    });
+    const exited = launched.exited.then((exit): Promise<TrialExit> => output.exit(exit));
     const stop = async (): Promise<void> => {
-      stopping = true;
+      output.stopping = true;
       await launched.stop(this.stopGraceMs);
       await exited;
     };

@@ -1,5 +1,6 @@
 import type { JobHandle } from '@tensorfleet/launch';
-import type { Allocation } from '../resources/slots.js';
+import type { ResourcePool } from '../resources/pool.js';
+import type { Allocation, ResourceRequest } from '../resources/slots.js';
 
 /** One trial's job, as handed to a launcher. */
 export interface TrialJob {
@@ -12,8 +13,10 @@ export interface TrialJob {
   dir: string;
   /** Continue from the newest checkpoint in dir (a restart after the coordinator died). */
   resume: boolean;
-  /** Where the trial's workers run and which GPUs each owns. */
+  /** Where the trial's workers run and which GPUs each owns (a cluster-allocated pool leaves node and GPUs to the cluster). */
   allocation: Allocation;
+  /** What the trial asked for: its workers and GPUs per worker (a Slurm job's `--gres=gpu:N`). */
+  request: ResourceRequest;
   /** The file every log line of the trial is appended to (pino JSON with `trial` set). */
   logPath: string;
 }
@@ -36,11 +39,15 @@ export interface TrialExit {
   stderrTail: string;
   /** Set when the job could not be started at all. */
   startError?: string;
+  /** Why a cluster ended the job, when it did (e.g. `Slurm job 41 TIMEOUT on n2`): the failed trial's error leads with it. */
+  cause?: string;
 }
 
 /** Callbacks a launcher calls as the job reports. They run synchronously, in order. */
 export interface TrialHandlers {
   onEpoch(report: EpochReport): void;
+  /** The job's state in its cluster changed (queued, running on a node, requeued, ...): for the coordinator's log. */
+  onStatus?(status: { state: string; detail: string }): void;
 }
 
 /** A started job. */
@@ -65,4 +72,13 @@ export interface Launcher {
   start(job: TrialJob, handlers: TrialHandlers): RunningTrial;
   /** Ends whatever is left of a job started by a coordinator that died (no-op when it is gone). */
   reap(handle: JobHandle): void | Promise<void>;
+  /**
+   * Follows a job a coordinator that died started, when the job outlives its coordinator (a Slurm job does): resolves
+   * to the job, still queued, running or already ended (its exit then resolves at once, from the cluster's record),
+   * or to null when nothing is left of it (the trial is then restarted). Launchers whose jobs die with their
+   * coordinator leave it out and are reaped instead.
+   */
+  adopt?(handle: JobHandle, job: TrialJob, handlers: TrialHandlers): Promise<RunningTrial | null>;
+  /** Who hands out the trials' resources: left out, the study's inventory (a SlotPool); a cluster scheduler's own pool otherwise. */
+  resourcePool?(): ResourcePool;
 }

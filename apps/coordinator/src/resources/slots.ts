@@ -1,3 +1,4 @@
+import type { ResourcePool } from './pool.js';
 import type { Inventory } from '../spec/schema.js';
 
 /** Where one worker of a trial runs and which GPUs it owns. */
@@ -38,7 +39,7 @@ interface NodeState {
  * const a = pool.allocate(1, { workers: 2, gpusPerWorker: 1 }); // workers get GPUs [0] and [1]
  * pool.release(1);
  */
-export class SlotPool {
+export class SlotPool implements ResourcePool {
   private readonly nodes: NodeState[];
   private readonly held = new Map<number, { node: NodeState; gpus: number[]; slots: number }>();
 

@@ -2,6 +2,7 @@ import { objectiveMetricFields } from '@tensorfleet/protocol';
 import { z } from 'zod';
 import { searcherRegistry } from '../search/registry.js';
 import { trialSchedulerRegistry } from '../schedulers/registry.js';
+import { studyLauncherSchema } from './launcher.js';
 import type { SpecIssue } from './named-registry.js';
 import { searchSpaceSchema } from './space.js';
 
@@ -70,6 +71,7 @@ const specFields = z
       .object({ explodeFactor: z.number().gt(1).default(10).describe('loss above this many times the first epoch loss counts as exploded') })
       .strict()
       .prefault({}),
+    launcher: studyLauncherSchema.prefault('local').describe('where trials run: local (child processes of the coordinator) or {slurm: {partition, time, account, ...}} (one batch job each)'),
     inventory: z.union([z.string(), inventorySchema]).optional().describe('a file path or an inline inventory; default this machine'),
     out: z.string().optional().describe('study folder; default runs/hpo/<name> next to the storage file'),
   })

@@ -3,11 +3,11 @@ import { dirname, join, resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { exitCodes } from '@tensorfleet/protocol';
 import { stringify as toYaml } from 'yaml';
-import { LocalLauncher } from '../launch/local-launcher.js';
+import { createTrialLauncher } from '../launch/create.js';
 import { isSameProcess, processStartTime } from '@tensorfleet/launch';
-import type { EpochReport, Launcher, RunningTrial, TrialExit } from '../launch/types.js';
+import type { EpochReport, Launcher, RunningTrial, TrialExit, TrialHandlers, TrialJob } from '../launch/types.js';
 import { resolveInventory } from '../resources/inventory.js';
-import { SlotPool } from '../resources/slots.js';
+import { SlotPool, type Allocation } from '../resources/slots.js';
 import { createScheduler } from '../schedulers/create.js';
 import { applyAssignment, flattenAssignment } from '../search/assignment.js';
 import { createSearcher } from '../search/registry.js';
@@ -39,7 +39,7 @@ export interface RunStudyOptions {
   spec: StudySpec;
   /** Where the study is kept: a store (left open), or the path of a SQLite file (created when missing, closed at the end). */
   storage: string | StudyStore;
-  /** Defaults to a LocalLauncher running `spec.trial.command` (or `tensorfleet train`). */
+  /** Defaults to the launcher `spec.launcher` names (local: a LocalLauncher running `spec.trial.command`, or `tensorfleet train`). */
   launcher?: Launcher;
   /** Defaults to `spec.inventory`, else this machine. */
   inventory?: Inventory;
@@ -123,8 +123,9 @@ async function runWithStore(store: StudyStore, options: RunStudyOptions): Promis
   if (options.logStream) streams.push({ stream: options.logStream });
   const log: Logger = pino({ base: { role: 'coordinator', study: spec.name } }, pino.multistream(streams));
 
-  const launcher = options.launcher ?? new LocalLauncher({ ...(spec.trial.command ? { command: spec.trial.command } : {}), resumeArgs: spec.trial.resumeArgs, env: spec.trial.env, stopGraceMs: spec.trial.stopGraceMs });
-  const pool = new SlotPool(options.inventory ?? resolveInventory(spec.inventory));
+  const launcher = options.launcher ?? createTrialLauncher(spec);
+  // The launcher's cluster places trials itself (Slurm), or the coordinator does, on the study's inventory.
+  const pool = launcher.resourcePool?.() ?? new SlotPool(options.inventory ?? resolveInventory(spec.inventory));
   const request = { workers: spec.resources.workers, gpusPerWorker: spec.resources.gpusPerWorker };
   pool.assertSatisfiable(request);
   const capacity = Math.min(pool.totalSlots, spec.budget.maxConcurrent * request.workers);
@@ -132,12 +133,6 @@ async function runWithStore(store: StudyStore, options: RunStudyOptions): Promis
   scheduler.restore(store.rungs(study.id));
   const maxEpochs = spec.budget.maxEpochs;
 
-  for (const trial of store.trials(study.id)) {
-    if (trial.state !== 'running') continue;
-    if (trial.handle) await launcher.reap(trial.handle);
-    store.requeueTrial(trial.id, 'interrupted: its coordinator stopped; restarting');
-    log.warn({ trial: trial.number, epochs: trial.epochs }, 'trial was interrupted; it will restart');
-  }
   // A stateful searcher rebuilds from the trials finished before this coordinator started (nothing is suggested yet).
   for (const trial of store.trials(study.id)) if (isFinished(trial)) searcher.onTrialComplete(trial, trialResult(trial));
   let created = store.trials(study.id).length;
@@ -218,7 +213,7 @@ async function runWithStore(store: StudyStore, options: RunStudyOptions): Promis
         backfillFromSummary(store, trial, entry.attempt, summary, entry.epochBase ?? trial.epochBase ?? 1);
         store.finishTrial(trial.id, { state: 'completed', summary, detail: `completed ${trial.epochs} epochs` });
       } else {
-        const message = exit.startError ?? `exit code ${exit.code}${exit.signal ? `, signal ${exit.signal}` : ''}${exit.stderrTail ? `:\n${exit.stderrTail}` : ''}`;
+        const message = exit.startError ?? `${exit.cause ? `${exit.cause}: ` : ''}exit code ${exit.code}${exit.signal ? `, signal ${exit.signal}` : ''}${exit.stderrTail ? `:\n${exit.stderrTail}` : ''}`;
         store.finishTrial(trial.id, { state: 'failed', detail: 'the job failed', error: { kind: 'failed', message } });
       }
     }
@@ -230,27 +225,56 @@ async function runWithStore(store: StudyStore, options: RunStudyOptions): Promis
     wake();
   };
 
+  const handlersFor = (entry: Live): TrialHandlers => ({
+    onEpoch: (report) => onEpoch(entry, report),
+    onStatus: ({ state, detail }) => log.info({ trial: entry.trial.number, jobState: state }, detail),
+  });
+  const jobFor = (trial: TrialRow, allocation: Allocation): TrialJob => {
+    const dir = studyLayout.trialDir(studyDir, trial.number);
+    const checkpoints = studyLayout.checkpoints(dir);
+    const resume = trial.attempt > 0 && existsSync(checkpoints) && readdirSync(checkpoints).length > 0;
+    return { study: spec.name, trial: trial.number, configPath: studyLayout.trialConfig(dir), dir, resume, allocation, request, logPath: studyLayout.trialLog(dir) };
+  };
+  const track = (entry: Live): void => {
+    live.set(entry.trial.id, entry);
+    emit('start', entry.trial.number, 'running');
+    void entry.running.exited.then((exit) => onExit(entry, exit));
+  };
+
   const launch = (trial: TrialRow): boolean => {
     const allocation = pool.allocate(trial.id, request);
     if (!allocation) return false;
-    const dir = studyLayout.trialDir(studyDir, trial.number);
-    mkdirSync(dir, { recursive: true });
-    const configPath = studyLayout.trialConfig(dir);
-    writeFileSync(configPath, `# trial ${trial.number} of study ${spec.name}\n${toYaml(trial.config)}`);
-    const checkpoints = studyLayout.checkpoints(dir);
-    const resume = trial.attempt > 0 && existsSync(checkpoints) && readdirSync(checkpoints).length > 0;
+    const job = jobFor(trial, allocation);
+    mkdirSync(job.dir, { recursive: true });
+    writeFileSync(job.configPath, `# trial ${trial.number} of study ${spec.name}\n${toYaml(trial.config)}`);
     const entry: Live = { trial, running: undefined as unknown as RunningTrial, attempt: trial.attempt + 1, firstLoss: null, epochBase: trial.epochBase, lastEpoch: trial.epochs, done: false };
-    entry.running = launcher.start(
-      { study: spec.name, trial: trial.number, configPath, dir, resume, allocation, logPath: studyLayout.trialLog(dir) },
-      { onEpoch: (report) => onEpoch(entry, report) },
-    );
-    store.startTrial(trial.id, entry.running.handle, allocation, resume ? 'resumed from checkpoint' : trial.attempt > 0 ? 'restarted' : 'started');
-    live.set(trial.id, entry);
-    log.info({ trial: trial.number, attempt: entry.attempt, resume, workers: allocation.workers, params: flattenAssignment(trial.assignment) }, 'trial started');
-    emit('start', trial.number, 'running');
-    void entry.running.exited.then((exit) => onExit(entry, exit));
+    entry.running = launcher.start(job, handlersFor(entry));
+    store.startTrial(trial.id, entry.running.handle, allocation, job.resume ? 'resumed from checkpoint' : trial.attempt > 0 ? 'restarted' : 'started');
+    log.info({ trial: trial.number, attempt: entry.attempt, resume: job.resume, workers: allocation.workers, handle: entry.running.handle, params: flattenAssignment(trial.assignment) }, 'trial started');
+    track(entry);
     return true;
   };
+
+  // Trials the last coordinator left running: a launcher whose jobs outlive their coordinator (Slurm) adopts those
+  // still queued, running or already ended, and nothing is submitted twice; the others are reaped and restarted.
+  for (const trial of store.trials(studyId)) {
+    if (trial.state !== 'running') continue;
+    if (trial.handle && launcher.adopt) {
+      const allocation = pool.allocate(trial.id, request);
+      const entry: Live = { trial, running: undefined as unknown as RunningTrial, attempt: trial.attempt, firstLoss: null, epochBase: trial.epochBase, lastEpoch: trial.epochs, done: false };
+      const running = allocation ? await launcher.adopt(trial.handle, jobFor(trial, allocation), handlersFor(entry)) : null;
+      if (running) {
+        entry.running = running;
+        log.info({ trial: trial.number, attempt: trial.attempt, epochs: trial.epochs, handle: trial.handle }, 'trial adopted: its job outlived the last coordinator');
+        track(entry);
+        continue;
+      }
+      pool.release(trial.id);
+    }
+    if (trial.handle) await launcher.reap(trial.handle);
+    store.requeueTrial(trial.id, 'interrupted: its coordinator stopped; restarting');
+    log.warn({ trial: trial.number, epochs: trial.epochs }, 'trial was interrupted; it will restart');
+  }
 
   const onAbort = () => {
     aborted = true;

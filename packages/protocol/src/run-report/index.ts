@@ -10,5 +10,6 @@ export { runFiles, type RunFile } from './log-files.js';
 export { logMessages, type LogMessage } from './log-messages.js';
 export { epochMetricFields, objectiveMetricFields, readEpochLine, epochMetrics, type EpochLine, type EpochMetricField } from './epoch-line.js';
 export { metricsCsvColumns, metricsCsvHeader, metricsCsvRow, parseMetricsCsv } from './metrics-csv.js';
+export { visibleDevices, type VisibleDevices } from './devices.js';
 export type { RunSummary, RunHistoryEntry } from './summary.js';
 export { stepPhases, stepProfiler, STEP_PROFILE_ENV, type StepPhase, type WorkerStepPhase, type PsStepPhase, type StepProfiler, type StepProfileReport } from './step-profile.js';

@@ -9,7 +9,7 @@ export const logMessages = {
   diverged: 'diverged',
   /** A worker gave up: `err` holds the reason (the local cluster reports the first one as the run's cause). */
   workerFailed: 'worker failed',
-  /** A process picked its tfjs backend: `backend`, `reason`. */
+  /** A process picked its tfjs backend: `backend`, `reason`, and the GPUs it was handed (VisibleDevices fields). */
   backendSelected: 'backend selected',
   /** All workers joined: `workers`, `stepsPerEpoch`, `epochs`. */
   training: 'all workers joined; training',

@@ -1,0 +1,134 @@
+// Shared by the Slurm HPO tests: a study spec whose trials are real `tensorfleet train` runs submitted to the local
+// Slurm (infra/slurm), the coordinator run as a user runs it (`tensorfleet hpo run`), and readers of what Slurm and
+// the coordinator leave behind: the jobcomp file, the study's SQLite store, the trials' logs.
+import { mkdtempSync, readFileSync, readdirSync, existsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { parseJobRecord, SqliteStudyStore, studyLayout, slurmJobStarted } from '@tensorfleet/coordinator';
+import { logMessages } from '@tensorfleet/protocol';
+import { startSlurm } from '../../../infra/slurm/local-slurm.mjs';
+import { startCli } from './cli.js';
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A fresh folder for one test: its own Slurm cluster folder, spec, storage and study. */
+export function studyFolder(prefix) {
+  return mkdtempSync(join(tmpdir(), `tf-${prefix}-`));
+}
+
+/** Starts the local Slurm in `dir/slurm` (3 nodes x 4 fake GPUs): { env, conf, nodes, dir, stop }. */
+export function startLocalSlurm(dir) {
+  return startSlurm({ dir: join(dir, 'slurm') });
+}
+
+/**
+ * A small real study: mlp on a fifth of the digits, `trials` trials of up to `maxEpochs` epochs, each one batch job
+ * with `gpus` GRES GPUs; `extra` overrides spec fields.
+ */
+export function writeStudySpec(dir, { name, trials, maxEpochs, gpus, maxConcurrent = trials, scheduler = { name: 'fifo' }, batchSize = 128, extra = {} }) {
+  const spec = {
+    name, seed: 5, objective: { metric: 'valAccuracy' },
+    budget: { trials, maxConcurrent, maxEpochs },
+    resources: { workers: 1, gpusPerWorker: gpus },
+    scheduler,
+    launcher: { slurm: { partition: 'debug', time: '00:20:00', pollSeconds: 0.5 } },
+    base: { model: { preset: 'mlp' }, data: { split: [0.2, 0.1, 0.7] }, batchSize, seed: 1 },
+    space: { 'optimizer.lr': { type: 'loguniform', low: 1e-3, high: 3e-1 } },
+    out: join(dir, name),
+    ...extra,
+  };
+  const path = join(dir, `${name}.json`);
+  writeFileSync(path, JSON.stringify(spec, null, 2));
+  return { path, spec, storage: join(dir, 'studies.sqlite'), studyDir: spec.out };
+}
+
+/** `tensorfleet hpo run SPEC` against the local Slurm, JSON lines on stdout. */
+export function runHpo(spec, slurm, options = {}) {
+  return startCli(['hpo', 'run', spec.path, '--storage', spec.storage, '--json'], { env: slurm.env, ...options });
+}
+
+/** Waits for a started CLI to exit, failing after `ms` (the CLI is killed then). */
+export async function exitWithin(cli, ms) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => {
+      cli.child.kill('SIGKILL');
+      reject(new Error(`tensorfleet hpo run did not finish in ${ms / 1000} s`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([cli.exited, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Every record of the cluster's jobcomp file (one per run of a job: a requeued job has one per run). */
+export function jobCompRecords(slurm) {
+  const path = join(slurm.dir, 'log', 'jobcomp.txt');
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8').split('\n').map(parseJobRecord).filter(Boolean);
+}
+
+/** The jobs slurmctld knows now (`scontrol show job -o`). */
+export function currentJobs(slurm) {
+  const out = execFileSync('scontrol', ['show', 'job', '-o'], { env: { ...process.env, ...slurm.env }, encoding: 'utf8' });
+  return out.split('\n').map(parseJobRecord).filter(Boolean);
+}
+
+/** Distinct Slurm job ids by job name (`tf-STUDY-TRIAL`), from the jobcomp file and slurmctld. */
+export function jobIdsByName(slurm) {
+  const byName = new Map();
+  for (const r of [...jobCompRecords(slurm), ...currentJobs(slurm)]) {
+    if (!byName.has(r.name)) byName.set(r.name, new Set());
+    byName.get(r.name).add(r.jobId);
+  }
+  return byName;
+}
+
+/** The study's trials, metrics and transitions, read from its SQLite store. */
+export function readStudy(spec) {
+  const store = new SqliteStudyStore(spec.storage);
+  try {
+    const study = store.requireStudy(spec.spec.name);
+    return { study, trials: store.trials(study.id), metrics: store.metrics(study.id), transitions: store.transitions(study.id), rungs: store.rungs(study.id) };
+  } finally {
+    store.close();
+  }
+}
+
+/** The JSON lines of a trial's log (trial.log: every line its job printed, tagged with study and trial). */
+export function trialLog(spec, trial) {
+  const path = studyLayout.trialLog(studyLayout.trialDir(spec.studyDir, trial));
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+/**
+ * The runs of a trial's job, from its log: each starts with the batch script's `slurm job started` line and holds
+ * the CLI's and the worker's `backend selected` lines (their CUDA_VISIBLE_DEVICES), its epoch lines, and the time
+ * span from its first to its last line.
+ */
+export function jobRuns(lines) {
+  const runs = [];
+  for (const line of lines) {
+    if (line.msg === slurmJobStarted) runs.push({ start: line, lines: [], from: line.time, to: line.time });
+    const run = runs[runs.length - 1];
+    if (!run) continue;
+    run.lines.push(line);
+    if (typeof line.time === 'number') run.to = Math.max(run.to, line.time);
+  }
+  for (const run of runs) {
+    run.cli = run.lines.find((l) => l.msg === logMessages.backendSelected && l.role === 'cli');
+    run.worker = run.lines.find((l) => l.msg === logMessages.backendSelected && l.role === 'worker');
+    run.epochs = run.lines.filter((l) => l.msg === logMessages.epoch).map((l) => l.epoch);
+  }
+  return runs;
+}
+
+/** The trial folders of a study (their numbers). */
+export function trialNumbers(spec) {
+  const dir = studyLayout.trialsDir(spec.studyDir);
+  return existsSync(dir) ? readdirSync(dir).map(Number).sort((a, b) => a - b) : [];
+}
