@@ -13,7 +13,7 @@ import { exitWithin, jobCompRecords, jobIdsByName, jobRuns, readStudy, runHpo, s
 
 test('12-trial ASHA study on Slurm: GRES caps concurrency at the GPUs, each trial sees its own GPUs, pruned trials are scancel\'ed', { timeout: 240_000 }, async () => {
   const dir = studyFolder('slurm-hpo');
-  const slurm = await startLocalSlurm(dir);
+  const slurm = await startLocalSlurm();
   let cli;
   try {
     const spec = writeStudySpec(dir, {

@@ -7,20 +7,18 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { parseJobRecord, SqliteStudyStore, studyLayout, slurmJobStarted } from '@tensorfleet/coordinator';
 import { logMessages } from '@tensorfleet/protocol';
-import { startSlurm } from '../../../infra/slurm/local-slurm.mjs';
+import { startSlurm } from './slurm.js';
 import { startCli } from './cli.js';
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** A fresh folder for one test: its own Slurm cluster folder, spec, storage and study. */
+/** A fresh folder for one test: its spec, storage and study. */
 export function studyFolder(prefix) {
   return mkdtempSync(join(tmpdir(), `tf-${prefix}-`));
 }
 
-/** Starts the local Slurm in `dir/slurm` (3 nodes x 4 fake GPUs): { env, conf, nodes, dir, stop }. */
-export function startLocalSlurm(dir) {
-  return startSlurm({ dir: join(dir, 'slurm') });
-}
+/** Starts a fresh local Slurm (3 nodes x 4 fake GPUs, helpers/slurm.js): { dir, env, nodes, slurm(cmd, args), stop }. */
+export const startLocalSlurm = () => startSlurm();
 
 /**
  * A small real study: mlp on a fifth of the digits, `trials` trials of up to `maxEpochs` epochs, each one batch job
@@ -131,4 +129,66 @@ export function jobRuns(lines) {
 export function trialNumbers(spec) {
   const dir = studyLayout.trialsDir(spec.studyDir);
   return existsSync(dir) ? readdirSync(dir).map(Number).sort((a, b) => a - b) : [];
+}
+
+/** Polls `check` every 250 ms until it returns a truthy value, failing with `what` after `ms`. */
+export async function waitFor(what, ms, check) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms / 1000} s waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+/** The `checkpoint written` lines of a trial's log so far. */
+export function checkpointLines(lines) {
+  return lines.filter((l) => l.msg === 'checkpoint written');
+}
+
+/**
+ * Kills a virtual node the way a power failure would: its slurmd, the slurmstepd of every job on it and every
+ * process of those jobs (SIGKILL, no chance to checkpoint). Slurm marks the node DOWN once its SlurmdTimeout passes.
+ */
+export function killNode(slurm, node) {
+  const jobs = currentJobs(slurm).filter((j) => j.node === node && j.state === 'RUNNING').map((j) => j.jobId);
+  const victims = [Number(readFileSync(join(slurm.dir, 'run', `slurmd-${node}.pid`), 'utf8').trim())];
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'latin1');
+      const environ = readFileSync(`/proc/${pid}/environ`, 'latin1');
+      if (jobs.some((id) => cmdline.startsWith(`slurmstepd: [${id}.`) || environ.includes(`\0SLURM_JOB_ID=${id}\0`) || environ.startsWith(`SLURM_JOB_ID=${id}\0`))) victims.push(pid);
+    } catch {
+      // gone
+    }
+  }
+  for (const pid of victims) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  return { jobs, killed: victims.length };
+}
+
+/**
+ * Checks that a trial's job runs together trained each epoch exactly once and that each later run resumed from the
+ * checkpoint the run before it wrote last: its `all workers joined; training` line starts at that step.
+ */
+export function assertResumedRuns(assert, runs, { trial, epochs }) {
+  assert.ok(runs.length >= 2, `trial ${trial} ran ${runs.length} time(s): it was not requeued`);
+  for (let i = 1; i < runs.length; i++) {
+    const before = checkpointLines(runs[i - 1].lines).at(-1);
+    assert.ok(before, `trial ${trial}: run ${i} wrote no checkpoint`);
+    assert.equal(runs[i].start.resume, true, `trial ${trial}: run ${i + 1} did not resume`);
+    assert.equal(runs[i].start.restart, i, `trial ${trial}: run ${i + 1} is not Slurm restart ${i}`);
+    const training = runs[i].lines.find((l) => l.msg === logMessages.training);
+    assert.equal(training?.step, before.step, `trial ${trial}: run ${i + 1} started at step ${training?.step}, its checkpoint was step ${before.step}`);
+  }
+  const all = runs.flatMap((r) => r.epochs);
+  assert.deepEqual(all, Array.from({ length: epochs }, (_, i) => i), `trial ${trial}: epochs across runs ${JSON.stringify(runs.map((r) => r.epochs))}`);
 }
