@@ -21,17 +21,17 @@ export function studyFolder(prefix) {
 export const startLocalSlurm = () => startSlurm();
 
 /**
- * A small real study: mlp on a fifth of the digits, `trials` trials of up to `maxEpochs` epochs, each one batch job
+ * A small real study: mlp on a fifth (`split`) of the digits, `trials` trials of up to `maxEpochs` epochs, each one batch job
  * with `gpus` GRES GPUs; `extra` overrides spec fields.
  */
-export function writeStudySpec(dir, { name, trials, maxEpochs, gpus, maxConcurrent = trials, scheduler = { name: 'fifo' }, batchSize = 128, extra = {} }) {
+export function writeStudySpec(dir, { name, trials, maxEpochs, gpus, maxConcurrent = trials, scheduler = { name: 'fifo' }, batchSize = 128, split = 0.2, extra = {} }) {
   const spec = {
     name, seed: 5, objective: { metric: 'valAccuracy' },
     budget: { trials, maxConcurrent, maxEpochs },
     resources: { workers: 1, gpusPerWorker: gpus },
     scheduler,
     launcher: { slurm: { partition: 'debug', time: '00:20:00', pollSeconds: 0.5 } },
-    base: { model: { preset: 'mlp' }, data: { split: [0.2, 0.1, 0.7] }, batchSize, seed: 1 },
+    base: { model: { preset: 'mlp' }, data: { split: [split, 0.05, 0.95 - split] }, batchSize, seed: 1 },
     space: { 'optimizer.lr': { type: 'loguniform', low: 1e-3, high: 3e-1 } },
     out: join(dir, name),
     ...extra,
@@ -115,7 +115,8 @@ export function jobRuns(lines) {
     const run = runs[runs.length - 1];
     if (!run) continue;
     run.lines.push(line);
-    if (typeof line.time === 'number') run.to = Math.max(run.to, line.time);
+    // Lines the job printed as plain text carry the time the coordinator read them (`stream` set), not their own.
+    if (typeof line.time === 'number' && line.stream === undefined) run.to = Math.max(run.to, line.time);
   }
   for (const run of runs) {
     run.cli = run.lines.find((l) => l.msg === logMessages.backendSelected && l.role === 'cli');
