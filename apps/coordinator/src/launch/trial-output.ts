@@ -1,6 +1,6 @@
 import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
-import { logMessages, runFiles } from '@tensorfleet/protocol';
-import { epochMetrics, tagLogLine } from './log-lines.js';
+import { runFiles } from '@tensorfleet/protocol';
+import { readTrialLine } from './log-lines.js';
 import type { TrialExit, TrialHandlers, TrialJob } from './types.js';
 
 /**
@@ -29,19 +29,16 @@ export class TrialOutput {
   }
 
   line(stream: 'stdout' | 'stderr', text: string): void {
-    if (!text.trim()) return;
-    const { line, record } = tagLogLine(text, stream, this.tags);
-    this.log.write(line + '\n');
+    const seen = readTrialLine(text, stream, this.tags, this.log);
+    if (!seen) return;
     if (stream === 'stderr') {
       this.stderrTail.push(text);
       if (this.stderrTail.length > 20) this.stderrTail.shift();
       return;
     }
     this.lastLine = text.trim();
-    if (!record) return;
-    if (record.msg === logMessages.diverged && typeof record.epoch === 'number') this.divergedEpoch = record.epoch;
-    const report = epochMetrics(record);
-    if (report && !this.stopping) this.handlers.onEpoch(report);
+    if (seen.divergedEpoch !== null) this.divergedEpoch = seen.divergedEpoch;
+    if (seen.epoch && !this.stopping) this.handlers.onEpoch(seen.epoch);
   }
 
   /** Closes the log and describes the exit (after the job's last line was handed to line()). */
