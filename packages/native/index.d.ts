@@ -1,5 +1,5 @@
 /**
- * Float32 kernels (OpenBLAS; convolutions on oneDNN when it was found at build time) that read and write one ArrayBuffer (the tfjs wasm heap) at byte offsets, in place.
+ * Float32 kernels (OpenBLAS; convolutions on oneDNN when it was found at build time; depthwise, elementwise and reductions as C loops) that read and write one ArrayBuffer (the tfjs wasm heap) at byte offsets, in place.
  * Activations are NHWC, filters HWIO, matrices row-major. Every range is bounds-checked against `heap`.
  */
 export interface NativeKernels {
@@ -15,6 +15,17 @@ export interface NativeKernels {
   conv2d(heap: ArrayBuffer, geometry: Int32Array, xOffset: number, filterOffset: number, yOffset: number, biasOffset: number, activation: number, alpha: number): void;
   conv2dBackpropInput(heap: ArrayBuffer, geometry: Int32Array, dyOffset: number, filterOffset: number, dxOffset: number): void;
   conv2dBackpropFilter(heap: ArrayBuffer, geometry: Int32Array, xOffset: number, dyOffset: number, dwOffset: number): void;
+  /** Depthwise forward; filter [KH, KW, C, M], geometry's outChannels = C·M. */
+  depthwiseConv2d(heap: ArrayBuffer, geometry: Int32Array, xOffset: number, filterOffset: number, yOffset: number, biasOffset: number, activation: number, alpha: number): void;
+  depthwiseConv2dBackpropInput(heap: ArrayBuffer, geometry: Int32Array, dyOffset: number, filterOffset: number, dxOffset: number): void;
+  depthwiseConv2dBackpropFilter(heap: ArrayBuffer, geometry: Int32Array, xOffset: number, dyOffset: number, dwOffset: number): void;
+  /**
+   * out[i] = a[(i / aRepeat) % aLength] op b[(i / bRepeat) % bLength] for i < n; op 0 add, 1 sub, 2 mul, 3 div.
+   * aLength/bLength are the operands' element counts.
+   */
+  binary(heap: ArrayBuffer, op: number, aOffset: number, aRepeat: number, aLength: number, bOffset: number, bRepeat: number, bLength: number, outOffset: number, n: number): void;
+  /** scale · sums of a rows×cols matrix: per column (overRows 1, out has cols values) or per row (0, rows values); in double. */
+  sum(heap: ArrayBuffer, xOffset: number, rows: number, cols: number, scale: number, outOffset: number, overRows: number): void;
   /** dx of max pooling; geometry as for conv2d with the pool window as the filter (outChannels ignored). */
   maxPoolGrad(heap: ArrayBuffer, geometry: Int32Array, xOffset: number, dyOffset: number, dxOffset: number): void;
   /** OpenBLAS worker threads for every later call. */

@@ -91,7 +91,7 @@ Activation activation(Args& a, size_t i) {
 
 int64_t size4(int64_t a, int64_t b, int64_t c, int64_t d) { return a * b * c * d; }
 
-enum class Tensor { kX, kY, kFilter, kPooled };
+enum class Tensor { kX, kY, kFilter, kPooled, kDepthwiseFilter };
 
 int64_t floatsOf(const ConvGeometry& g, Tensor t) {
   switch (t) {
@@ -99,6 +99,7 @@ int64_t floatsOf(const ConvGeometry& g, Tensor t) {
     case Tensor::kY: return size4(g.batch, g.outHeight, g.outWidth, g.outChannels);
     case Tensor::kPooled: return size4(g.batch, g.outHeight, g.outWidth, g.inChannels);
     case Tensor::kFilter: return size4(g.filterHeight, g.filterWidth, g.inChannels, g.outChannels);
+    case Tensor::kDepthwiseFilter: return size4(g.filterHeight, g.filterWidth, g.outChannels, 1);
   }
   return 0;
 }
@@ -128,21 +129,28 @@ napi_value BatchMatMul(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
-// conv2d(heap, geometry Int32Array(15), xOff, filterOff, yOff, biasOff (-1: none), activation, alpha)
+using ForwardConv = void (*)(const ConvGeometry&, const float*, const float*, float*, const float*, Activation, float);
+
+// conv2d / depthwiseConv2d(heap, geometry Int32Array(15), xOff, filterOff, yOff, biasOff (-1: none), activation, alpha)
+template <Tensor Filter, ForwardConv Kernel>
 napi_value Conv2D(napi_env env, napi_callback_info info) {
   Args a(env, info, 8);
   if (!a.ok) return nullptr;
   a.heapAt(0);
   const ConvGeometry g = a.geometry(1);
   if (!a.ok) return nullptr;
+  if (Filter == Tensor::kDepthwiseFilter && (g.inChannels < 1 || g.outChannels % g.inChannels != 0)) {
+    a.fail("depthwise output channels must be a multiple of the input channels");
+    return nullptr;
+  }
   const float* x = a.floats(2, floatsOf(g, Tensor::kX));
-  const float* f = a.floats(3, floatsOf(g, Tensor::kFilter));
+  const float* f = a.floats(3, floatsOf(g, Filter));
   float* y = a.floats(4, floatsOf(g, Tensor::kY));
   const float* bias = a.floats(5, g.outChannels, true);
   const Activation act = activation(a, 6);
   const float alpha = static_cast<float>(a.number(7));
   if (!a.ok) return nullptr;
-  tfnative::conv2d(g, x, f, y, bias, act, alpha);
+  Kernel(g, x, f, y, bias, act, alpha);
   return undefined(env);
 }
 
@@ -156,11 +164,62 @@ napi_value ConvGradient(napi_env env, napi_callback_info info) {
   a.heapAt(0);
   const ConvGeometry g = a.geometry(1);
   if (!a.ok) return nullptr;
+  if ((In1 == Tensor::kDepthwiseFilter || Out == Tensor::kDepthwiseFilter) && (g.inChannels < 1 || g.outChannels % g.inChannels != 0)) {
+    a.fail("depthwise output channels must be a multiple of the input channels");
+    return nullptr;
+  }
   const float* in0 = a.floats(2, floatsOf(g, In0));
   const float* in1 = a.floats(3, floatsOf(g, In1));
   float* out = a.floats(4, floatsOf(g, Out));
   if (!a.ok) return nullptr;
   Kernel(g, in0, in1, out);
+  return undefined(env);
+}
+
+// binary(heap, op, [aOff, aRepeat, aLength, bOff, bRepeat, bLength, outOff, n] as numbers)
+napi_value Binary(napi_env env, napi_callback_info info) {
+  Args a(env, info, 10);
+  if (!a.ok) return nullptr;
+  a.heapAt(0);
+  const double op = a.number(1);
+  const int64_t aRepeat = static_cast<int64_t>(a.number(3)), aLength = static_cast<int64_t>(a.number(4));
+  const int64_t bRepeat = static_cast<int64_t>(a.number(6)), bLength = static_cast<int64_t>(a.number(7));
+  const int64_t n = static_cast<int64_t>(a.number(9));
+  if (!a.ok) return nullptr;
+  if (op != static_cast<int>(op) || op < tfnative::kAdd || op > tfnative::kDiv) {
+    a.fail("unknown binary op code");
+    return nullptr;
+  }
+  // Each operand's reads stay inside its own range: (i / repeat) % length < length.
+  if (n < 0 || aRepeat < 1 || aLength < 1 || bRepeat < 1 || bLength < 1) {
+    a.fail("invalid broadcast");
+    return nullptr;
+  }
+  const float* A = a.floats(2, aLength);
+  const float* B = a.floats(5, bLength);
+  float* out = a.floats(8, n);
+  if (!a.ok) return nullptr;
+  tfnative::binary(static_cast<tfnative::BinaryOp>(static_cast<int>(op)), A, aRepeat, aLength, B, bRepeat, bLength, out, n);
+  return undefined(env);
+}
+
+// sum(heap, xOff, rows, cols, scale, outOff, overRows (1: out[cols] sums over rows; 0: out[rows] over columns))
+napi_value Sum(napi_env env, napi_callback_info info) {
+  Args a(env, info, 7);
+  if (!a.ok) return nullptr;
+  a.heapAt(0);
+  const int64_t rows = static_cast<int64_t>(a.number(2)), cols = static_cast<int64_t>(a.number(3));
+  const double scale = a.number(4);
+  const bool overRows = a.number(6) != 0;
+  if (!a.ok) return nullptr;
+  if (rows < 0 || cols < 0) {
+    a.fail("invalid reduction shape");
+    return nullptr;
+  }
+  const float* x = a.floats(1, rows * cols);
+  float* out = a.floats(5, overRows ? cols : rows);
+  if (!a.ok) return nullptr;
+  (overRows ? tfnative::sumRows : tfnative::sumColumns)(x, rows, cols, scale, out);
   return undefined(env);
 }
 
@@ -201,7 +260,12 @@ napi_value Info(napi_env env, napi_callback_info) {
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"batchMatMul", nullptr, BatchMatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"conv2d", nullptr, Conv2D, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2d", nullptr, Conv2D<Tensor::kFilter, tfnative::conv2d>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"depthwiseConv2d", nullptr, Conv2D<Tensor::kDepthwiseFilter, tfnative::depthwiseConv2d>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"depthwiseConv2dBackpropInput", nullptr, ConvGradient<Tensor::kY, Tensor::kDepthwiseFilter, Tensor::kX, tfnative::depthwiseConv2dBackpropInput>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"depthwiseConv2dBackpropFilter", nullptr, ConvGradient<Tensor::kX, Tensor::kY, Tensor::kDepthwiseFilter, tfnative::depthwiseConv2dBackpropFilter>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sum", nullptr, Sum, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackpropInput", nullptr, ConvGradient<Tensor::kY, Tensor::kFilter, Tensor::kX, tfnative::conv2dBackpropInput>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackpropFilter", nullptr, ConvGradient<Tensor::kX, Tensor::kY, Tensor::kFilter, tfnative::conv2dBackpropFilter>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPoolGrad", nullptr, ConvGradient<Tensor::kX, Tensor::kPooled, Tensor::kX, tfnative::maxPoolGrad>, nullptr, nullptr, nullptr, napi_default, nullptr},

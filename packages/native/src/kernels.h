@@ -35,6 +35,32 @@ void conv2dBackpropInput(const ConvGeometry& g, const float* dy, const float* fi
 /** dW = ∂conv2d/∂filter applied to dy. */
 void conv2dBackpropFilter(const ConvGeometry& g, const float* x, const float* dy, float* dw);
 
+/** y = depthwise conv2d(x, filter [KH, KW, C, M]) (+ bias per output channel) then the activation; outChannels = C·M. */
+void depthwiseConv2d(const ConvGeometry& g, const float* x, const float* filter, float* y, const float* bias,
+                     Activation act, float alpha);
+
+/** dx of the depthwise convolution applied to dy. */
+void depthwiseConv2dBackpropInput(const ConvGeometry& g, const float* dy, const float* filter, float* dx);
+
+/** dW [KH, KW, C, M] of the depthwise convolution applied to dy. */
+void depthwiseConv2dBackpropFilter(const ConvGeometry& g, const float* x, const float* dy, float* dw);
+
+/** Elementwise arithmetic of binary(); codes shared with core's native-kernels/elementwise.ts. */
+enum BinaryOp : int32_t { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3 };
+
+/**
+ * out[i] = a[(i / aRepeat) % aLength] ∘ b[(i / bRepeat) % bLength] for i < n: every broadcast in which an operand's
+ * non-1 axes are one contiguous run of the output's axes (same shape, scalar, per-channel vector, per-row column).
+ */
+void binary(BinaryOp op, const float* a, int64_t aRepeat, int64_t aLength, const float* b, int64_t bRepeat,
+            int64_t bLength, float* out, int64_t n);
+
+/** out[j] = scale · Σ_r x[r, j] over an x of rows×cols (a reduction over leading axes), in double. */
+void sumRows(const float* x, int64_t rows, int64_t cols, double scale, float* out);
+
+/** out[r] = scale · Σ_j x[r, j] (a reduction over trailing axes), in double. */
+void sumColumns(const float* x, int64_t rows, int64_t cols, double scale, float* out);
+
 /** dx of max pooling (outChannels unused: pooling keeps inChannels); window = filter, no dilation. */
 void maxPoolGrad(const ConvGeometry& g, const float* x, const float* dy, float* dx);
 

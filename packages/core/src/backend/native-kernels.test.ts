@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { assertMaxPoolGradMatchesCpu, type ConvCase, convCases, describeCase, describePool, dilateFilter, maxPoolCases, outShape, undilate } from './conv-test-cases.js';
+import type { NativeKernels } from './native-kernels/heap.js';
 import { loadNativeKernels } from './native-kernels/load.js';
 import { installNativeKernels, nativeKernelNames, nativeKernelsInstalled } from './native-kernels/register.js';
 import { assertPresetGradientsMatchCpu, presetGradientCases } from './preset-gradients.js';
@@ -16,6 +17,28 @@ const loaded = await loadNativeKernels(1).then(
   (native) => ({ native, why: undefined }),
   (err: Error) => ({ native: undefined, why: err.message }),
 );
+/** Calls per addon function, so a test can tell the native kernel ran rather than the wasm fallback it wraps. */
+const calls = new Map<string, number>();
+const counted = (native: NativeKernels): NativeKernels =>
+  // The addon's functions are non-enumerable properties (napi_default).
+  Object.fromEntries(
+    Object.getOwnPropertyNames(native).map((key) => [key, native[key as keyof NativeKernels]] as const).map(([key, value]) => [
+      key,
+      typeof value !== 'function'
+        ? value
+        : (...args: unknown[]) => {
+            calls.set(key, (calls.get(key) ?? 0) + 1);
+            return (value as (...a: unknown[]) => unknown)(...args);
+          },
+    ]),
+  ) as unknown as NativeKernels;
+/** Runs `body` and asserts whether addon function `fn` ran during it. */
+async function expectNative<T>(fn: keyof NativeKernels, expected: boolean, body: () => Promise<T>): Promise<T> {
+  const before = calls.get(fn) ?? 0;
+  const result = await body();
+  assert.equal((calls.get(fn) ?? 0) > before, expected, `native.${fn} ${expected ? 'did not run' : 'ran'}`);
+  return result;
+}
 /** Skip reason when the addon is missing and not required; when required, tests run and fail in `before`. */
 const skip = loaded.native === undefined && !required ? `native kernels unavailable: ${loaded.why}` : false;
 
@@ -25,7 +48,7 @@ before(async () => {
     throw new Error(`TENSORFLEET_REQUIRE_NATIVE=1 but the native kernels are unavailable: ${loaded.why}`);
   }
   await prepareBackends();
-  installNativeKernels(loaded.native);
+  installNativeKernels(counted(loaded.native));
   assert.ok(nativeKernelsInstalled());
   for (const name of nativeKernelNames) assert.ok(tf.getKernel(name, 'wasm'), `${name} registered`);
 });
@@ -99,6 +122,116 @@ describe('native Conv2DBackpropInput and Conv2DBackpropFilter match cpu', { skip
       assert.deepEqual(oursF.shape, c.filter);
       assertRelClose(oursF.values, undilate(refF.values, c.filter, c.dilations), 'dW');
     });
+  }
+});
+
+describe('native depthwise convolutions and their gradients match cpu', { skip }, () => {
+  const depthwiseWide: ConvCase[] = [
+    { seed: 7, x: [2, 9, 9, 16], filter: [3, 3, 16, 1], strides: [1, 1], dilations: [1, 1], pad: 'same' },
+    { seed: 8, x: [2, 8, 7, 8], filter: [3, 3, 8, 3], strides: [2, 2], dilations: [1, 1], pad: 'same' },
+    { seed: 9, x: [1, 11, 10, 5], filter: [3, 2, 5, 2], strides: [1, 2], dilations: [2, 1], pad: 'valid' },
+  ];
+  for (const c of [...convCases(10, 1400), ...depthwiseWide]) {
+    it(describeCase(c), async () => {
+      const r = rng(c.seed + 17);
+      const x = { values: randomValues(r, c.x), shape: c.x };
+      const filter = { values: randomValues(r, c.filter), shape: c.filter };
+      const dy = { values: randomValues(r, outShape(c, true)), shape: outShape(c, true) };
+      const co = c.filter[2]! * c.filter[3]!;
+      const bias = { values: randomValues(r, [co]), shape: [co] };
+      const common = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC' };
+      const attrs = { ...common, dilations: c.dilations };
+      // tfjs's cpu depthwise kernels refuse strides and dilations together, and its gradients ignore `dilations`:
+      // every reference runs undilated on the zero-dilated filter.
+      const eff = dilateFilter(filter, c.dilations);
+      const undilated = { ...common, dilations: [1, 1] };
+      const ours = await expectNative('depthwiseConv2d', true, () => runKernelOn('wasm', 'DepthwiseConv2dNative', { x, filter }, attrs));
+      const ref = await runKernelOn('cpu', 'DepthwiseConv2dNative', { x, filter: eff }, undilated);
+      assert.deepEqual(ours.shape, outShape(c, true));
+      assertRelClose(ours.values, ref.values, 'depthwise y');
+      for (const activation of ['relu', 'elu', 'leakyrelu']) {
+        const fused = { activation, leakyreluAlpha: 0.1 };
+        const oursF = await runKernelOn('wasm', 'FusedDepthwiseConv2D', { x, filter, bias }, { ...attrs, ...fused });
+        const refF = await runKernelOn('cpu', 'FusedDepthwiseConv2D', { x, filter: eff, bias }, { ...undilated, ...fused });
+        assertRelClose(oursF.values, refF.values, `fused depthwise ${activation}`);
+      }
+      const oursI = await expectNative('depthwiseConv2dBackpropInput', true, () =>
+        runKernelOn('wasm', 'DepthwiseConv2dNativeBackpropInput', { dy, filter }, { ...attrs, inputShape: c.x }),
+      );
+      const refI = await runKernelOn('cpu', 'DepthwiseConv2dNativeBackpropInput', { dy, filter: eff }, { ...undilated, inputShape: c.x });
+      assert.deepEqual(oursI.shape, c.x);
+      assertRelClose(oursI.values, refI.values, 'depthwise dx');
+      const oursF = await expectNative('depthwiseConv2dBackpropFilter', true, () =>
+        runKernelOn('wasm', 'DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...attrs, filterShape: c.filter }),
+      );
+      const refF = await runKernelOn('cpu', 'DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...undilated, filterShape: eff.shape });
+      assert.deepEqual(oursF.shape, c.filter);
+      assertRelClose(oursF.values, undilate(refF.values, c.filter, c.dilations), 'depthwise dW');
+    });
+  }
+});
+
+describe('native broadcasting Add/Sub/Multiply/RealDiv match cpu', { skip }, () => {
+  const pairs: Array<[number[], number[], boolean]> = [
+    [[5, 7], [5, 7], true],
+    [[64, 10], [], true], // scalar
+    [[], [3, 4], true],
+    [[2, 3, 4, 6], [6], true], // per-channel vector
+    [[2, 3, 4, 6], [1, 1, 1, 6], true],
+    [[6], [2, 3, 4, 6], true],
+    [[64, 1], [64, 10], true], // per-row column
+    [[2, 5, 1], [2, 5, 3], true],
+    [[1], [9], true],
+    [[3, 1, 5], [1, 4, 1], false], // a split broadcast: no cursor expresses it, wasm's kernel takes it
+    [[4, 1], [1, 6], true], // an outer product: both operands have a cursor
+  ];
+  for (const [sa, sb, native] of pairs) {
+    for (const name of ['Add', 'Sub', 'Multiply', 'RealDiv']) {
+      it(`${name} [${sa}] with [${sb}]`, async () => {
+        const r = rng(1500 + sa.length * 7 + sb.length);
+        // Divisors kept away from 0 so the relative check measures the kernel, not a cancellation.
+        const a = { values: randomValues(r, sa), shape: sa };
+        const b = { values: randomValues(r, sb).map((v) => (name === 'RealDiv' ? Math.sign(v || 1) * (0.5 + Math.abs(v)) : v)), shape: sb };
+        const ours = await expectNative('binary', native, () => runKernelOn('wasm', name, { a, b }, {}));
+        const ref = await runKernelOn('cpu', name, { a, b }, {});
+        assert.deepEqual(ours.shape, ref.shape);
+        assertRelClose(ours.values, ref.values, name);
+      });
+    }
+  }
+  it('leaves int32 arithmetic to wasm (exact integer results)', async () => {
+    const a = { values: Int32Array.of(7, -7, 9), shape: [3], dtype: 'int32' as const };
+    const b = { values: Int32Array.of(2), shape: [1], dtype: 'int32' as const };
+    const ours = await expectNative('binary', false, () => runKernelOn('wasm', 'Multiply', { a, b }, {}));
+    assert.deepEqual([...ours.values], [14, -14, 18]);
+  });
+});
+
+describe('native Sum and Mean match cpu', { skip }, () => {
+  const cases: Array<[number[], number | number[] | null, boolean, boolean]> = [
+    [[64, 256], 0, false, true], // bias gradient
+    [[1, 64, 10], [0, 1], false, true],
+    [[64, 10], -1, false, true],
+    [[64, 10], [1], true, true],
+    [[4, 5, 6, 7], [0, 1, 2], false, true], // per-channel, NHWC
+    [[4, 5, 6, 7], [0, 1, 2], true, true],
+    [[4, 5, 6, 7], [2, 3], false, true],
+    [[64], null, false, true], // everything
+    [[3, 4, 5], [0, 1, 2], true, true],
+    [[3, 4, 5], [1], false, false], // a middle axis: wasm's kernel takes it
+    [[3, 4, 5], [0, 2], false, false],
+  ];
+  for (const [shape, axis, keepDims, native] of cases) {
+    for (const name of ['Sum', 'Mean']) {
+      it(`${name} [${shape}] axis ${JSON.stringify(axis)} keepDims ${keepDims}`, async () => {
+        const x = { values: randomValues(rng(1600 + shape.length), shape), shape };
+        const attrs = { axis: axis === null ? shape.map((_, i) => i) : axis, keepDims };
+        const ours = await expectNative('sum', native, () => runKernelOn('wasm', name, { x }, attrs));
+        const ref = await runKernelOn('cpu', name, { x }, attrs);
+        assert.deepEqual(ours.shape, ref.shape);
+        assertRelClose(ours.values, ref.values, name);
+      });
+    }
   }
 });
 

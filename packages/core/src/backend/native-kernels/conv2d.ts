@@ -1,6 +1,27 @@
-// Conv2D, FusedConv2D and both convolution gradients on OpenBLAS (im2col / col2im + sgemm, in the addon).
+// Conv2D/FusedConv2D, the depthwise convolutions and all their gradients in the addon (dense ones on oneDNN, or
+// im2col / col2im + OpenBLAS sgemm; depthwise ones as direct loops).
 import { assertShape, convGeometry, type ConvGeometry } from '../wasm-kernels/conv-geometry.js';
 import { activationCodes, type KernelArgs, type KernelFunc, type NativeKernels, nativeCase, onHeap, type TensorInfo } from './heap.js';
+
+/** What differs between a dense and a depthwise convolution: filter layout and the addon functions. */
+export interface ConvFlavor {
+  kernelName: string;
+  depthwise: boolean;
+  /** Output channels of a filter: Co of [KH, KW, C, Co], or C·M of a depthwise [KH, KW, C, M]. */
+  outChannels(filterShape: number[]): number;
+  forward: 'conv2d' | 'depthwiseConv2d';
+  input: 'conv2dBackpropInput' | 'depthwiseConv2dBackpropInput';
+  filter: 'conv2dBackpropFilter' | 'depthwiseConv2dBackpropFilter';
+}
+
+export const dense: ConvFlavor = {
+  kernelName: 'Conv2D', depthwise: false, outChannels: (f) => f[3]!,
+  forward: 'conv2d', input: 'conv2dBackpropInput', filter: 'conv2dBackpropFilter',
+};
+export const depthwise: ConvFlavor = {
+  kernelName: 'DepthwiseConv2dNative', depthwise: true, outChannels: (f) => f[2]! * f[3]!,
+  forward: 'depthwiseConv2d', input: 'depthwiseConv2dBackpropInput', filter: 'depthwiseConv2dBackpropFilter',
+};
 
 /** The addon's geometry layout (kernels.h ConvGeometry). */
 function packed(g: ConvGeometry, outChannels: number): Int32Array {
@@ -12,52 +33,52 @@ function packed(g: ConvGeometry, outChannels: number): Int32Array {
 
 const nhwc = (attrs: KernelArgs['attrs']) => ['NHWC', 'channelsLast', undefined].includes(attrs?.['dataFormat'] as string | undefined);
 
-/** Conv2D (fused = false) or FusedConv2D with bias and a non-prelu activation; the rest goes to `fallback`. */
-export function makeConv2D(native: NativeKernels, fused: boolean, fallback: KernelFunc): KernelFunc {
+/** The forward convolution (fused = false) or its fused form with bias and a non-prelu activation; the rest goes to `fallback`. */
+export function makeConv2D(native: NativeKernels, flavor: ConvFlavor, fused: boolean, fallback: KernelFunc): KernelFunc {
   return (args: KernelArgs) => {
     const { inputs, backend, attrs = {} } = args;
     const x = inputs['x']!;
     const filter = inputs['filter']!;
     const bias = fused ? inputs['bias'] : undefined;
     const act = fused ? activationCodes[(attrs['activation'] as string | undefined) ?? 'linear'] : 0;
-    const co = filter.shape[3]!;
+    const co = flavor.outChannels(filter.shape);
     if (!nhwc(attrs) || act === undefined || !nativeCase(x, filter, bias) || (bias !== undefined && bias.shape.reduce((p, d) => p * d, 1) !== co)) {
       return fallback(args);
     }
-    const g = convGeometry('Conv2D', x.shape, filter.shape, attrs, false);
+    const g = convGeometry(flavor.kernelName, x.shape, filter.shape, attrs, flavor.depthwise);
     const alpha = (attrs['leakyreluAlpha'] as number | undefined) ?? 0.2;
     return onHeap(backend, [g.batch, g.outHeight, g.outWidth, co], [x, filter, bias], (heap, out, [xo, fo, bo]) =>
-      native.conv2d(heap, packed(g, co), xo!, fo!, out, bo!, act, alpha),
+      native[flavor.forward](heap, packed(g, co), xo!, fo!, out, bo!, act, alpha),
     );
   };
 }
 
-export function makeConv2DBackpropInput(native: NativeKernels, fallback: KernelFunc): KernelFunc {
+export function makeConv2DBackpropInput(native: NativeKernels, flavor: ConvFlavor, fallback: KernelFunc): KernelFunc {
+  const name = `${flavor.kernelName}BackpropInput`;
   return (args: KernelArgs) => {
     const { inputs, backend, attrs = {} } = args;
     const dy = inputs['dy']!;
     const filter = inputs['filter']!;
     if (!nhwc(attrs) || !nativeCase(dy, filter)) return fallback(args);
     const inputShape = attrs['inputShape'] as number[];
-    const g = convGeometry('Conv2DBackpropInput', inputShape, filter.shape, attrs, false);
-    assertShape('Conv2DBackpropInput', 'dy', dy.shape, [g.batch, g.outHeight, g.outWidth, filter.shape[3]!]);
-    return onHeap(backend, inputShape, [dy, filter], (heap, out, [dyo, fo]) =>
-      native.conv2dBackpropInput(heap, packed(g, filter.shape[3]!), dyo!, fo!, out),
-    );
+    const g = convGeometry(name, inputShape, filter.shape, attrs, flavor.depthwise);
+    const co = flavor.outChannels(filter.shape);
+    assertShape(name, 'dy', dy.shape, [g.batch, g.outHeight, g.outWidth, co]);
+    return onHeap(backend, inputShape, [dy, filter], (heap, out, [dyo, fo]) => native[flavor.input](heap, packed(g, co), dyo!, fo!, out));
   };
 }
 
-export function makeConv2DBackpropFilter(native: NativeKernels, fallback: KernelFunc): KernelFunc {
+export function makeConv2DBackpropFilter(native: NativeKernels, flavor: ConvFlavor, fallback: KernelFunc): KernelFunc {
+  const name = `${flavor.kernelName}BackpropFilter`;
   return (args: KernelArgs): TensorInfo | TensorInfo[] => {
     const { inputs, backend, attrs = {} } = args;
     const x = inputs['x']!;
     const dy = inputs['dy']!;
     if (!nhwc(attrs) || !nativeCase(x, dy)) return fallback(args);
     const filterShape = attrs['filterShape'] as number[];
-    const g = convGeometry('Conv2DBackpropFilter', x.shape, filterShape, attrs, false);
-    assertShape('Conv2DBackpropFilter', 'dy', dy.shape, [g.batch, g.outHeight, g.outWidth, filterShape[3]!]);
-    return onHeap(backend, filterShape, [x, dy], (heap, out, [xo, dyo]) =>
-      native.conv2dBackpropFilter(heap, packed(g, filterShape[3]!), xo!, dyo!, out),
-    );
+    const g = convGeometry(name, x.shape, filterShape, attrs, flavor.depthwise);
+    const co = flavor.outChannels(filterShape);
+    assertShape(name, 'dy', dy.shape, [g.batch, g.outHeight, g.outWidth, co]);
+    return onHeap(backend, filterShape, [x, dy], (heap, out, [xo, dyo]) => native[flavor.filter](heap, packed(g, co), xo!, dyo!, out));
   };
 }

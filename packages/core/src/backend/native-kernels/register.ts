@@ -1,10 +1,11 @@
 // Puts the native (OpenBLAS) kernels in place of the wasm backend's own for the compute-heavy ops, and takes them
 // out again, so that 'wasm' and 'native' can be selected in turn in one process.
 import * as tf from '@tensorflow/tfjs';
-import { makeConv2D, makeConv2DBackpropFilter, makeConv2DBackpropInput } from './conv2d.js';
+import { dense, depthwise, makeConv2D, makeConv2DBackpropFilter, makeConv2DBackpropInput } from './conv2d.js';
 import type { KernelFunc, NativeKernels } from './heap.js';
 import { makeMatMul } from './mat-mul.js';
 import { makeMaxPoolGrad } from './max-pool-grad.js';
+import { binaryOpCodes, type BinaryKernelName, makeBinary, makeReduce } from './elementwise.js';
 
 type Make = (native: NativeKernels, fallback: KernelFunc) => KernelFunc;
 
@@ -12,11 +13,18 @@ type Make = (native: NativeKernels, fallback: KernelFunc) => KernelFunc;
 const nativeKernelMakers: Record<string, Make> = {
   BatchMatMul: (n, f) => makeMatMul(n, false, f),
   _FusedMatMul: (n, f) => makeMatMul(n, true, f),
-  Conv2D: (n, f) => makeConv2D(n, false, f),
-  FusedConv2D: (n, f) => makeConv2D(n, true, f),
-  Conv2DBackpropInput: makeConv2DBackpropInput,
-  Conv2DBackpropFilter: makeConv2DBackpropFilter,
+  Conv2D: (n, f) => makeConv2D(n, dense, false, f),
+  FusedConv2D: (n, f) => makeConv2D(n, dense, true, f),
+  Conv2DBackpropInput: (n, f) => makeConv2DBackpropInput(n, dense, f),
+  Conv2DBackpropFilter: (n, f) => makeConv2DBackpropFilter(n, dense, f),
   MaxPoolGrad: makeMaxPoolGrad,
+  DepthwiseConv2dNative: (n, f) => makeConv2D(n, depthwise, false, f),
+  FusedDepthwiseConv2D: (n, f) => makeConv2D(n, depthwise, true, f),
+  DepthwiseConv2dNativeBackpropInput: (n, f) => makeConv2DBackpropInput(n, depthwise, f),
+  DepthwiseConv2dNativeBackpropFilter: (n, f) => makeConv2DBackpropFilter(n, depthwise, f),
+  Sum: (n, f) => makeReduce(n, 'Sum', f),
+  Mean: (n, f) => makeReduce(n, 'Mean', f),
+  ...Object.fromEntries(Object.keys(binaryOpCodes).map((name) => [name, (n: NativeKernels, f: KernelFunc) => makeBinary(n, name as BinaryKernelName, f)])),
 };
 
 export const nativeKernelNames = Object.keys(nativeKernelMakers);
