@@ -54,6 +54,16 @@ struct Args {
     }
     return reinterpret_cast<float*>(heap + static_cast<int64_t>(offset));
   }
+  /** A byte range of `count` bytes at byte offset argv[i]. */
+  uint8_t* bytes(size_t i, int64_t count) {
+    const double offset = number(i);
+    if (!ok) return nullptr;
+    if (offset < 0 || count < 0 || offset + static_cast<double>(count) > static_cast<double>(heapBytes)) {
+      fail("tensor range at argument " + std::to_string(i) + " lies outside the heap");
+      return nullptr;
+    }
+    return heap + static_cast<int64_t>(offset);
+  }
   /** Copies an Int32Array argument of exactly `n` elements into out. */
   void ints(size_t i, int32_t* out, size_t n) {
     if (!ok) return;
@@ -176,7 +186,7 @@ napi_value ConvGradient(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
-// binary(heap, op, [aOff, aRepeat, aLength, bOff, bRepeat, bLength, outOff, n] as numbers)
+// binary(heap, op, aOff, aRepeat, aLength, bOff, bRepeat, bLength, outOff, n); a comparison's out is n bytes
 napi_value Binary(napi_env env, napi_callback_info info) {
   Args a(env, info, 10);
   if (!a.ok) return nullptr;
@@ -186,7 +196,7 @@ napi_value Binary(napi_env env, napi_callback_info info) {
   const int64_t bRepeat = static_cast<int64_t>(a.number(6)), bLength = static_cast<int64_t>(a.number(7));
   const int64_t n = static_cast<int64_t>(a.number(9));
   if (!a.ok) return nullptr;
-  if (op != static_cast<int>(op) || op < tfnative::kAdd || op > tfnative::kDiv) {
+  if (op != static_cast<int>(op) || op < tfnative::kAdd || op > tfnative::kLessEqual) {
     a.fail("unknown binary op code");
     return nullptr;
   }
@@ -197,9 +207,10 @@ napi_value Binary(napi_env env, napi_callback_info info) {
   }
   const float* A = a.floats(2, aLength);
   const float* B = a.floats(5, bLength);
-  float* out = a.floats(8, n);
+  const auto code = static_cast<tfnative::BinaryOp>(static_cast<int>(op));
+  void* out = tfnative::writesBytes(code) ? static_cast<void*>(a.bytes(8, n)) : static_cast<void*>(a.floats(8, n));
   if (!a.ok) return nullptr;
-  tfnative::binary(static_cast<tfnative::BinaryOp>(static_cast<int>(op)), A, aRepeat, aLength, B, bRepeat, bLength, out, n);
+  tfnative::binary(code, A, aRepeat, aLength, B, bRepeat, bLength, out, n);
   return undefined(env);
 }
 

@@ -13,16 +13,24 @@ namespace tfnative {
 namespace {
 
 template <BinaryOp Op>
-inline float apply(float a, float b) {
+inline auto apply(float a, float b) {
   if constexpr (Op == kAdd) return a + b;
   if constexpr (Op == kSub) return a - b;
   if constexpr (Op == kMul) return a * b;
-  return a / b;  // kDiv
+  if constexpr (Op == kDiv) return a / b;
+  // Comparisons give tfjs's bool (one byte, 0 or 1); NaN compares false, as in JS.
+  if constexpr (Op == kGreater) return static_cast<uint8_t>(a > b);
+  if constexpr (Op == kGreaterEqual) return static_cast<uint8_t>(a >= b);
+  if constexpr (Op == kLess) return static_cast<uint8_t>(a < b);
+  if constexpr (Op == kLessEqual) return static_cast<uint8_t>(a <= b);
 }
+
+template <BinaryOp Op>
+using Out = decltype(apply<Op>(0.f, 0.f));
 
 /** out[0..n) = a ∘ b, each operand either contiguous (step 1) or one repeated value (step 0). */
 template <BinaryOp Op>
-void run(const float* a, bool aStep, const float* b, bool bStep, float* out, int64_t n) {
+void run(const float* a, bool aStep, const float* b, bool bStep, Out<Op>* out, int64_t n) {
   if (aStep && bStep) {
     for (int64_t i = 0; i < n; i++) out[i] = apply<Op>(a[i], b[i]);
   } else if (aStep) {
@@ -36,23 +44,41 @@ void run(const float* a, bool aStep, const float* b, bool bStep, float* out, int
   }
 }
 
-/** Where output element i reads an operand: at (i / repeat) % length. */
+/**
+ * Where output element i reads an operand: at (i / repeat) % length. It walks the output in order and advances
+ * without divisions (one per element would cost more than the arithmetic).
+ */
 struct Cursor {
   const float* base;
   int64_t repeat, length;
-  int64_t index(int64_t i) const { return (i / repeat) % length; }
-  /** Elements from i on that keep this operand's access pattern (contiguous, or one value). */
-  int64_t run(int64_t i) const {
+  int64_t at = 0, within = 0;  // at = (i / repeat) % length, within = i % repeat (repeat > 1)
+  bool contiguous() const { return repeat == 1 && length > 1; }
+  /** Elements from here on that keep this operand's access pattern (contiguous, or one value). */
+  int64_t run() const {
     if (length == 1) return std::numeric_limits<int64_t>::max();
-    return repeat == 1 ? length - i % length : repeat - i % repeat;
+    return repeat == 1 ? length - at : repeat - within;
+  }
+  /** Moves by len ≤ run() elements. */
+  void advance(int64_t len) {
+    if (length == 1) return;
+    if (repeat == 1) {
+      at += len;
+    } else if ((within += len) == repeat) {
+      within = 0;
+      at++;
+    }
+    if (at == length) at = 0;
   }
 };
 
 template <BinaryOp Op>
-void broadcast(const Cursor& a, const Cursor& b, float* out, int64_t n) {
+void broadcast(Cursor a, Cursor b, void* output, int64_t n) {
+  Out<Op>* out = static_cast<Out<Op>*>(output);
   for (int64_t i = 0; i < n;) {
-    const int64_t len = std::min({a.run(i), b.run(i), n - i});
-    run<Op>(a.base + a.index(i), a.repeat == 1 && a.length > 1, b.base + b.index(i), b.repeat == 1 && b.length > 1, out + i, len);
+    const int64_t len = std::min({a.run(), b.run(), n - i});
+    run<Op>(a.base + a.at, a.contiguous(), b.base + b.at, b.contiguous(), out + i, len);
+    a.advance(len);
+    b.advance(len);
     i += len;
   }
 }
@@ -60,13 +86,17 @@ void broadcast(const Cursor& a, const Cursor& b, float* out, int64_t n) {
 }  // namespace
 
 void binary(BinaryOp op, const float* a, int64_t aRepeat, int64_t aLength, const float* b, int64_t bRepeat,
-            int64_t bLength, float* out, int64_t n) {
+            int64_t bLength, void* out, int64_t n) {
   const Cursor ca{a, aRepeat, aLength}, cb{b, bRepeat, bLength};
   switch (op) {
     case kAdd: return broadcast<kAdd>(ca, cb, out, n);
     case kSub: return broadcast<kSub>(ca, cb, out, n);
     case kMul: return broadcast<kMul>(ca, cb, out, n);
     case kDiv: return broadcast<kDiv>(ca, cb, out, n);
+    case kGreater: return broadcast<kGreater>(ca, cb, out, n);
+    case kGreaterEqual: return broadcast<kGreaterEqual>(ca, cb, out, n);
+    case kLess: return broadcast<kLess>(ca, cb, out, n);
+    case kLessEqual: return broadcast<kLessEqual>(ca, cb, out, n);
   }
 }
 

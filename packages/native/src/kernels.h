@@ -45,15 +45,16 @@ void depthwiseConv2dBackpropInput(const ConvGeometry& g, const float* dy, const 
 /** dW [KH, KW, C, M] of the depthwise convolution applied to dy. */
 void depthwiseConv2dBackpropFilter(const ConvGeometry& g, const float* x, const float* dy, float* dw);
 
-/** Elementwise arithmetic of binary(); codes shared with core's native-kernels/elementwise.ts. */
-enum BinaryOp : int32_t { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3 };
+/** Elementwise ops of binary(); codes shared with core's native-kernels/elementwise.ts. Comparisons write bytes. */
+enum BinaryOp : int32_t { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3, kGreater = 4, kGreaterEqual = 5, kLess = 6, kLessEqual = 7 };
+constexpr bool writesBytes(BinaryOp op) { return op >= kGreater; }
 
 /**
- * out[i] = a[(i / aRepeat) % aLength] ∘ b[(i / bRepeat) % bLength] for i < n: every broadcast in which an operand's
+ * out[i] = a[(i / aRepeat) % aLength] ∘ b[(i / bRepeat) % bLength] for i < n (float32, or a byte 0/1 for a comparison): every broadcast in which an operand's
  * non-1 axes are one contiguous run of the output's axes (same shape, scalar, per-channel vector, per-row column).
  */
 void binary(BinaryOp op, const float* a, int64_t aRepeat, int64_t aLength, const float* b, int64_t bRepeat,
-            int64_t bLength, float* out, int64_t n);
+            int64_t bLength, void* out, int64_t n);
 
 /** out[j] = scale · Σ_r x[r, j] over an x of rows×cols (a reduction over leading axes), in double. */
 void sumRows(const float* x, int64_t rows, int64_t cols, double scale, float* out);

@@ -171,7 +171,7 @@ describe('native depthwise convolutions and their gradients match cpu', { skip }
   }
 });
 
-describe('native broadcasting Add/Sub/Multiply/RealDiv match cpu', { skip }, () => {
+describe('native broadcasting Add/Sub/Multiply/RealDiv and comparisons match cpu', { skip }, () => {
   const pairs: Array<[number[], number[], boolean]> = [
     [[5, 7], [5, 7], true],
     [[64, 10], [], true], // scalar
@@ -186,16 +186,18 @@ describe('native broadcasting Add/Sub/Multiply/RealDiv match cpu', { skip }, () 
     [[4, 1], [1, 6], true], // an outer product: both operands have a cursor
   ];
   for (const [sa, sb, native] of pairs) {
-    for (const name of ['Add', 'Sub', 'Multiply', 'RealDiv']) {
+    for (const name of ['Add', 'Sub', 'Multiply', 'RealDiv', 'Greater', 'GreaterEqual', 'Less', 'LessEqual']) {
       it(`${name} [${sa}] with [${sb}]`, async () => {
         const r = rng(1500 + sa.length * 7 + sb.length);
         // Divisors kept away from 0 so the relative check measures the kernel, not a cancellation.
         const a = { values: randomValues(r, sa), shape: sa };
         const b = { values: randomValues(r, sb).map((v) => (name === 'RealDiv' ? Math.sign(v || 1) * (0.5 + Math.abs(v)) : v)), shape: sb };
+        if (a.values.length > 1 && b.values.length > 1) b.values[0] = a.values[0]!; // one tie for the comparisons
         const ours = await expectNative('binary', native, () => runKernelOn('wasm', name, { a, b }, {}));
         const ref = await runKernelOn('cpu', name, { a, b }, {});
         assert.deepEqual(ours.shape, ref.shape);
-        assertRelClose(ours.values, ref.values, name);
+        if (name.startsWith('Greater') || name.startsWith('Less')) assert.deepEqual([...ours.values], [...ref.values], name);
+        else assertRelClose(ours.values, ref.values, name);
       });
     }
   }

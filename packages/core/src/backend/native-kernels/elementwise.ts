@@ -1,12 +1,12 @@
-// Add/Sub/Multiply/RealDiv with broadcasting, and Sum/Mean over leading or trailing axes, in one addon pass on
+// Add/Sub/Multiply/RealDiv and the comparisons with broadcasting, and Sum/Mean over leading or trailing axes, in one addon pass on
 // the wasm heap. A training step is mostly these small ops (BatchNorm's per-channel statistics and scaling,
 // dropout masks, bias gradients, the loss, the optimizer update); wasm's own kernels tile a broadcast operand or
 // transpose before reducing, and each costs a separate pass.
 import * as tf from '@tensorflow/tfjs';
 import { type KernelArgs, type KernelFunc, type NativeKernels, nativeCase, onHeap } from './heap.js';
 
-/** Op codes shared with the addon's `BinaryOp` enum (kernels.h). */
-export const binaryOpCodes = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3 } as const;
+/** Op codes shared with the addon's `BinaryOp` enum (kernels.h); codes from 4 on are comparisons giving bool. */
+export const binaryOpCodes = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, Greater: 4, GreaterEqual: 5, Less: 6, LessEqual: 7 } as const;
 export type BinaryKernelName = keyof typeof binaryOpCodes;
 
 const product = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
@@ -37,8 +37,10 @@ export function makeBinary(native: NativeKernels, name: BinaryKernelName, fallba
     const ca = broadcastCursor(a.shape, out);
     const cb = broadcastCursor(b.shape, out);
     if (ca === undefined || cb === undefined || product(out) === 0) return fallback(args);
-    return onHeap(backend, out, [a, b], (heap, o, [ao, bo]) =>
-      native.binary(heap, op, ao!, ca.repeat, ca.length, bo!, cb.repeat, cb.length, o, product(out)),
+    return onHeap(
+      backend, out, [a, b],
+      (heap, o, [ao, bo]) => native.binary(heap, op, ao!, ca.repeat, ca.length, bo!, cb.repeat, cb.length, o, product(out)),
+      op >= binaryOpCodes.Greater ? 'bool' : 'float32',
     );
   };
 }

@@ -23,9 +23,10 @@ export function onHeap(
   outShape: number[],
   inputs: Array<TensorInfo | undefined>,
   body: (heap: ArrayBuffer, out: number, offsets: number[]) => void,
+  outDtype: 'float32' | 'bool' = 'float32',
 ): TensorInfo {
   const wasm = backend as WasmHeapBackend;
-  const out = wasm.makeOutput(outShape, 'float32');
+  const out = wasm.makeOutput(outShape, outDtype);
   const offsets = inputs.map((t) => (t === undefined ? -1 : wasm.getMemoryOffset(t.dataId)));
   try {
     body(wasm.wasm.HEAPU8.buffer as ArrayBuffer, wasm.getMemoryOffset(out.dataId), offsets);
