@@ -71,9 +71,23 @@ struct Cursor {
   }
 };
 
+/** The per-channel case (a full, b a vector repeated along it, or the reverse): rows of plain vector loops. */
+template <BinaryOp Op, bool VectorFirst>
+void rows(const float* full, const float* vector, int64_t length, Out<Op>* out, int64_t n) {
+  for (int64_t r = 0; r < n; r += length) {
+    const float* f = full + r;
+    Out<Op>* o = out + r;
+    for (int64_t j = 0; j < length; j++) o[j] = VectorFirst ? apply<Op>(vector[j], f[j]) : apply<Op>(f[j], vector[j]);
+  }
+}
+
 template <BinaryOp Op>
 void broadcast(Cursor a, Cursor b, void* output, int64_t n) {
   Out<Op>* out = static_cast<Out<Op>*>(output);
+  const auto isFull = [n](const Cursor& c) { return c.repeat == 1 && c.length == n; };
+  const auto isVector = [n](const Cursor& c) { return c.repeat == 1 && c.length > 1 && c.length < n && n % c.length == 0; };
+  if (isFull(a) && isVector(b)) return rows<Op, false>(a.base, b.base, b.length, out, n);
+  if (isVector(a) && isFull(b)) return rows<Op, true>(b.base, a.base, a.length, out, n);
   for (int64_t i = 0; i < n;) {
     const int64_t len = std::min({a.run(), b.run(), n - i});
     run<Op>(a.base + a.at, a.contiguous(), b.base + b.at, b.contiguous(), out + i, len);
