@@ -3,6 +3,8 @@
 
 Usage: compute_torch.py --presets mlp,mnist-small-cnn --batch 64 --seconds 3
 Prints one JSON object: {"torch": version, "threads": 1, "blas": {"library": path, "threads": n}, "results": {...}}.
+compute_torch.py --serve: prints that object without results, then answers each stdin line {"preset", "batch",
+"seconds"} with one line {"preset", "samplesPerSec"}, so the bench can alternate torch and ours preset by preset.
 Run it with OPENBLAS_NUM_THREADS=1 (the bench does): Debian's torch reaches OpenBLAS through libblas.so.3, and
 torch.set_num_threads(1) does not bind OpenBLAS's own threads.
 Architectures mirror core's presetSpec (models area): BN before ReLU, no conv bias under BN, dropout as there.
@@ -11,6 +13,7 @@ import argparse
 import ctypes
 import json
 import os
+import sys
 import time
 
 import torch
@@ -90,13 +93,27 @@ def blas_in_use():
     return {"library": library, "threads": threads}
 
 
+def serve():
+    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas_in_use()}), flush=True)
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        ask = json.loads(line)
+        rate = samples_per_second(ask["preset"], int(ask["batch"]), float(ask["seconds"]))
+        print(json.dumps({"preset": ask["preset"], "samplesPerSec": rate}), flush=True)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--presets", default="mlp,mnist-small-cnn,seed-convnet")
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--seconds", type=float, default=3.0)
+    p.add_argument("--serve", action="store_true")
     a = p.parse_args()
     torch.set_num_threads(1)
+    if a.serve:
+        serve()
+        return
     results = {name: samples_per_second(name, a.batch, a.seconds) for name in a.presets.split(",")}
     print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas_in_use(), "results": results}))
 
