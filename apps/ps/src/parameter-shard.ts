@@ -4,9 +4,10 @@ import pino, { type Logger } from 'pino';
 import { Packr } from 'msgpackr';
 import { createOptimizer, type Optimizer, type OptimizerName } from '@tensorfleet/core';
 import {
-  createProtocolServer, encodeMessage, logMessages, ProtocolError, STEP_PROFILE_ENV, stepProfiler, type ControlMessage, type Peer, type PushMessage,
+  createProtocolServer, logMessages, TensorFrameWriter, ProtocolError, STEP_PROFILE_ENV, stepProfiler, type ControlMessage, type Peer, type PushMessage,
 } from '@tensorfleet/protocol';
 import { RankOrderMean } from './rank-order-mean.js';
+import { sendParams } from './run-messages.js';
 import { writeFileAtomicSync } from './atomic-file.js';
 
 const packr = new Packr({ moreTypes: true, useRecords: false });
@@ -67,6 +68,7 @@ export async function startParameterShard(options: ParameterShardOptions): Promi
   const mean = new RankOrderMean();
   const profile = stepProfiler(process.env[STEP_PROFILE_ENV] === '1');
   let arrivalSum = 0;
+  let writer: TensorFrameWriter<'params'> | null = null;
   let finish: (error?: Error) => void = () => {};
   const done = new Promise<void>((resolve, reject) => (finish = (e) => (e ? reject(e) : resolve())));
   done.catch(() => {});
@@ -89,8 +91,7 @@ export async function startParameterShard(options: ParameterShardOptions): Promi
     t = profile.lap('optimizer', t);
     step += 1;
     if (step % init.stepsPerEpoch === 0) epoch += 1;
-    const frame = encodeMessage(paramsMessage()); // once for every worker
-    for (const peer of slots.values()) if (peer.isOpen) peer.socket.send(frame);
+    sendParams(writer!, slots.values(), { step, epoch, lr: optimizer.lr }, params, []); // one frame for every worker
     profile.lap('broadcast', t);
     profile.stepDone();
     if (deferredSnapshot && deferredSnapshot.m.step === step) {
@@ -109,6 +110,7 @@ export async function startParameterShard(options: ParameterShardOptions): Promi
       const o = m.optimizer as { name: OptimizerName; options?: Record<string, unknown> };
       optimizer = createOptimizer(o.name, params, (o.options ?? {}) as never);
       mean.begin();
+      writer = new TensorFrameWriter('params', { params: params.map((p) => p.length), states: [] });
       step = m.step;
       epoch = m.epoch;
       if (m.checkpointDir) {

@@ -1,4 +1,4 @@
-import { encodeMessage, type Outgoing, type ServerMessage } from '@tensorfleet/protocol';
+import { encodeMessage, TensorFrameWriter, type Outgoing, type Peer, type ServerMessage } from '@tensorfleet/protocol';
 import type { RunContext } from './run-context.js';
 
 /** The current parameters of this server's part, BN states and learning rate, at the global step. */
@@ -27,4 +27,36 @@ export function jobMessage(run: RunContext, rank: number): Outgoing<ServerMessag
 export function broadcast(run: RunContext, message: Outgoing<ServerMessage>): void {
   const frame = encodeMessage(message); // encoded once for all workers
   for (const peer of run.slots) if (peer?.isOpen) peer.socket.send(frame);
+}
+
+const paramsWriters = new WeakMap<RunContext, TensorFrameWriter<'params'>>();
+
+/**
+ * Sends every worker in a slot the current parameters ({@link paramsMessage}) as one frame, written into a reused
+ * buffer (one copy of each tensor, no per-step allocation) that is recycled once every worker's send is done.
+ */
+export function broadcastParams(run: RunContext): void {
+  let writer = paramsWriters.get(run);
+  if (!writer) {
+    writer = new TensorFrameWriter('params', { params: run.ownedParameters.map((p) => p.length), states: run.states.map((s) => s.length) });
+    paramsWriters.set(run, writer);
+  }
+  sendParams(writer, run.slots, { step: run.step, epoch: run.epoch, lr: run.optimizer.lr }, run.ownedParameters, run.states);
+}
+
+/** Writes `params` and `states` into one frame of `writer` and sends it to every open peer. */
+export function sendParams(
+  writer: TensorFrameWriter<'params'>, peers: Iterable<Peer | undefined>, fields: { step: number; epoch: number; lr: number },
+  params: Float32Array[], states: Float32Array[],
+): void {
+  const f = writer.begin();
+  f.tensors.params!.forEach((view, k) => view.set(params[k]!));
+  f.tensors.states!.forEach((view, k) => view.set(states[k]!));
+  const frame = f.seal(fields);
+  for (const peer of peers) {
+    if (!peer?.isOpen) continue;
+    const release = f.hold();
+    if (!peer.sendFrame(frame, release)) release();
+  }
+  f.done();
 }

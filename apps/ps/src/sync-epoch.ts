@@ -3,7 +3,7 @@ import { checkpointRun } from './run-checkpoint.js';
 import type { RunContext } from './run-context.js';
 import { addStep, type EpochTotals } from './epoch-totals.js';
 import { RunStopped } from './run-types.js';
-import { broadcast, paramsMessage } from './run-messages.js';
+import { broadcastParams } from './run-messages.js';
 import { collectPushes } from './step-collector.js';
 
 /**
@@ -45,7 +45,7 @@ export async function runSyncEpoch(run: RunContext, endStep: number): Promise<Ep
     if (!o.elastic && run.step !== endStep && (stopping || (everySteps && run.step % everySteps === 0))) await checkpointRun(run);
     if (stopping) throw new RunStopped(run.step, run.lastCheckpoint);
     t = run.profile.now();
-    broadcast(run, paramsMessage(run));
+    broadcastParams(run);
     run.profile.lap('broadcast', t);
     run.profile.stepDone();
     o.onStep?.({

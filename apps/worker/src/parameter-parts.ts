@@ -65,16 +65,9 @@ export class ParameterParts {
     return all;
   }
 
-  /** The primary's part of a full gradient list. */
-  primaryPart(grads: Float32Array[]): Float32Array[] {
-    return this.job.owned.map((i) => grads[i]!);
-  }
-
-  /** Sends each shard the gradients of its part for `step`. */
-  push(step: number, grads: Float32Array[], meta: { loss: number; count: number; correct: number; computeMs: number; commMs: number }): void {
-    this.clients.forEach((client, k) => {
-      client.send({ type: 'push', step, ...meta, grads: this.job.shards[k]!.parameters.map((i) => grads[i]!), states: [] });
-    });
+  /** Sends shard k (0-based) its part's push frame; `onWritten` as ProtocolClient.sendFrame's (called here if not sent). */
+  sendFrame(k: number, frame: Uint8Array, onWritten: () => void): void {
+    if (!this.clients[k]!.sendFrame(frame, onWritten)) onWritten();
   }
 
   close(reason: string): void {

@@ -2,13 +2,14 @@ import * as tf from '@tensorflow/tfjs';
 import pino, { type Logger } from 'pino';
 import { buildModel, createTrainer, loadDatasetSpec, positionMaskStreams, selectBackend, type BackendPreference, type Trainer } from '@tensorfleet/core';
 import {
-  connectProtocolClient, encodeMessage, logMessages, STEP_PROFILE_ENV, stepProfiler, openBlockingCollective, validateTrainJobSpec, type BlockingCollective,
+  connectProtocolClient, logMessages, STEP_PROFILE_ENV, stepProfiler, openBlockingCollective, validateTrainJobSpec, type BlockingCollective,
   type BarrierMessage, type JobMessage, type ProtocolClient, type ProtocolError, type ReconnectOptions, type ServerMessage, type TrainJobSpec,
 } from '@tensorfleet/protocol';
 import { dataLocator, DataFileFetcher, defaultCacheDir, locateDataFiles } from './data-cache.js';
 import { ShardData } from './shard-data.js';
 import { withSyncBatchNorm } from './sync-bn-model.js';
 import { ParameterParts } from './parameter-parts.js';
+import { PushFrames } from './push-frames.js';
 
 /** Options of {@link runWorker}. */
 export interface WorkerOptions {
@@ -100,6 +101,8 @@ interface Built {
   collective: BlockingCollective | null;
   /** Connections to the parameter shards (none when the server is not sharded). */
   parts: ParameterParts;
+  /** Where each step's gradients are written: the push frames of the primary and of every shard. */
+  pushFrames: PushFrames;
 }
 
 /**
@@ -182,7 +185,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     const parts = await ParameterParts.connect(job, { token: options.token, name: options.name ?? `worker-${process.pid}`, ...(options.tls ? { tls: options.tls } : {}) });
     return {
       runId: job.runId, rank: job.rank, worldSize: job.worldSize, stepsPerEpoch: job.stepsPerEpoch, spec, trainer, model,
-      data: new ShardData(data, job.rank, job.worldSize, spec.batchSize, spec.dataSeed), collective, parts,
+      data: new ShardData(data, job.rank, job.worldSize, spec.batchSize, spec.dataSeed), collective, parts, pushFrames: new PushFrames(job),
     };
   };
 
@@ -247,17 +250,23 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       b.collective?.beginStep(s);
       // Dropout masks keyed by (rank, step): each worker draws its own, and a resumed run draws what it would have.
       positionMaskStreams(b.model, `${b.data.rank}/${s}`);
-      const { loss, grads, correct } = b.trainer.computeGradients(x, labels);
+      // The gradients go straight into this step's push frames (one copy off the backend, no per-step arrays).
+      const push = b.pushFrames.begin();
+      const { loss, correct } = b.trainer.computeGradients(x, labels, push.gradInto);
       tf.dispose([x, labels]);
-      const states = b.trainer.getStates();
+      b.trainer.getStates().forEach((state, k) => push.stateInto[k]!.set(state));
       const computeMs = performance.now() - t1;
       profile.add('compute', computeMs);
-      const meta = { loss, count: b.spec.batchSize, correct, computeMs, commMs: lastCommMs };
       let t = profile.now();
-      const frame = encodeMessage({ type: 'push', step: s, ...meta, grads: b.parts.sharded ? b.parts.primaryPart(grads) : grads, states });
+      const frames = push.seal({ step: s, loss, count: b.spec.batchSize, correct, computeMs, commMs: lastCommMs });
       t = profile.lap('serialize', t);
-      client.sendFrame(frame);
-      b.parts.push(s, grads, meta);
+      frames.forEach(({ frame, hold }, k) => {
+        const release = hold();
+        if (k === 0) {
+          if (!client.sendFrame(frame, release)) release();
+        } else b.parts.sendFrame(k - 1, frame, release);
+      });
+      push.done();
       const sent = profile.lap('send', t) || performance.now();
       // Overlap: cut the next batch now, while the server waits for the slowest worker; its time is not communication.
       let overlapMs = 0;

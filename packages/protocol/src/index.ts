@@ -5,6 +5,7 @@
 export * from './messages.js';
 export { ProtocolError, type ProtocolErrorCode } from './errors.js';
 export { encodeFrame, decodeFrame, FRAME_MAGIC, FRAME_VERSION, FRAME_HEADER_BYTES, type FrameObject } from './frame.js';
+export { TensorFrameWriter, type FrameInProgress, type ScalarFields, type TensorFrameType } from './frame-writer.js';
 export { validateMessage, type ValidationContext } from './validate.js';
 export { encodeMessage, decodeMessage, maxPayloadFor } from './codec.js';
 export { makeNonce, serverProof, clientResponse, macEquals, NONCE_BYTES } from './auth.js';

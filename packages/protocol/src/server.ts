@@ -84,6 +84,16 @@ export class Peer extends EventEmitter {
   }
 
   /**
+   * Sends a frame already encoded (encodeMessage, a TensorFrameWriter's), e.g. one frame for every worker. `onWritten`
+   * runs once the socket is done with the bytes; returns false (without calling it) when the connection is gone.
+   */
+  sendFrame(frame: Uint8Array, onWritten?: () => void): boolean {
+    if (!this.isOpen) return false;
+    this.socket.send(frame, onWritten && (() => onWritten()));
+    return true;
+  }
+
+  /**
    * Sends an error naming the problem, then closes with 1008. The peer counts as gone at once: 'close' follows in a
    * microtask, not when the remote end gets round to answering the close handshake (a hostile one never does).
    */

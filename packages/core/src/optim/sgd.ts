@@ -73,6 +73,25 @@ export class SGD extends Optimizer {
           fresh = true;
         }
       }
+      if (buf !== undefined && !fresh && !nesterov) {
+        // The steady state of momentum SGD, without the per-element branches: the very same float32 operations.
+        const n = param.length;
+        if (wd !== 0) {
+          for (let i = 0; i < n; i++) {
+            const p = param[i]!;
+            const b = f(f(buf[i]! * mu) + keep * f(grad[i]! + wd * p));
+            buf[i] = b;
+            param[i] = p + negLr * b;
+          }
+        } else {
+          for (let i = 0; i < n; i++) {
+            const b = f(f(buf[i]! * mu) + keep * grad[i]!);
+            buf[i] = b;
+            param[i] = param[i]! + negLr * b;
+          }
+        }
+        return;
+      }
       for (let i = 0; i < param.length; i++) {
         let d = grad[i]!;
         if (wd !== 0) d = f(d + wd * param[i]!);

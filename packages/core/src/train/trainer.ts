@@ -3,6 +3,7 @@ import { labelSmoothingCrossEntropy } from '../losses/index.js';
 import { regularizationPenalty } from '../regularizers/index.js';
 import { BatchNorm } from '../layers/index.js';
 import { countTopK } from './accuracy.js';
+import { readInto } from './read-into.js';
 
 /** Options of {@link createTrainer}. */
 export interface TrainerOptions {
@@ -52,9 +53,10 @@ export interface Trainer {
    * Forward and backward on one batch in training mode (dropout on, BatchNorm on batch statistics and updating its
    * moving statistics). `loss` is the mean data loss plus every regularization penalty; `grads` follow
    * `parameterNames`; `correct` counts the rows whose top-1 prediction (in that same training-mode pass) is the label.
-   * The model's weights are not changed.
+   * The model's weights are not changed. With `into` (one array per parameter, of its size), the gradients are
+   * written there (e.g. straight into a push frame, no other copy) and `grads` holds `into`'s arrays.
    */
-  computeGradients(x: tf.Tensor, labels: tf.Tensor1D): { loss: number; grads: Float32Array[]; correct: number };
+  computeGradients(x: tf.Tensor, labels: tf.Tensor1D, into?: Float32Array[]): { loss: number; grads: Float32Array[]; correct: number };
   /** Inference mode. `loss` is the mean (label-smoothed) data loss without regularization, as Keras evaluate reports it. */
   evaluate(x: tf.Tensor, labels: tf.Tensor1D): EvaluationResult;
   /** Releases the trainer's tensors (not the model's weights). */
@@ -93,6 +95,8 @@ function freezeLayers(model: tf.LayersModel, names: string[]): Set<string> {
   }
   return weights;
 }
+
+const sizeOf = (w: tf.LayerVariable): number => w.shape.reduce((a: number, b) => a * (b as number), 1);
 
 function copyOut(t: tf.Tensor): Float32Array {
   return new Float32Array(t.dataSync() as Float32Array);
@@ -189,9 +193,12 @@ export function createTrainer(model: tf.LayersModel, options: TrainerOptions = {
     getStates: () => states.map((w) => copyOut(w.read())),
     setStates: (values) => assignAll('setStates', states, values),
 
-    computeGradients(x, labels) {
+    computeGradients(x, labels, into) {
       alive();
       checkBatch(x, labels, numClasses, inputShape);
+      if (into !== undefined && (!Array.isArray(into) || into.length !== params.length || into.some((a, i) => !(a instanceof Float32Array) || a.length !== sizeOf(params[i]!)))) {
+        throw new Error(`computeGradients: into must hold one Float32Array per parameter, of its size (${params.length} arrays)`);
+      }
       // Frozen weights are not differentiated at all: their gradients are zeros without a backward pass through them.
       const variables = params.map((w) => w.read() as tf.Variable).filter((_, i) => !frozenParameters[i]);
       let correct: tf.Tensor | undefined;
@@ -215,7 +222,11 @@ export function createTrainer(model: tf.LayersModel, options: TrainerOptions = {
           grads: params.map((w, i) => {
             const g = frozenParameters[i] ? undefined : grads[(w.read() as tf.Variable).name];
             // A parameter the loss does not reach (or a frozen one) has zero gradient (tfjs omits it).
-            return g ? copyOut(g) : new Float32Array(w.shape.reduce((a: number, b) => a * (b as number), 1));
+            const out = into?.[i];
+            if (!out) return g ? copyOut(g) : new Float32Array(sizeOf(w));
+            if (g) readInto(g, out);
+            else out.fill(0);
+            return out;
           }),
         };
       } finally {
