@@ -26,6 +26,7 @@ export const helpExamples: Record<string, string[]> = {
     'npx tensorfleet k8s manifests --config job.yaml --workers 4 --out k8s/ && kubectl apply -f k8s/',
     'npx tensorfleet k8s manifests --gpus-per-worker 1 --image registry.example/tensorfleet:0.1.0-gpu --namespace ml | kubectl apply -f -',
   ],
+  'tensorfleet k8s train': ['KUBECONFIG=~/.kube/gpu-cluster npx tensorfleet k8s train --config job.yaml --workers 4 --gpus-per-worker 1 --image registry.example/tensorfleet:0.1.0-gpu'],
   'tensorfleet token': ['export TENSORFLEET_TOKEN=$(npx tensorfleet token)'],
   'tensorfleet logs': [
     'npx tensorfleet logs runs/latest                       # a run folder (log.jsonl)',

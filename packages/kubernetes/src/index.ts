@@ -8,3 +8,4 @@ export { manifestId, type Manifest } from './manifest.js';
 export { jobLabels, objectNames, podPaths, dnsLabel } from './names.js';
 export { KubernetesApi, type KubeconfigChoice, type FollowedLog, type PodLogLine } from './api.js';
 export { jobOutcome, podExit, logReadable, type JobOutcome } from './job-state.js';
+export { followJob, type JobEnd, type FollowJobOptions } from './follow-job.js';

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { defaultKubernetesImage, kubernetesOptionsSchema } from '@tensorfleet/protocol';
 import { writeManifests } from './k8s-manifests.js';
+import { trainOnKubernetes } from './k8s-train.js';
 import { numberArg } from './options.js';
 import { schemaFlags } from './schema-flags.js';
 
@@ -23,6 +24,19 @@ export function k8sCommand(): Command {
   for (const option of schemaFlags(kubernetesOptionsSchema)) manifests.addOption(option);
   manifests.action((flags: Record<string, unknown>) => {
     writeManifests(flags);
+  });
+  const train = k8s
+    .command('train')
+    .description(
+      'create the same objects in the cluster of your kubeconfig ($KUBECONFIG, else ~/.kube/config; --context) and follow the PS\'s log until it ends; ' +
+        `Ctrl-C deletes the job (the PS Job owns every other object). ${notRunLive}`,
+    )
+    .option('-c, --config <file>', 'YAML or JSON training config (stored in the ConfigMap; default: the default run)')
+    .addOption(new Option('-w, --workers <n>', "worker pods (default: the config's workers)").argParser(numberArg('--workers', true)))
+    .addOption(new Option('--poll-ms <ms>', 'how often the PS Job is looked at').argParser(numberArg('--poll-ms', true)).default(2000).hideHelp());
+  for (const option of schemaFlags(kubernetesOptionsSchema)) train.addOption(option);
+  train.action(async (flags: Record<string, unknown>) => {
+    process.exitCode = await trainOnKubernetes(flags);
   });
   return k8s;
 }

@@ -1,6 +1,6 @@
 import { createWriteStream, readFileSync } from 'node:fs';
 import type { KubernetesOptions } from '@tensorfleet/protocol';
-import { jobOutcome, logReadable, podExit, trialConfigMap, trialJob, validateManifests, type FollowedLog, type KubernetesApi } from '@tensorfleet/kubernetes';
+import { followJob, trialConfigMap, trialJob, validateManifests, type KubernetesApi } from '@tensorfleet/kubernetes';
 import { readTrialLine } from './log-lines.js';
 import type { JobHandle, Launcher, RunningTrial, TrialExit, TrialHandlers, TrialJob } from './types.js';
 
@@ -70,47 +70,15 @@ export class KubernetesLauncher implements Launcher {
         await api.create(config);
         if (stopRequested) await api.deleteJob(namespace, name); // stopped while it was being created
       } catch (err) {
-        return await finish(null, ended(null, null, `cannot create the trial's Job: ${(err as Error).message}`));
+        await new Promise<void>((r) => log.end(r));
+        return ended(null, null, `cannot create the trial's Job: ${(err as Error).message}`);
       }
-      let followed: FollowedLog | null = null;
-      let failedPolls = 0;
-      for (;;) {
-        try {
-          if (!followed) {
-            const pod = (await api.listPods(namespace, `job-name=${name}`)).at(-1);
-            if (pod && logReadable(pod, container)) followed = await api.followLog(namespace, pod.metadata!.name!, container, onLine);
-          }
-          const current = await api.readJob(namespace, name);
-          failedPolls = 0;
-          if (!current) return await finish(followed, ended(null, 'SIGTERM')); // deleted (stopped, or by someone else)
-          const outcome = jobOutcome(current);
-          if (outcome.state !== 'running') {
-            const pod = (await api.listPods(namespace, `job-name=${name}`)).at(-1);
-            const exit = pod ? podExit(pod, container) : null;
-            if (!followed && pod) followed = await api.followLog(namespace, pod.metadata!.name!, container, onLine).catch(() => null);
-            const code = exit?.code ?? (outcome.state === 'succeeded' ? 0 : 1);
-            if (outcome.state === 'failed' && !exit) tail.push(`the Job failed: ${outcome.reason}`);
-            return await finish(followed, ended(code, null));
-          }
-        } catch (err) {
-          if (++failedPolls >= this.maxFailedPolls) {
-            tail.push((err as Error).message);
-            return await finish(followed, ended(null, null, `lost the trial's Job ${namespace}/${name}: ${(err as Error).message}`));
-          }
-        }
-        await new Promise((r) => setTimeout(r, this.pollMs));
-      }
-    };
-
-    /** Reads what is left of the log (a few seconds at most), then closes the trial's log file. */
-    const finish = async (followed: FollowedLog | null, exit: TrialExit): Promise<TrialExit> => {
-      if (followed) {
-        const timer = setTimeout(() => followed.stop(), 5000);
-        await followed.done;
-        clearTimeout(timer);
-      }
+      const end = await followJob(api, namespace, name, container, onLine, { pollMs: this.pollMs, maxFailedPolls: this.maxFailedPolls });
       await new Promise<void>((r) => log.end(r));
-      return exit;
+      if (end.ended === 'deleted') return ended(null, 'SIGTERM'); // stopped (or deleted by someone else)
+      if (end.ended === 'lost') return ended(null, null, `lost the trial's Job ${namespace}/${name}: ${end.error}`);
+      if (end.failure) tail.push(`the Job failed: ${end.failure}`);
+      return ended(end.code, null);
     };
 
     const exited = run();
