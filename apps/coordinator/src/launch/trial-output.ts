@@ -1,4 +1,4 @@
-import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import { runFiles } from '@tensorfleet/protocol';
 import { readTrialLine } from './log-lines.js';
 import type { TrialExit, TrialHandlers, TrialJob } from './types.js';
@@ -15,7 +15,10 @@ import type { TrialExit, TrialHandlers, TrialJob } from './types.js';
  * const exit = await output.exit({ code: 0, signal: null });
  */
 export class TrialOutput {
-  private readonly log: WriteStream;
+  /** The trial's log, written synchronously: a line is in the file before the epoch it reports is recorded, so a coordinator killed at any moment loses none (and an adopting one does not skip any). */
+  private readonly log: { write(chunk: string): void };
+  private readonly fd: number;
+  private closed = false;
   private readonly tags: { study: string; trial: number };
   private readonly stderrTail: string[] = [];
   private divergedEpoch: number | null = null;
@@ -24,7 +27,8 @@ export class TrialOutput {
   stopping = false;
 
   constructor(job: TrialJob, private readonly handlers: TrialHandlers) {
-    this.log = createWriteStream(job.logPath, { flags: 'a' });
+    this.fd = openSync(job.logPath, 'a');
+    this.log = { write: (chunk) => void (this.closed || writeSync(this.fd, chunk)) };
     this.tags = { study: job.study, trial: job.trial };
   }
 
@@ -43,7 +47,8 @@ export class TrialOutput {
 
   /** Closes the log and describes the exit (after the job's last line was handed to line()). */
   async exit(exit: Pick<TrialExit, 'code' | 'signal' | 'startError' | 'cause'>): Promise<TrialExit> {
-    await new Promise<void>((r) => this.log.end(r));
+    if (!this.closed) closeSync(this.fd);
+    this.closed = true;
     const summaryPath = this.lastLine.endsWith(runFiles.summary) && existsSync(this.lastLine) ? this.lastLine : null;
     return {
       code: exit.code, signal: exit.signal, divergedEpoch: this.divergedEpoch, summaryPath, stderrTail: this.stderrTail.join('\n'),

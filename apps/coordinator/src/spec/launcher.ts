@@ -1,4 +1,4 @@
-import { launcherOptionSchemas } from '@tensorfleet/protocol';
+import { launcherOptionSchemas, type LauncherChoice } from '@tensorfleet/protocol';
 import { z } from 'zod';
 
 /** `launcher: {slurm: {...}}` of a study spec: how each trial's batch job is submitted. */
@@ -13,9 +13,32 @@ export const slurmTrialOptionsSchema = z
   })
   .strict();
 
-/** Where a study's trials run: `local` (child processes of the coordinator) or `{slurm: {...}}` (one batch job each). */
+/**
+ * Where a study's trials may run: every process launcher of protocol's launchers.ts (one `tensorfleet train` process
+ * per trial, through it: local, ...) and the cluster schedulers that run a trial as their own job (slurm: one batch
+ * job per trial, placed by Slurm).
+ */
+export const trialLauncherOptionSchemas = { ...launcherOptionSchemas, slurm: slurmTrialOptionsSchema } as const;
+export type TrialLauncherName = keyof typeof trialLauncherOptionSchemas;
+const trialLauncherNames = Object.keys(trialLauncherOptionSchemas) as TrialLauncherName[];
+
+/** A parsed study `launcher`: a process launcher's choice, or slurm with its options. */
+export type StudyLauncher = LauncherChoice | { name: 'slurm'; options: z.output<typeof slurmTrialOptionsSchema> };
+
+const launcherMap = z
+  .object(Object.fromEntries(trialLauncherNames.map((n) => [n, trialLauncherOptionSchemas[n].optional()])) as { [N in TrialLauncherName]: z.ZodOptional<(typeof trialLauncherOptionSchemas)[N]> })
+  .strict()
+  .refine((m) => Object.values(m).filter((v) => v !== undefined).length === 1, { message: `name exactly one launcher: ${trialLauncherNames.join(', ')}` });
+
+/**
+ * A study spec's `launcher: local` or `launcher: {NAME: {...options}}`, parsed to `{name, options}`.
+ *
+ * @example
+ * studyLauncherSchema.parse({ slurm: { partition: 'gpu' } }); // { name: 'slurm', options: { partition: 'gpu', signalSeconds: 120, ... } }
+ */
 export const studyLauncherSchema = z
-  .preprocess((v) => (typeof v === 'string' ? { [v]: {} } : v), z.object({ local: launcherOptionSchemas.local.optional(), slurm: slurmTrialOptionsSchema.optional() }).strict())
-  .refine((m) => Object.values(m).filter((v) => v !== undefined).length === 1, { message: 'name exactly one launcher: local, slurm' })
-  .transform((m) => (m.slurm ? { name: 'slurm' as const, options: m.slurm } : { name: 'local' as const, options: {} }));
-export type StudyLauncher = z.output<typeof studyLauncherSchema>;
+  .preprocess((v) => (typeof v === 'string' ? { [v]: {} } : v), launcherMap)
+  .transform((m) => {
+    const name = trialLauncherNames.find((n) => m[n] !== undefined)!;
+    return { name, options: m[name] } as StudyLauncher;
+  });
