@@ -8,29 +8,35 @@ export interface Interrupts {
 
 /**
  * SIGINT/SIGTERM of a command that runs a parameter server (`train`, `ps`): the first calls `first` (finish the step,
- * checkpoint and stop), a second `second` (stop at once), each after a warning line saying so.
+ * checkpoint and stop), a second `second` (stop at once), each after a warning line saying so. Under a scheduler
+ * (`escalates: false`, e.g. Slurm's SIGTERM then SIGKILL after KillWait, or its USR1 before the time limit) every
+ * signal repeats the first request: a scheduler's repeat must not cost the checkpoint.
  * @example
  * const interrupts = handleInterrupts(log, { first: () => ps.requestStop(), second: () => void ps.close() });
  */
-export function handleInterrupts(log: Logger, { first, second }: { first: () => void; second: () => void }): Interrupts {
+export function handleInterrupts(
+  log: Logger,
+  { first, second }: { first: () => void; second: () => void },
+  { signals = ['SIGINT', 'SIGTERM'], escalates = true }: { signals?: NodeJS.Signals[]; escalates?: boolean } = {},
+): Interrupts {
   let count = 0;
-  const onSignal = () => {
+  const onSignal = (signal: NodeJS.Signals) => {
     count += 1;
     if (count === 1) {
-      log.warn('interrupted: finishing the step, checkpointing and stopping (interrupt again to stop at once)');
+      log.warn({ signal }, `interrupted: finishing the step, checkpointing and stopping${escalates ? ' (interrupt again to stop at once)' : ''}`);
       first();
-    } else {
+    } else if (escalates) {
       log.warn('interrupted again: stopping at once');
       second();
+    } else {
+      log.warn({ signal }, 'interrupted again: still finishing the step and checkpointing');
     }
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const s of signals) process.on(s, onSignal);
   return {
     count: () => count,
     dispose: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      for (const s of signals) process.off(s, onSignal);
     },
   };
 }

@@ -3,12 +3,15 @@ import { Command, Option } from 'commander';
 import { selectBackend } from '@tensorfleet/core';
 import { ConfigError, configReference, exitCodes, isDivergence, jobFromConfig, logMessages, visibleDevices } from '@tensorfleet/protocol';
 import { RunStopped, type ParameterServerHandle } from '@tensorfleet/ps';
-import { LogRouter, outputMode } from '../logging.js';
+import { createCliLogger, LogRouter, outputMode } from '../logging.js';
 import { handleInterrupts, stoppedLine } from './interrupts.js';
 import { RunLogFiles } from '../output/run-files.js';
 import { outputOptions } from './output-options.js';
 import { configFromFlags, metricsFromFlags, metricsOptions, numberArg, rejoinOption, rejoinTimeoutOption, trainConfigOptions } from './options.js';
-import { startLocalWorkers, type LocalWorkers } from './local-cluster.js';
+import type { LocalWorkers } from './local-cluster.js';
+import { detectClusterTask } from '../cluster/cluster-environment.js';
+import { logTaskPlacement, narrowToTaskGpus, runWorkerTask } from '../cluster/task-worker.js';
+import { clusterPlacement, localPlacement, type TrainPlacement } from './train-placement.js';
 import { epochProgressBar } from './progress.js';
 import { checkOutFolder } from './out-folder.js';
 import { serveJob } from './serve-job.js';
@@ -18,12 +21,29 @@ import { serveJob } from './serve-job.js';
  * trains, evaluates on the test split, writes OUT/summary.json and prints its path as the last line. A failed worker
  * is restarted (it rejoins in its rank, from the current parameters) while `--max-restarts` allow. The first
  * SIGINT/SIGTERM finishes the step, checkpoints and stops; a second one stops at once.
+ * As a task of a scheduler-started cluster (`srun -n N tensorfleet train`: {@link detectClusterTask}) rank 0 runs
+ * the server and trains as a worker, the other ranks are workers of it.
  * Returns the exit code (exitCodes): ok, failed, diverged or interrupted.
  */
 export async function runTrain(flags: Record<string, unknown>): Promise<number> {
+  const task = detectClusterTask();
+  if (task && task.rank > 0) {
+    const config = configFromFlags(flags, { workers: task.worldSize });
+    const log = createCliLogger({ role: 'cli' }, outputMode(flags));
+    narrowToTaskGpus(task);
+    logTaskPlacement(log, task);
+    return runWorkerTask(task, { out: config.out, backend: config.backend, log, workerLogger: createCliLogger({}, outputMode(flags)) });
+  }
+  let out = '';
+  const placement: TrainPlacement = task ? clusterPlacement(task, flags, () => out) : localPlacement(flags);
+  return runServingTrain(flags, placement, (o) => (out = o));
+}
+
+async function runServingTrain(flags: Record<string, unknown>, placement: TrainPlacement, setOut: (out: string) => void): Promise<number> {
   const startedAt = performance.now();
   const mode = outputMode(flags);
-  const config = configFromFlags(flags, { workers: flags.workers });
+  const config = configFromFlags(flags, { workers: placement.workers });
+  setOut(config.out);
   const maxRestarts = (flags.maxRestarts as number | undefined) ?? 0;
   checkOutFolder(config.out);
   // One run id for every line: a resumed run keeps the id its checkpoint has, which the server tells us.
@@ -36,8 +56,9 @@ export async function runTrain(flags: Record<string, unknown>): Promise<number> 
   // The job first (data, model files, init): a config problem exits 2 with its one line before anything starts,
   // and before the run folder's logs are started over.
   const resolved = jobFromConfig(config);
-  router.attach(new RunLogFiles(config.out, { append: flags.resume === true }));
+  if (placement.writesRunLogs) router.attach(new RunLogFiles(config.out, { append: flags.resume === true }));
   let cli = cliLog();
+  placement.describe(cli);
   let workers: LocalWorkers | undefined;
   let workerFailure: Error | undefined;
   const token = randomBytes(24).toString('hex');
@@ -50,7 +71,7 @@ export async function runTrain(flags: Record<string, unknown>): Promise<number> 
       if (server) void server.close();
       else process.exit(exitCodes.interrupted); // nothing started yet to close
     },
-  });
+  }, { signals: placement.stopSignals, escalates: placement.escalates });
   try {
     const { summary, path } = await serveJob(config, {
       token,
@@ -61,6 +82,7 @@ export async function runTrain(flags: Record<string, unknown>): Promise<number> 
       resolved,
       runId: run,
       startedAt,
+      ...(placement.listen ?? {}),
       metrics: metricsFromFlags(flags),
       ...rejoinOption(flags),
       ...(maxRestarts > 0 ? { maxRestarts } : {}),
@@ -71,10 +93,9 @@ export async function runTrain(flags: Record<string, unknown>): Promise<number> 
         cli = cliLog();
         cli.info({ backend: backend.selected, reason: backend.reason, workers: config.workers, out: config.out, ...visibleDevices(process.env) }, logMessages.backendSelected);
         if (interrupts.count() > 0) return ps.requestStop(); // interrupted while starting: no workers to start
-        workers = startLocalWorkers(config.workers, {
-          psUrl: ps.url, token, backend: config.backend, output: router, threads: flags.threads as number | undefined,
+        workers = placement.startWorkers({
+          ps, workers: config.workers, token, backend: config.backend, router, cli, threads: flags.threads as number | undefined,
           maxRestarts, canRestart: () => !runOver && interrupts.count() === 0,
-          onRestart: (r) => cli.warn(r, `${r.worker} exited with ${r.exit}; restarting it (restart ${r.restart} of ${r.maxRestarts})`),
         });
         workers.exited.catch((err: Error) => {
           if (runOver || interrupts.count() > 0) return; // the workers of a finished or stopping run leave on their own
@@ -113,6 +134,7 @@ export async function runTrain(flags: Record<string, unknown>): Promise<number> 
     cli.error({ err: cause }, 'training failed');
     return interrupts.count() > 0 ? exitCodes.interrupted : exitCodes.failed;
   } finally {
+    placement.end();
     router.closeFiles();
     interrupts.dispose();
   }
