@@ -28,6 +28,8 @@ export interface CheckpointState {
   step: number;
   /** Epoch the next step belongs to. */
   epoch: number;
+  /** Optimizer updates applied over the run so far; absent in checkpoints from before it was stored. */
+  updates?: number;
   /** Data-order seed of the run. */
   dataSeed: number;
   parameters: Float32Array[];
@@ -162,6 +164,7 @@ function unpackState(path: string, bytes: Buffer, step: number): CheckpointState
   }
   if (state.optimizer === null || typeof state.optimizer !== 'object') throw bad('optimizer state missing');
   if (!Array.isArray(state.history)) throw bad('history is not a list');
+  if (state.updates !== undefined && !(Number.isInteger(state.updates) && state.updates >= 0)) throw bad(`updates ${String(state.updates)} is not a non-negative integer`);
   return state;
 }
 

@@ -1,13 +1,23 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseConsistency, StalenessGate } from './consistency.js';
+import { consistencyText, parseConsistency, trainConfigSchema } from '@tensorfleet/protocol';
+import { consistencyRegistry } from './consistency.js';
+import { StalenessGate } from './staleness-gate.js';
 
-test('parseConsistency accepts sync, async, ssp:S and names bad input', () => {
-  assert.deepEqual(parseConsistency(undefined), { kind: 'sync' });
-  assert.deepEqual(parseConsistency('async'), { kind: 'async' });
-  assert.deepEqual(parseConsistency('ssp:3'), { kind: 'ssp', bound: 3 });
-  assert.throws(() => parseConsistency('ssp:-1'), /consistency: expected "sync", "async" or "ssp:S".*got "ssp:-1"/);
-  assert.throws(() => parseConsistency('bsp'), /got "bsp"/);
+test('parseConsistency accepts sync, async, ssp:S and names bad input; the config field agrees with it', () => {
+  assert.deepEqual(parseConsistency(undefined), { name: 'sync' });
+  assert.deepEqual(parseConsistency('sync'), { name: 'sync' });
+  assert.deepEqual(parseConsistency('async'), { name: 'async' });
+  assert.deepEqual(parseConsistency('ssp:3'), { name: 'ssp', bound: 3 });
+  assert.equal(consistencyText(parseConsistency('ssp:3')), 'ssp:3');
+  for (const bad of ['ssp:-1', 'bsp', 'ssp', 'sync:1', 'ssp:1.5', 3]) {
+    assert.throws(() => parseConsistency(bad), /consistency: expected "sync", "async" or "ssp:S".*got/, String(bad));
+    assert.equal(trainConfigSchema.safeParse({ consistency: bad }).success, false, `the config refuses ${String(bad)} too`);
+  }
+  for (const good of ['sync', 'async', 'ssp:0', 'ssp:12']) {
+    assert.equal(trainConfigSchema.parse({ consistency: good }).consistency, good);
+    assert.ok(parseConsistency(good).name in consistencyRegistry, `${good} has a strategy`);
+  }
 });
 
 test('StalenessGate holds a worker more than `bound` steps ahead of the slowest until it catches up; epoch end always passes', () => {

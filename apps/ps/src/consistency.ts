@@ -1,64 +1,70 @@
-/**
- * How the parameter server applies gradients:
- * - `sync`: a barrier per step; the gradients of all W workers are averaged (rank order) and applied once.
- * - `async`: each worker's gradient is applied on arrival and that worker alone gets the fresh parameters.
- * - `ssp`: as async, but a worker may be at most `bound` steps ahead of the slowest (stale synchronous parallel).
- */
-export type Consistency = { kind: 'sync' } | { kind: 'async' } | { kind: 'ssp'; bound: number };
+import type { Outgoing, Peer, PushMessage, ServerMessage } from '@tensorfleet/protocol';
+import { consistencySpecs, type ConsistencyChoice, type ConsistencyName } from '@tensorfleet/protocol';
+import { AsyncConsistency } from './async-consistency.js';
+import type { EpochTotals } from './epoch-totals.js';
+import { membershipRegistry } from './membership.js';
+import type { RunContext } from './run-context.js';
+import { SyncConsistency } from './sync-consistency.js';
 
-/**
- * Parses `sync`, `async` or `ssp:S` (S a non-negative integer), naming the problem otherwise.
- * @example
- * parseConsistency('ssp:2') // { kind: 'ssp', bound: 2 }
- */
-export function parseConsistency(text: unknown): Consistency {
-  if (text === undefined || text === 'sync') return { kind: 'sync' };
-  if (text === 'async') return { kind: 'async' };
-  const m = typeof text === 'string' ? /^ssp:(\d+)$/.exec(text) : null;
-  if (!m) throw new Error(`consistency: expected "sync", "async" or "ssp:S" with S a non-negative integer, got ${JSON.stringify(text)}`);
-  return { kind: 'ssp', bound: Number(m[1]) };
+/** What an epoch's training hands to the epoch report. */
+export interface EpochResult {
+  /** The epoch's sums, over all its steps (those before a mid-epoch resume included). */
+  totals: EpochTotals;
+  /** Gradients applied in the epoch (1 per step in sync, W per step in async/ssp), before a resume included. */
+  updates: number;
+  /** Staleness of the applied gradients: optimizer updates between a worker's parameters and the apply. */
+  staleness: { max: number; mean: number };
 }
 
 /**
- * Bookkeeping of async/SSP training within one epoch: every worker's clock (pushes applied), who waits for
- * parameters, and when a waiting worker may go on: clock − slowest clock ≤ bound (∞ for async), or its epoch is done.
- * @example
- * const gate = new StalenessGate(2, 0, 10, 1);
- * gate.pushed(0); gate.release(); // [0]: one step ahead is allowed
- * gate.pushed(0); gate.release(); // []: two ahead, rank 0 waits for rank 1
+ * How the parameter server turns the workers' gradients into updates. One implementation per mode
+ * ({@link consistencyRegistry}), created once from the options; the rest of the server calls it, never a mode check.
  */
-export class StalenessGate {
-  readonly clocks: number[];
-  private readonly waiting = new Set<number>();
-
-  constructor(
-    worldSize: number,
-    start: number,
-    readonly end: number,
-    readonly bound: number,
-  ) {
-    this.clocks = new Array(worldSize).fill(start);
-  }
-
-  get minClock(): number {
-    return Math.min(...this.clocks);
-  }
-
-  get done(): boolean {
-    return this.clocks.every((c) => c >= this.end);
-  }
-
-  /** Records rank r's push of its current clock; it now waits for parameters. */
-  pushed(rank: number): void {
-    this.clocks[rank]! += 1;
-    this.waiting.add(rank);
-  }
-
-  /** Waiting ranks allowed to go on now (removed from the waiting set), in rank order. */
-  release(): number[] {
-    const min = this.minClock;
-    const go = [...this.waiting].sort((a, b) => a - b).filter((r) => this.clocks[r]! >= this.end || this.clocks[r]! - min <= this.bound);
-    for (const r of go) this.waiting.delete(r);
-    return go;
-  }
+export interface Consistency {
+  readonly name: ConsistencyName;
+  /** The mode as configured: `sync`, `async` or `ssp:S`. */
+  readonly text: string;
+  /** Trains the current epoch up to `endStep` (the members already know the epoch's barrier is coming). */
+  runEpoch(endStep: number): Promise<EpochResult>;
+  /** A member's gradient push. */
+  push(rank: number, peer: Peer, m: PushMessage): void;
+  /** The parameters message for `rank` (async/ssp: at that worker's own clock; the version it got is recorded). */
+  paramsFor(rank: number): Outgoing<ServerMessage>;
+  /** Optimizer updates since `rank` last got parameters: the staleness its next gradient would have (sync: 0). */
+  stalenessOf(rank: number): number;
 }
+
+/** What a consistency is built on: the run, and how to checkpoint it (sync checkpoints between steps). */
+export interface ConsistencyDeps {
+  run: RunContext;
+  checkpoint: () => Promise<void>;
+}
+
+/**
+ * The consistency modes by name, each with its options schema (from the config's one definition in
+ * @tensorfleet/protocol) and `lockstep`: whether all workers compute each step together (SyncBN, parameter shards
+ * and elastic membership need it).
+ * @example
+ * const consistency = consistencyRegistry[choice.name].create(choice, { run, checkpoint });
+ */
+export const consistencyRegistry = {
+  sync: {
+    ...consistencySpecs.sync, lockstep: true,
+    create: (_c: ConsistencyChoice, { run, checkpoint }: ConsistencyDeps): Consistency =>
+      new SyncConsistency(run, checkpoint, membershipRegistry[run.membership.name].fixedEpochs),
+  },
+  async: {
+    ...consistencySpecs.async, lockstep: false,
+    create: (_c: ConsistencyChoice, { run }: ConsistencyDeps): Consistency => new AsyncConsistency(run, 'async', Infinity),
+  },
+  ssp: {
+    ...consistencySpecs.ssp, lockstep: false,
+    create: (c: ConsistencyChoice, { run }: ConsistencyDeps): Consistency => {
+      const { bound } = c as Extract<ConsistencyChoice, { name: 'ssp' }>;
+      return new AsyncConsistency(run, `ssp:${bound}`, bound);
+    },
+  },
+} as const;
+
+/** Creates the strategy of a parsed mode. */
+export const createConsistency = (choice: ConsistencyChoice, deps: ConsistencyDeps): Consistency => consistencyRegistry[choice.name].create(choice, deps);

@@ -1,12 +1,27 @@
 // Shared by the elastic tests: a log-capturing logger, the worker process script, and the sample-accounting check.
 import assert from 'node:assert/strict';
+import { fork, type ChildProcess } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { loadDatasetSpec, shardIndices } from '@tensorfleet/core';
 import type { TrainJobSpec } from '@tensorfleet/protocol';
+import { token } from './cluster.test-util.js';
 
 export const workerScript = fileURLToPath(new URL('./elastic-worker.test-util.js', import.meta.url));
+
+/** Worker processes of a test (real processes: a SIGKILL mid-step is the fault under test). */
+export function workerProcesses() {
+  const children: ChildProcess[] = [];
+  const stderr: string[] = [];
+  const spawn = (url: string, name: string) => {
+    const child = fork(workerScript, [url, name], { env: { ...process.env, TF_ELASTIC_TOKEN: token }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => stderr.push(d));
+    children.push(child);
+    return child;
+  };
+  return { children, stderr, spawn, killAll: () => children.forEach((c) => c.kill('SIGKILL')) };
+}
 
 /** A pino logger whose JSON lines land in `lines`. */
 export function capture(lines: Record<string, any>[]) {

@@ -2,7 +2,21 @@ import type { Socket } from 'node:net';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Peer, PushMessage } from '@tensorfleet/protocol';
 import type { StepProgress } from './options.js';
-import type { RunContext } from './run-context.js';
+import type { EpochSummary } from './run-types.js';
+
+/** What the monitor reads of a run, when asked (the parameter server hands it a live view). */
+export interface MonitoredRun {
+  readonly step: number;
+  readonly epoch: number;
+  readonly epochsPlanned: number;
+  /** The learning rate the optimizer applies now. */
+  readonly lr: number;
+  readonly history: readonly EpochSummary[];
+  /** slots[rank] = the worker connection holding that rank. */
+  readonly slots: readonly (Peer | undefined)[];
+  /** Optimizer updates since `rank` last got parameters (the consistency's; 0 in sync). */
+  stalenessOf(rank: number): number;
+}
 
 /**
  * The parameter server's Prometheus metric names, defined once: the PS exports them and the dashboard reads them.
@@ -114,7 +128,7 @@ export class RunMonitor {
   private readonly bytes: { received: Counter; sent: Counter };
   private reported = { received: 0, sent: 0 };
 
-  constructor(private readonly runOf: () => RunContext | undefined) {
+  constructor(private readonly runOf: () => MonitoredRun | undefined) {
     const gauge = (key: keyof typeof psMetricNames, help: string, labelNames: string[] = []) =>
       new Gauge({ name: psMetricNames[key], help, labelNames, registers: [this.registry] });
     const workerLabels = ['rank', 'worker', 'host'];
@@ -189,8 +203,8 @@ export class RunMonitor {
     pushRing(record.compute, m.computeMs);
     pushRing(record.comm, m.commMs);
     this.samples += m.count;
-    // This listener runs before the PS's own (watchPeer is registered first), so versionSent is the pre-apply one.
-    record.staleness = run.o.consistency.kind === 'sync' ? 0 : run.updates - (run.versionSent[rank] ?? run.updates);
+    // This listener runs before the PS's own (watchPeer is registered first), so the staleness is the pre-apply one.
+    record.staleness = run.stalenessOf(rank);
     const key = `${run.epoch}:${rank}`;
     const times = this.epochTimes.get(key) ?? { epoch: run.epoch, rank, name: record.name, host: record.host, steps: 0, computeMs: 0, commMs: 0 };
     times.computeMs = (times.computeMs * times.steps + m.computeMs) / (times.steps + 1);
@@ -201,7 +215,7 @@ export class RunMonitor {
   }
 
   /** Once every member has pushed step `step`, credits each with its lateness and marks who came last. */
-  private arrived(step: number, rank: number, now: number, run: RunContext): void {
+  private arrived(step: number, rank: number, now: number, run: MonitoredRun): void {
     const at = this.arrivals.get(step) ?? new Map<number, number>();
     at.set(rank, now);
     this.arrivals.set(step, at);
@@ -247,8 +261,8 @@ export class RunMonitor {
     if (run) {
       g.step.set(run.step);
       g.epoch.set(run.history.length);
-      g.epochsPlanned.set(run.o.job.epochs);
-      g.lr.set(run.optimizer.lr);
+      g.epochsPlanned.set(run.epochsPlanned);
+      g.lr.set(run.lr);
       const last = run.history.at(-1);
       if (last) {
         g.epochLoss.set(last.trainLoss);

@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import type { LinearWarmupOptions, NamedWeights, OptimizerName, SchedulerInterval, SchedulerName } from '@tensorfleet/core';
 import { schedulerIntervals } from '@tensorfleet/core';
-import { validateTrainJobSpec, type EpochLine, type TrainJobSpec } from '@tensorfleet/protocol';
-import { parseConsistency } from './consistency.js';
+import { consistencyExpected, parseConsistency, validateTrainJobSpec, type EpochLine, type TrainJobSpec } from '@tensorfleet/protocol';
+import { consistencyRegistry } from './consistency.js';
 import { withDataFiles } from './data-files.js';
+import { membershipNameOf, membershipRegistry } from './membership.js';
 
 /** Options of {@link startParameterServer}. */
 export interface ParameterServerOptions {
@@ -44,7 +45,11 @@ export interface ParameterServerOptions {
   runId?: string;
   /** pino logger; default one writing JSON lines to stderr at level 'info'. */
   logger?: Logger;
-  /** How long a lost worker may take to reconnect (or be replaced) before the run fails. Default 60 s. */
+  /**
+   * How long a lost worker's rank may go without a worker that delivers a step (its own, reconnected, or a new one)
+   * before the run fails; a holder that leaves before delivering does not restart the wait. Elastic runs: how long an
+   * epoch start waits for minWorkers. Default 60 s.
+   */
   rejoinTimeoutMs?: number;
   /**
    * Restart membership (torchrun's --max-restarts): a lost worker's rank may be taken over by a new worker process,
@@ -116,12 +121,16 @@ export function resolveOptions(o: ParameterServerOptions) {
   try {
     consistency = parseConsistency(o.consistency);
   } catch {
-    return fail('consistency', '"sync", "async" or "ssp:S" (S a non-negative integer)', o.consistency);
+    return fail('consistency', consistencyExpected, o.consistency);
   }
+  // Both strategies are chosen here, once; what they need of each other and of the job is checked from their traits.
+  const { lockstep } = consistencyRegistry[consistency.name];
+  const membership = membershipNameOf(o);
+  const { lockstepOnly } = membershipRegistry[membership];
   if (o.shards !== undefined && (!Array.isArray(o.shards) || !o.shards.every((u) => typeof u === 'string' && /^wss?:\/\//.test(u)))) {
     fail('shards', 'an array of ws:// or wss:// shard addresses', o.shards);
   }
-  if (o.elastic && (consistency.kind !== 'sync' || job.bn === 'sync')) {
+  if (lockstepOnly && (!lockstep || job.bn === 'sync')) {
     fail('elastic', 'sync consistency and bn "local" (elastic membership re-forms the step barrier)', { consistency: o.consistency, bn: job.bn });
   }
   if (o.maxRestarts !== undefined && (!Number.isInteger(o.maxRestarts) || o.maxRestarts < 0)) fail('maxRestarts', 'a non-negative integer', o.maxRestarts);
@@ -132,12 +141,12 @@ export function resolveOptions(o: ParameterServerOptions) {
   if (!schedulerIntervals.includes(interval)) fail('schedulerInterval', schedulerIntervals.map((i) => `"${i}"`).join(' or '), interval);
   if (interval === 'step' && (o.scheduler === undefined || o.scheduler?.name === 'reduceLROnPlateau')) fail('schedulerInterval', '"epoch" for reduceLROnPlateau (it steps on the validation loss)', interval);
   if (interval === 'step' && o.shards?.length) fail('schedulerInterval', '"epoch" with parameter shards (they learn the lr at epoch starts)', interval);
-  if (o.elastic && o.shards?.length) fail('elastic', 'no parameter shards (shards expect a fixed world size)', o.shards);
+  if (lockstepOnly && o.shards?.length) fail('elastic', 'no parameter shards (shards expect a fixed world size)', o.shards);
   if (o.metrics !== undefined && !(Number.isInteger(o.metrics.port) && o.metrics.port >= 0 && o.metrics.port <= 65535)) fail('metrics.port', 'an integer port in [0, 65535]', o.metrics.port);
   const hb = o.heartbeatTimeoutMs;
-  if (hb !== undefined && !(o.elastic && Number.isFinite(hb) && hb >= 300)) fail('heartbeatTimeoutMs', 'a number ≥ 300 in an elastic run', hb);
-  if (consistency.kind !== 'sync' && o.shards?.length) fail('consistency', '"sync" with parameter shards (shards apply lockstep steps)', o.consistency);
-  if (consistency.kind !== 'sync' && job.bn === 'sync') fail('consistency', '"sync" with job.bn "sync" (SyncBN needs workers in lockstep)', o.consistency);
+  if (hb !== undefined && !(membership === 'elastic' && Number.isFinite(hb) && hb >= 300)) fail('heartbeatTimeoutMs', 'a number ≥ 300 in an elastic run', hb);
+  if (!lockstep && o.shards?.length) fail('consistency', '"sync" with parameter shards (shards apply lockstep steps)', o.consistency);
+  if (!lockstep && job.bn === 'sync') fail('consistency', '"sync" with job.bn "sync" (SyncBN needs workers in lockstep)', o.consistency);
   return {
     ...o,
     job,
@@ -146,8 +155,8 @@ export function resolveOptions(o: ParameterServerOptions) {
     schedulerInterval: interval,
     rejoinTimeoutMs: o.rejoinTimeoutMs ?? 60_000,
     consistency,
+    membership,
     shards: o.shards ?? [],
-    elastic: o.elastic === true,
     minWorkers: o.minWorkers ?? 1,
   };
 }

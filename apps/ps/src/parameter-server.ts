@@ -1,20 +1,22 @@
 import pino from 'pino';
 import { createProtocolServer, logMessages, maxPayloadFor, ProtocolError, STEP_PROFILE_ENV, stepProfiler } from '@tensorfleet/protocol';
-import { runAsyncEpoch } from './async-epoch.js';
 import { CollectiveHub } from './collective-hub.js';
+import { createConsistency, type Consistency } from './consistency.js';
 import { DataFileServer } from './data-files.js';
 import { finishEpoch, evaluate } from './epoch-report.js';
-import { RunMonitor } from './metrics.js';
+import { membershipRegistry } from './membership.js';
+import { RunMonitor, type MonitoredRun } from './metrics.js';
 import { startMetricsServer, type MetricsServer } from './metrics-server.js';
 import { resolveOptions, type ParameterServerOptions } from './options.js';
 import { checkpointRun, gatherShards } from './run-checkpoint.js';
-import { emptyEpochStats, type RunContext, type Waiter } from './run-context.js';
-import { broadcast } from './run-messages.js';
+import type { RunContext, Waiter } from './run-context.js';
+import { RunLifecycle } from './run-lifecycle.js';
+import { paramsMessage } from './run-messages.js';
 import { prepareRun, type PreparedRun } from './run-setup.js';
 import { RunStopped, type ParameterServerHandle, type TrainingSummary } from './run-types.js';
 import { connectShards, type ShardLink } from './shard-link.js';
-import { runSyncEpoch } from './sync-epoch.js';
-import { admitWorker, formEpochMembership } from './worker-membership.js';
+import { settleWaiter } from './step-collector.js';
+import { admitWorker } from './worker-admission.js';
 
 export { RunStopped, type EpochSummary, type ParameterServerHandle, type TrainingSummary } from './run-types.js';
 
@@ -31,9 +33,19 @@ export { RunStopped, type EpochSummary, type ParameterServerHandle, type Trainin
  * const summary = await ps.done;
  */
 export async function startParameterServer(options: ParameterServerOptions): Promise<ParameterServerHandle> {
-  // Declared before it is built: the monitor and the shards' onLost read the run, and the run holds both.
-  let run: RunContext;
-  const monitor = new RunMonitor(() => run);
+  // Declared before they are built: the monitor and the lifecycle read the run, and the run holds both.
+  let run: RunContext | undefined;
+  let consistency: Consistency | undefined;
+  const monitored: MonitoredRun = {
+    get step() { return run!.step; },
+    get epoch() { return run!.epoch; },
+    get history() { return run!.history; },
+    get lr() { return run!.optimizer.lr; },
+    get slots() { return run!.membership.slots; },
+    epochsPlanned: options.job?.epochs ?? 0,
+    stalenessOf: (rank) => consistency!.stalenessOf(rank),
+  };
+  const monitor = new RunMonitor(() => (consistency ? monitored : undefined));
   const o = resolveOptions({ ...options, onStep: (p) => (monitor.stepApplied(p), options.onStep?.(p)) });
   // First, so a metrics port in use fails the start before anything else is allocated.
   const metrics: MetricsServer | null = o.metrics ? await startMetricsServer(monitor, o.metrics) : null;
@@ -51,12 +63,26 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
   const log = (o.logger ?? pino({ level: 'info' }, pino.destination(2))).child({ role: 'ps', run: prepared.runId });
   for (const warning of prepared.warnings) log.warn(warning);
 
+  const lifecycle = new RunLifecycle((e) => {
+    if (!run) return;
+    run.membership.end();
+    const stopped = e instanceof RunStopped;
+    if (stopped) log.warn({ step: e.step, checkpoint: e.checkpoint }, 'run stopped');
+    else log.error({ err: e.message }, 'run failed');
+    // Tell every worker why, so none takes this end for a finished run: a stopped run says bye, a failed one an error.
+    for (const peer of run.membership.peers()) {
+      if (stopped) peer.close(`the run stopped at step ${e.step}`);
+      else peer.fail(new ProtocolError('closed', `the run failed: ${e.message}`));
+    }
+    (run.waiter as Waiter<unknown> | null)?.reject(e);
+  });
+
   const shapes = { parameterShapes: trainer.parameterShapes, stateShapes: trainer.stateShapes };
   if (metrics) log.info({ url: metrics.url }, 'metrics served');
   const shards: ShardLink[] = await connectShards(o.shards, {
     token: o.token, runId: prepared.runId, parts: prepared.parts.slice(1), parameters, shapes: shapes.parameterShapes, workers: W,
     stepsPerEpoch: prepared.stepsPerEpoch, step: prepared.step, epoch: prepared.epoch,
-    lr: optimizer.lr, optimizer: o.optimizer, resumeDir: prepared.resumedFrom, onLost: (e) => run.failRun(e),
+    lr: optimizer.lr, optimizer: o.optimizer, resumeDir: prepared.resumedFrom, onLost: (e) => lifecycle.fail(e),
   });
   const server = await createProtocolServer({
     token: o.token, host: o.host, port: o.port, tls: o.tls, maxPayload: maxPayloadFor(shapes.parameterShapes, shapes.stateShapes),
@@ -72,113 +98,91 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
   // Pushes and params of this server carry only its own part.
   server.shapes = { parameterShapes: owned.map((i) => shapes.parameterShapes[i]!), stateShapes: shapes.stateShapes };
 
-  let allJoined: () => void = () => {};
-  const joined = new Promise<void>((r) => (allJoined = r));
-  let failRun: (e: Error) => void = () => {};
-  let stopRequested: () => void = () => {};
-  const failure = new Promise<never>((_, reject) => {
-    failRun = (e: Error) => {
-      if (run.finished) return;
-      run.finished = true;
-      for (const t of run.rejoinTimers.values()) clearTimeout(t);
-      run.rejoinTimers.clear();
-      const stopped = e instanceof RunStopped;
-      if (stopped) log.warn({ step: e.step, checkpoint: e.checkpoint }, 'run stopped');
-      else log.error({ err: e.message }, 'run failed');
-      // Tell every worker why, so none takes this end for a finished run: a stopped run says bye, a failed one an error.
-      for (const peer of [...run.slots, ...run.lobby]) {
-        if (stopped) peer?.close(`the run stopped at step ${e.step}`);
-        else peer?.fail(new ProtocolError('closed', `the run failed: ${e.message}`));
-      }
-      (run.waiter as Waiter<unknown> | null)?.reject(e);
-      reject(e);
-    };
+  const { data } = prepared;
+  const { job } = o;
+  const membership = membershipRegistry[o.membership].create({
+    worldSize: W, runId: prepared.runId, log, lifecycle, rejoinTimeoutMs: o.rejoinTimeoutMs, stepsPerEpoch: prepared.stepsPerEpoch,
+    maxRestarts: o.maxRestarts ?? 0, minWorkers: o.minWorkers,
+    stepsFor: (members) => Math.min(Math.floor(Math.ceil(data.train.count / members) / job.batchSize), job.maxStepsPerEpoch ?? Infinity),
+    params: () => paramsMessage(run!),
+    membersChanged: () => settleWaiter(run!),
   });
-  failure.catch(() => {});
-  run = {
-    ...prepared, o, W, log, shards, shapes, files: new DataFileServer(o.job.dataFiles ?? []), updates: 0,
-    slots: new Array(W).fill(undefined), lobby: [], trainingStarted: false, finished: false,
-    joinedSomeone: () => {}, allJoined, rejoinTimers: new Map(), restarts: 0,
-    barrier: null, waiter: null, collectedRanks: [],
-    gate: null, epochDone: null, versionSent: new Array(W).fill(0), latestStates: new Array(W).fill(undefined), epochStats: emptyEpochStats(),
-    profile: stepProfiler(process.env[STEP_PROFILE_ENV] === '1'),
-    failRun, failure, stopRequested: false, stopRequest: new Promise<void>((r) => (stopRequested = r)),
-  };
+  const r: RunContext = (run = {
+    ...prepared, o, W, log, shards, shapes, files: new DataFileServer(o.job.dataFiles ?? []),
+    membership, lifecycle, barrier: null, waiter: null, collectedRanks: [], profile: stepProfiler(process.env[STEP_PROFILE_ENV] === '1'),
+  });
+  const mode = (consistency = createConsistency(o.consistency, { run: r, checkpoint: () => checkpointRun(r) }));
 
   const hub = new CollectiveHub(W, log);
   server.on('peer', (peer) => monitor.watchPeer(peer)); // first: it reads a push's staleness before it is applied
-  server.on('peer', (peer) => admitWorker(run, hub, peer));
+  server.on('peer', (peer) => admitWorker(r, mode, hub, peer));
   server.on('rejected', (e: ProtocolError, remote: string) => log.warn({ code: e.code, remote, err: e.message }, 'refused'));
 
   const train = async (): Promise<TrainingSummary> => {
-    await joined;
-    run.trainingStarted = true;
-    log.info({ workers: W, stepsPerEpoch: run.stepsPerEpoch, step: run.step, epoch: run.epoch, elastic: o.elastic }, 'all workers joined; training');
-    while (run.epoch < o.job.epochs) {
+    await membership.ready;
+    membership.startTraining();
+    log.info(
+      { workers: W, stepsPerEpoch: r.stepsPerEpoch, step: r.step, epoch: r.epoch, membership: membership.name, consistency: mode.text },
+      'all workers joined; training',
+    );
+    while (r.epoch < o.job.epochs) {
       const t0 = performance.now();
-      const firstStep = run.step;
       const lr = optimizer.lr;
-      run.barrier = { type: 'barrier', step: run.step, epoch: run.epoch, action: 'train' };
-      for (const link of shards) link.epoch(run.step, run.epoch, optimizer.lr); // the shards' learning rate from this step on
-      let endStep = (run.epoch + 1) * run.stepsPerEpoch;
-      if (o.elastic) endStep = run.step + (await formEpochMembership(run));
-      else if (o.consistency.kind === 'sync') broadcast(run, run.barrier);
-      const firstUpdate = run.updates;
-      Object.assign(run.epochStats, emptyEpochStats());
-      const totals = o.consistency.kind === 'sync' ? await runSyncEpoch(run, endStep) : await runAsyncEpoch(run, endStep);
-      await finishEpoch(run, { t0, firstStep, firstUpdate, lr }, totals);
-      await checkpointRun(run);
-      if (run.stopRequested) throw new RunStopped(run.step, run.lastCheckpoint);
+      r.barrier = { type: 'barrier', step: r.step, epoch: r.epoch, action: 'train' };
+      for (const link of shards) link.epoch(r.step, r.epoch, optimizer.lr); // the shards' learning rate from this step on
+      const endStep = await membership.formEpoch(r);
+      const result = await mode.runEpoch(endStep);
+      await finishEpoch(r, { t0, lr }, result, mode.name);
+      await checkpointRun(r);
+      if (lifecycle.stopRequested) throw new RunStopped(r.step, r.lastCheckpoint);
     }
-    const test = o.job.evaluateTest === false || !run.data.test ? null : await evaluate(run, 'test');
-    await gatherShards(run);
+    const test = o.job.evaluateTest === false || !r.data.test ? null : await evaluate(r, 'test');
+    await gatherShards(r);
     for (const link of shards) link.stop();
     if (test) log.info({ test }, 'test evaluation');
-    const profile = run.profile.report();
+    const profile = r.profile.report();
     if (profile) log.info({ profile }, logMessages.stepProfile);
-    run.finished = true;
-    run.barrier = { type: 'barrier', step: run.step, epoch: run.epoch, action: 'stop' };
-    broadcast(run, run.barrier);
-    for (const peer of run.lobby) peer.send(run.barrier);
-    for (const peer of [...run.slots, ...run.lobby]) peer?.close('training done');
+    lifecycle.finished = true;
+    membership.end();
+    r.barrier = { type: 'barrier', step: r.step, epoch: r.epoch, action: 'stop' };
+    membership.announce(r.barrier);
+    for (const peer of membership.peers()) peer.close('training done');
     return {
-      runId: run.runId, worldSize: W, steps: run.step, updates: run.updates,
-      consistency: o.consistency.kind === 'ssp' ? `ssp:${o.consistency.bound}` : o.consistency.kind, epochs: run.history, test,
-      wallSeconds: (performance.now() - started) / 1000, checkpoint: run.lastCheckpoint, normalization: run.data.normalization,
+      runId: r.runId, worldSize: W, steps: r.step, updates: r.updates, consistency: mode.text, epochs: r.history, test,
+      wallSeconds: (performance.now() - started) / 1000, checkpoint: r.lastCheckpoint, normalization: r.data.normalization,
       parameterNames: trainer.parameterNames,
-      parameters: parameters.map((p) => new Float32Array(p)), states: run.states.map((s) => new Float32Array(s)),
+      parameters: parameters.map((p) => new Float32Array(p)), states: r.states.map((s) => new Float32Array(s)),
     };
   };
 
   const trained = train();
-  trained.catch((e: Error) => run.failRun(e)); // whatever ended training early ends the run for every worker too
-  const done = Promise.race([trained, failure]).finally(async () => {
+  trained.catch((e: Error) => lifecycle.fail(e)); // whatever ended training early ends the run for every worker too
+  const done = Promise.race([trained, lifecycle.failure]).finally(async () => {
     for (const link of shards) link.close();
     await server.close();
     await metrics?.close();
     trainer.dispose();
-    run.model.dispose();
+    r.model.dispose();
   });
   done.catch(() => {});
 
   return {
     port: server.port,
     url: server.url,
-    runId: run.runId,
+    runId: r.runId,
     metricsUrl: metrics?.url ?? null,
     workers: () => monitor.workers(),
     workerEpochs: () => monitor.workerEpochs(),
     done,
-    snapshot: () => ({ step: run.step, epoch: run.epoch, parameters: parameters.map((p) => new Float32Array(p)), states: run.states.map((s) => new Float32Array(s)) }),
+    snapshot: () => ({ step: r.step, epoch: r.epoch, parameters: parameters.map((p) => new Float32Array(p)), states: r.states.map((s) => new Float32Array(s)) }),
     requestStop: () => {
-      if (run.finished) return;
-      log.info({ step: run.step, epoch: run.epoch }, 'stop requested');
-      if (!run.trainingStarted) return run.failRun(new RunStopped(run.step, run.lastCheckpoint));
-      run.stopRequested = true;
-      stopRequested();
+      if (lifecycle.finished) return;
+      log.info({ step: r.step, epoch: r.epoch }, 'stop requested');
+      if (!membership.trainingStarted) return lifecycle.fail(new RunStopped(r.step, r.lastCheckpoint));
+      lifecycle.requestStop();
     },
     close: async () => {
-      run.failRun(new Error('parameter server closed before training finished'));
+      lifecycle.fail(new Error('parameter server closed before training finished'));
       await done.catch(() => {});
     },
   };

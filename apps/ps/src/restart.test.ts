@@ -1,26 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { job as makeJob, runCluster, token } from './cluster.test-util.js';
-import { capture, workerScript } from './elastic.test-util.js';
+import { capture, workerProcesses } from './elastic.test-util.js';
 import { startParameterServer } from './parameter-server.js';
 
 const job = makeJob({ batchSize: 16, epochs: 1, maxStepsPerEpoch: 16 });
 const optimizer = { name: 'sgd' as const, options: { lr: 0.05, momentum: 0.9 } };
-
-/** Worker processes of a test (real processes: a SIGKILL mid-step is the fault under test). */
-function workerProcesses() {
-  const children: ChildProcess[] = [];
-  const stderr: string[] = [];
-  const spawn = (url: string, name: string) => {
-    const child = fork(workerScript, [url, name], { env: { ...process.env, TF_ELASTIC_TOKEN: token }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => stderr.push(d));
-    children.push(child);
-    return child;
-  };
-  return { children, stderr, spawn, killAll: () => children.forEach((c) => c.kill('SIGKILL')) };
-}
 
 test('restart membership: a SIGKILLed worker replaced by a new process ends bitwise equal to an untouched run', async () => {
   const untouched = await runCluster({ workers: 2, job, optimizer, scheduler: null });

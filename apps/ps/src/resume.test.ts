@@ -34,7 +34,7 @@ test('a run stopped after epoch 1 and resumed from its checkpoint ends with the 
   }
 });
 
-test('a run interrupted mid-epoch and resumed reports that epoch exactly as an uninterrupted run does (all its steps)', async () => {
+test('a run interrupted mid-epoch and resumed reports that epoch and the run\'s updates exactly as an uninterrupted run does (all its steps)', async () => {
   const root = mkdtempSync(join(tmpdir(), 'tf-resume-mid-'));
   try {
     // 8 steps an epoch, a checkpoint every 3 steps: the run is stopped after step 10, so it resumes from step 9,
@@ -47,7 +47,7 @@ test('a run interrupted mid-epoch and resumed reports that epoch exactly as an u
     };
     const epochLine = (lines: Record<string, unknown>[]) => {
       const line = lines.find((l) => l.msg === logMessages.epoch && l.epoch === 1)!;
-      return { loss: line.loss, accuracy: line.accuracy, samples: line.samples, computeMsIsPerStep: (line.computeMs as number) > 0 };
+      return { loss: line.loss, accuracy: line.accuracy, samples: line.samples, updates: line.updates, computeMsIsPerStep: (line.computeMs as number) > 0 };
     };
     const wholeLines: Record<string, unknown>[] = [];
     const whole = await runCluster({ ...base, checkpoint: { dir: join(root, 'a'), everySteps: 3 }, logger: captureLogger(wholeLines) });
@@ -68,6 +68,9 @@ test('a run interrupted mid-epoch and resumed reports that epoch exactly as an u
     assert.deepEqual(epochLine(resumedLines), epochLine(wholeLines));
     const [e, w] = [resumed.summary.epochs[1]!, whole.summary.epochs[1]!];
     assert.equal(e.steps, 8);
+    assert.equal(e.updates, 8, 'the resumed epoch counts the updates before the resume too');
+    assert.equal(resumed.summary.updates, 16, 'the run\'s updates: both epochs, all 16 steps');
+    assert.equal(resumed.summary.updates, whole.summary.updates);
     assert.equal(e.trainLoss, w.trainLoss);
     assert.equal(e.trainAccuracy, w.trainAccuracy);
     assert.ok(e.seconds > 0 && Number.isFinite(e.samplesPerSec));

@@ -3,6 +3,7 @@ import { basename, join, relative, sep } from 'node:path';
 import { writeFileAtomicSync } from './atomic-file.js';
 import { LATEST_FILE, readLatestCheckpoint, writeCheckpoint, type CheckpointState } from './checkpoint.js';
 import { isEpochTotals } from './epoch-totals.js';
+import { membershipRegistry } from './membership.js';
 import { shardPartPath } from './parameter-shard.js';
 import type { RunContext } from './run-context.js';
 import type { PreparedRun, ResolvedOptions } from './run-setup.js';
@@ -45,9 +46,11 @@ export function resumeFromLatestCheckpoint(o: ResolvedOptions, run: PreparedRun)
   const s = ckpt.state;
   const { job } = o;
   const { stepsPerEpoch } = run;
+  // An elastic run's epochs vary in length with the membership, so its steps do not map onto epochs this way, and it
+  // writes no mid-epoch checkpoints.
+  const { fixedEpochs } = membershipRegistry[o.membership];
   if (s.dataSeed !== job.dataSeed) throw new Error(`resume: checkpoint ${ckpt.path} has dataSeed ${s.dataSeed}, the job ${job.dataSeed}`);
-  // (An elastic run's epochs vary in length with the membership, so its steps do not map onto epochs this way.)
-  if (!o.elastic && (s.step < s.epoch * stepsPerEpoch || s.step > (s.epoch + 1) * stepsPerEpoch)) {
+  if (fixedEpochs && (s.step < s.epoch * stepsPerEpoch || s.step > (s.epoch + 1) * stepsPerEpoch)) {
     throw new Error(
       `resume: checkpoint ${ckpt.path} is at step ${s.step} of epoch ${s.epoch}, which does not fit ${stepsPerEpoch} steps per epoch ` +
         `(world size or batch size changed?)`,
@@ -65,25 +68,35 @@ export function resumeFromLatestCheckpoint(o: ResolvedOptions, run: PreparedRun)
   run.epoch = s.epoch;
   run.history.push(...(s.history as EpochSummary[]));
   const intoEpoch = s.step - s.epoch * stepsPerEpoch;
-  if (s.epochTotals && !o.elastic) {
+  if (s.epochTotals && fixedEpochs) {
     if (!isEpochTotals(s.epochTotals) || s.epochTotals.steps !== intoEpoch) {
       throw new Error(`resume: ${join(ckpt.path, 'state.msgpack')}: epochTotals ${JSON.stringify(s.epochTotals)} do not describe the ${intoEpoch} steps of epoch ${s.epoch} so far`);
     }
     run.epochTotals = { ...s.epochTotals };
-  } else if (!o.elastic && intoEpoch > 0) {
+  } else if (fixedEpochs && intoEpoch > 0) {
     run.warnings.push(`resume: ${ckpt.path} is ${intoEpoch} steps into epoch ${s.epoch} without that epoch's sums (an older checkpoint): the epoch's line averages only the steps after the resume`);
   }
+  // The run's updates so far; a checkpoint from before they were stored: its epochs' updates plus the sync steps
+  // of the epoch in progress (one update each).
+  run.updates = s.updates ?? run.history.reduce((sum, e) => sum + e.updates, 0) + run.epochTotals.steps;
   run.lastCheckpoint = ckpt.path;
   run.resumedFrom = dir;
 }
 
 /** Copies every shard's current part into `parameters` (and writes their checkpoint parts when `dir` is given). */
-export async function gatherShards(run: RunContext, dir = ''): Promise<void> {
+export async function gatherShards(run: Pick<RunContext, 'shards' | 'step' | 'epoch' | 'parameters'>, dir = ''): Promise<void> {
   await Promise.all(run.shards.map(async (link) => (await link.snapshot(run.step, run.epoch, dir)).forEach((p, j) => run.parameters[link.parameters[j]!]!.set(p))));
 }
 
+/** What a checkpoint is made of. */
+export type CheckpointedRun = Pick<
+  RunContext,
+  'o' | 'shards' | 'step' | 'epoch' | 'parameters' | 'states' | 'trainer' | 'model' | 'data' | 'runId' | 'optimizer' | 'scheduler' |
+  'history' | 'epochTotals' | 'epochStartedAt' | 'updates' | 'log' | 'lastCheckpoint'
+>;
+
 /** Writes a checkpoint of the whole run (the shards write their parts next to it), when checkpoints are on. */
-export async function checkpointRun(run: RunContext): Promise<void> {
+export async function checkpointRun(run: CheckpointedRun): Promise<void> {
   const { o } = run;
   if (!o.checkpoint) return;
   const { dir } = o.checkpoint;
@@ -98,7 +111,7 @@ export async function checkpointRun(run: RunContext): Promise<void> {
   run.trainer.setParameters(run.parameters);
   run.trainer.setStates(run.states);
   run.lastCheckpoint = await writeCheckpoint(o.checkpoint.dir, run.model, run.data.normalization, {
-    runId: run.runId, step: run.step, epoch: run.epoch, dataSeed: o.job.dataSeed, parameters: run.parameters, states: run.states,
+    runId: run.runId, step: run.step, epoch: run.epoch, updates: run.updates, dataSeed: o.job.dataSeed, parameters: run.parameters, states: run.states,
     optimizer: run.optimizer.stateDict(), scheduler: run.scheduler ? run.scheduler.stateDict() : null, history: run.history,
     // Mid-epoch: the epoch's sums so far, so a resume from here reports the whole epoch (at an epoch end they are reset).
     epochTotals: run.epochTotals.steps > 0

@@ -2,18 +2,12 @@ import { encodeMessage, TensorFrameWriter, type Outgoing, type Peer, type Server
 import type { RunContext } from './run-context.js';
 
 /** The current parameters of this server's part, BN states and learning rate, at the global step. */
-export const paramsMessage = (run: RunContext): Outgoing<ServerMessage> => ({
+export const paramsMessage = (run: Pick<RunContext, 'step' | 'epoch' | 'optimizer' | 'ownedParameters' | 'states'>): Outgoing<ServerMessage> => ({
   type: 'params', step: run.step, epoch: run.epoch, lr: run.optimizer.lr, params: run.ownedParameters, states: run.states,
 });
 
-/** Parameters for one rank: in async/ssp its `step` is that worker's own clock (the next step it computes). */
-export function paramsFor(run: RunContext, rank: number): Outgoing<ServerMessage> {
-  run.versionSent[rank] = run.updates;
-  return run.gate ? { ...paramsMessage(run), step: run.gate.clocks[rank]! } as Outgoing<ServerMessage> : paramsMessage(run);
-}
-
 /** What a worker needs to join the run at `rank`: the job spec, its place, the shapes and who owns which parameters. */
-export function jobMessage(run: RunContext, rank: number): Outgoing<ServerMessage> {
+export function jobMessage(run: Pick<RunContext, 'o' | 'runId' | 'W' | 'step' | 'epoch' | 'stepsPerEpoch' | 'shapes' | 'owned' | 'shards'>, rank: number): Outgoing<ServerMessage> {
   const { o } = run;
   const { job } = o;
   return {
@@ -23,25 +17,28 @@ export function jobMessage(run: RunContext, rank: number): Outgoing<ServerMessag
   };
 }
 
-/** Sends one message to every worker in a slot. */
-export function broadcast(run: RunContext, message: Outgoing<ServerMessage>): void {
-  const frame = encodeMessage(message); // encoded once for all workers
-  for (const peer of run.slots) if (peer?.isOpen) peer.socket.send(frame);
+/** Sends one message to every open peer of `peers` (encoded once for all). */
+export function broadcast(peers: readonly (Peer | undefined)[], message: Outgoing<ServerMessage>): void {
+  const frame = encodeMessage(message);
+  for (const peer of peers) if (peer?.isOpen) peer.socket.send(frame);
 }
 
-const paramsWriters = new WeakMap<RunContext, TensorFrameWriter<'params'>>();
+/** What sending the parameters reads of the run. */
+export type ParamsRun = Pick<RunContext, 'step' | 'epoch' | 'optimizer' | 'ownedParameters' | 'states' | 'membership'>;
+
+const paramsWriters = new WeakMap<ParamsRun, TensorFrameWriter<'params'>>();
 
 /**
  * Sends every worker in a slot the current parameters ({@link paramsMessage}) as one frame, written into a reused
  * buffer (one copy of each tensor, no per-step allocation) that is recycled once every worker's send is done.
  */
-export function broadcastParams(run: RunContext): void {
+export function broadcastParams(run: ParamsRun): void {
   let writer = paramsWriters.get(run);
   if (!writer) {
     writer = new TensorFrameWriter('params', { params: run.ownedParameters.map((p) => p.length), states: run.states.map((s) => s.length) });
     paramsWriters.set(run, writer);
   }
-  sendParams(writer, run.slots, { step: run.step, epoch: run.epoch, lr: run.optimizer.lr }, run.ownedParameters, run.states);
+  sendParams(writer, run.membership.slots, { step: run.step, epoch: run.epoch, lr: run.optimizer.lr }, run.ownedParameters, run.states);
 }
 
 /** Writes `params` and `states` into one frame of `writer` and sends it to every open peer. */

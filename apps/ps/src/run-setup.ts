@@ -36,6 +36,8 @@ export interface PreparedRun {
   runId: string;
   step: number;
   epoch: number;
+  /** Optimizer updates applied over the run (a resumed run's included). */
+  updates: number;
   history: EpochSummary[];
   lastCheckpoint: string | null;
   /** The checkpoint folder resumed from ('' for a fresh run): the shards resume their parts from it too. */
@@ -81,7 +83,7 @@ export function prepareRun(o: ResolvedOptions): PreparedRun {
   const run: PreparedRun = {
     data, stepsPerEpoch, model, trainer, parameters, states: trainer.getStates(), parts, owned, ownedParameters, optimizer, freeze, scheduler,
     schedulerClock: schedulerClock(scheduler, o.scheduler?.name ?? null, o.schedulerInterval),
-    runId: o.runId ?? randomUUID(), step: 0, epoch: 0, history: [], lastCheckpoint: null, resumedFrom: '',
+    runId: o.runId ?? randomUUID(), step: 0, epoch: 0, updates: 0, history: [], lastCheckpoint: null, resumedFrom: '',
     epochTotals: emptyEpochTotals(), epochStartedAt: performance.now(), warnings,
   };
   if (o.resume && o.checkpoint) resumeFromLatestCheckpoint(o, run);

@@ -2,8 +2,11 @@ import { ProtocolError, type MetricsMessage, type Peer, type PushMessage } from 
 import { RankOrderMean } from './rank-order-mean.js';
 import type { RunContext, Waiter } from './run-context.js';
 
+/** What collecting sees of the run: the pending collect, the step, and the membership (who must answer). */
+export type Collecting = Pick<RunContext, 'waiter' | 'collectedRanks' | 'step' | 'membership'>;
+
 /** Waits for the `kind` message of step `atStep` (and `split`, for metrics) from every rank; resolves in rank order. */
-export function collect<T>(run: RunContext, kind: 'push' | 'metrics', atStep: number, split?: string, arrived?: (rank: number, message: T) => void): Promise<T[]> {
+export function collect<T>(run: Collecting, kind: 'push' | 'metrics', atStep: number, split?: string, arrived?: (rank: number, message: T) => void): Promise<T[]> {
   return new Promise<T[]>((resolve, reject) => {
     run.waiter = { kind, step: atStep, split, got: new Map(), arrived, resolve, reject } as unknown as Waiter<PushMessage>;
   });
@@ -16,7 +19,7 @@ export interface CollectedStep {
   meanGrads: Float32Array[];
 }
 
-const means = new WeakMap<RunContext, RankOrderMean>();
+const means = new WeakMap<Collecting, RankOrderMean>();
 
 /**
  * Collects step `atStep`'s pushes like {@link collect}, reducing their gradients as they arrive (rank order, see
@@ -24,7 +27,7 @@ const means = new WeakMap<RunContext, RankOrderMean>();
  * (how long a push waits for the last one, mean over the pushes) and `aggregate` (what is left of the mean after the
  * last push).
  */
-export async function collectPushes(run: RunContext, atStep: number): Promise<CollectedStep> {
+export async function collectPushes(run: Collecting & Pick<RunContext, 'profile'>, atStep: number): Promise<CollectedStep> {
   let mean = means.get(run);
   if (!mean) means.set(run, (mean = new RankOrderMean()));
   mean.begin();
@@ -51,19 +54,17 @@ export async function collectPushes(run: RunContext, atStep: number): Promise<Co
   return { pushes, meanGrads };
 }
 
-/** Resolves the waiter once every rank (elastic: every member still present) has answered, in rank order. */
-export function settleWaiter(run: RunContext): void {
+/** Resolves the waiter once every rank the membership counts has answered, in rank order. */
+export function settleWaiter(run: Collecting): void {
   const w = run.waiter as Waiter<unknown> | null;
-  if (!w) return;
-  const complete = run.o.elastic && run.trainingStarted ? run.slots.every((p, r) => !p || w.got.has(r)) : w.got.size === run.W;
-  if (!complete) return;
+  if (!w || !run.membership.complete(w.got)) return;
   run.waiter = null;
   run.collectedRanks = [...w.got.keys()].sort((a, b) => a - b);
   w.resolve(run.collectedRanks.map((r) => w.got.get(r)!));
 }
 
 /** Takes a rank's push or metrics for the pending collect; a message nobody waits for fails that worker's connection. */
-export function acceptCollected(run: RunContext, rank: number, peer: Peer, msg: PushMessage | MetricsMessage): void {
+export function acceptCollected(run: Collecting, rank: number, peer: Peer, msg: PushMessage | MetricsMessage): void {
   const { waiter } = run;
   if (msg.type === 'push' && msg.step < run.step) return; // a re-push after a reconnect, already applied
   const expected = waiter && waiter.kind === msg.type && waiter.step === msg.step && (msg.type !== 'metrics' || waiter.split === msg.split);
@@ -74,5 +75,6 @@ export function acceptCollected(run: RunContext, rank: number, peer: Peer, msg: 
   }
   (waiter!.got as Map<number, PushMessage | MetricsMessage>).set(rank, msg);
   (waiter!.arrived as ((r: number, m: PushMessage | MetricsMessage) => void) | undefined)?.(rank, msg);
+  run.membership.atWork(rank);
   settleWaiter(run);
 }

@@ -111,7 +111,7 @@ export function metricsFromFlags(flags: Record<string, unknown>): { host: string
 
 /** `--rejoin-timeout <s>` of `train` and `ps`: how long a lost worker's rank waits for it (or a replacement). */
 export function rejoinTimeoutOption(): Option {
-  return new Option('--rejoin-timeout <seconds>', 'how long a lost worker may take to come back (or be replaced) before the run fails; default 60')
+  return new Option('--rejoin-timeout <seconds>', 'how long the rank of a lost worker may go without a worker that trains (it reconnected, or a replacement) before the run fails; default 60')
     .argParser((raw) => {
       const seconds = numberArg('--rejoin-timeout')(raw);
       if (seconds <= 0) throw new InvalidArgumentError(`--rejoin-timeout expects a positive number of seconds, got "${raw}"`);

@@ -13,3 +13,4 @@ export {
   type LauncherName, type LauncherOptions, type LauncherChoice,
 } from './launchers.js';
 export { kubernetesOptionsSchema, defaultKubernetesImage, type KubernetesOptions, type KubernetesOptionsInput } from './kubernetes-options.js';
+export { consistencySpecs, consistencyExpected, parseConsistency, consistencyText, consistencyField, type ConsistencyName, type ConsistencyChoice } from './consistency.js';

@@ -5,6 +5,7 @@ import {
 } from '@tensorfleet/core';
 import type { SchedulerName } from '@tensorfleet/core';
 import { optimizerChoice, schedulerChoice } from './choices.js';
+import { consistencyField } from './consistency.js';
 
 /** The default run's model: the lecture's small convnet with BN and dropout 0.5. */
 const DEFAULT_MODEL = { preset: 'mnist-small-cnn' };
@@ -44,9 +45,7 @@ export const trainConfigSchema = z
     workers: z.number().int().min(1).max(64).default(2).describe('worker processes (the world size W)'),
     psShards: z.number().int().min(1).max(64).default(1).describe('parameter-server processes sharing the parameters (size-balanced)'),
     elastic: z.boolean().default(false).describe('workers may leave (evicted) and join (`tensorfleet worker --ps`) during training'),
-    consistency: z
-      .string()
-      .regex(/^(sync|async|ssp:\d+)$/, 'expected "sync", "async" or "ssp:S" (S a non-negative integer)')
+    consistency: consistencyField
       .default('sync')
       .describe('sync: averaged lockstep steps; async: each gradient applied on arrival; ssp:S: async, at most S steps ahead'),
     epochs: z.number().int().min(1).default(10).describe('passes over the training split'),
