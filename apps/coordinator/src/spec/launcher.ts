@@ -1,4 +1,4 @@
-import { launcherOptionSchemas, type LauncherChoice } from '@tensorfleet/protocol';
+import { kubernetesOptionsSchema, launcherOptionSchemas, type KubernetesOptions, type LauncherChoice } from '@tensorfleet/protocol';
 import { z } from 'zod';
 
 /** `launcher: {slurm: {...}}` of a study spec: how each trial's batch job is submitted. */
@@ -16,14 +16,17 @@ export const slurmTrialOptionsSchema = z
 /**
  * Where a study's trials may run: every process launcher of protocol's launchers.ts (one `tensorfleet train` process
  * per trial, through it: local, ...) and the cluster schedulers that run a trial as their own job (slurm: one batch
- * job per trial, placed by Slurm).
+ * job per trial, placed by Slurm; kubernetes: one Job per trial in the kubeconfig's cluster).
  */
-export const trialLauncherOptionSchemas = { ...launcherOptionSchemas, slurm: slurmTrialOptionsSchema } as const;
+export const trialLauncherOptionSchemas = { ...launcherOptionSchemas, slurm: slurmTrialOptionsSchema, kubernetes: kubernetesOptionsSchema } as const;
 export type TrialLauncherName = keyof typeof trialLauncherOptionSchemas;
 const trialLauncherNames = Object.keys(trialLauncherOptionSchemas) as TrialLauncherName[];
 
 /** A parsed study `launcher`: a process launcher's choice, or slurm with its options. */
-export type StudyLauncher = LauncherChoice | { name: 'slurm'; options: z.output<typeof slurmTrialOptionsSchema> };
+export type StudyLauncher =
+  | LauncherChoice
+  | { name: 'slurm'; options: z.output<typeof slurmTrialOptionsSchema> }
+  | { name: 'kubernetes'; options: KubernetesOptions };
 
 const launcherMap = z
   .object(Object.fromEntries(trialLauncherNames.map((n) => [n, trialLauncherOptionSchemas[n].optional()])) as { [N in TrialLauncherName]: z.ZodOptional<(typeof trialLauncherOptionSchemas)[N]> })

@@ -71,7 +71,7 @@ const specFields = z
       .object({ explodeFactor: z.number().gt(1).default(10).describe('loss above this many times the first epoch loss counts as exploded') })
       .strict()
       .prefault({}),
-    launcher: studyLauncherSchema.prefault('local').describe('where trials run: local (child processes of the coordinator) or {slurm: {partition, time, account, ...}} (one batch job each)'),
+    launcher: studyLauncherSchema.prefault('local').describe('where trials run: local (child processes of the coordinator), {slurm: {partition, time, account, ...}} (one batch job each) or {kubernetes: {image, namespace, ...}} (one Job each; not run against a live cluster)'),
     inventory: z.union([z.string(), inventorySchema]).optional().describe('a file path or an inline inventory; default this machine'),
     out: z.string().optional().describe('study folder; default runs/hpo/<name> next to the storage file'),
   })
