@@ -10,9 +10,8 @@ import type { Launcher } from './types.js';
 
 /**
  * The trial launcher a study spec's `launcher` names: slurm submits each trial as a batch job, kubernetes as a Job;
- * every other name is a
- * process launcher of @tensorfleet/launch (local, ...) running one `tensorfleet train` per trial through the generic
- * ProcessTrialLauncher.
+ * every other name is a process launcher of @tensorfleet/launch (local, ...) running one `tensorfleet train` per trial
+ * through the generic ProcessTrialLauncher.
  *
  * @example
  * const launcher = createTrialLauncher(parseStudySpec({ ...raw, launcher: { slurm: { partition: 'gpu' } } })); // a SlurmLauncher
