@@ -8,7 +8,7 @@ import { slurmJobName } from '@tensorfleet/coordinator';
 import { describe } from './helpers/cli.js';
 import { currentJobs, exitWithin, jobIdsByName, jobRuns, readStudy, runHpo, sleep, startLocalSlurm, studyFolder, waitFor, writeStudySpec, trialLog } from './helpers/slurm-study.js';
 
-test('SIGKILL the coordinator: a rerun adopts the queued and running Slurm jobs, nothing is submitted twice', { timeout: 240_000 }, async () => {
+test('SIGKILL the coordinator: a rerun adopts the queued and running Slurm jobs, nothing is submitted twice', { timeout: 300_000 }, async () => {
   const dir = studyFolder('slurm-adopt');
   const slurm = await startLocalSlurm();
   let first;
@@ -36,7 +36,7 @@ test('SIGKILL the coordinator: a rerun adopts the queued and running Slurm jobs,
     assert.ok(currentJobs(slurm).some((j) => j.name.startsWith(`tf-${spec.spec.name}-`) && j.state === 'RUNNING'), 'the jobs died with their coordinator');
 
     second = runHpo(spec, slurm);
-    const result = await exitWithin(second, 200_000);
+    const result = await exitWithin(second, 260_000);
     assert.equal(result.code, 0, describe(result));
     const adopted = result.logs.filter((l) => l.msg?.startsWith('trial adopted'));
     assert.equal(adopted.length, 5, `adopted ${adopted.map((l) => l.trial)}`);

@@ -12,7 +12,7 @@ import {
   studyFolder, trialLog, waitFor, writeStudySpec,
 } from './helpers/slurm-study.js';
 
-test('kill a Slurm node mid-study: its trial is requeued, resumes from its checkpoint on another node, the study completes', { timeout: 240_000 }, async () => {
+test('kill a Slurm node mid-study: its trial is requeued, resumes from its checkpoint on another node, the study completes', { timeout: 300_000 }, async () => {
   const dir = studyFolder('slurm-node-fail');
   const slurm = await startLocalSlurm();
   let cli;
@@ -35,7 +35,7 @@ test('kill a Slurm node mid-study: its trial is requeued, resumes from its check
     const killed = killNode(slurm, victim.node);
     assert.ok(killed.jobs.includes(victim.jobId), `job ${victim.jobId} was not running on ${victim.node}: ${killed.jobs}`);
 
-    const result = await exitWithin(cli, 200_000);
+    const result = await exitWithin(cli, 260_000);
     assert.equal(result.code, 0, describe(result));
     const { trials, metrics, transitions } = readStudy(spec);
     assert.deepEqual(trials.map((t) => [t.number, t.state, t.epochs, t.attempt]), [0, 1, 2].map((n) => [n, 'completed', 4, 1]));

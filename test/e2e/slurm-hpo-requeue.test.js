@@ -13,7 +13,7 @@ import {
   studyFolder, trialLog, waitFor, writeStudySpec,
 } from './helpers/slurm-study.js';
 
-test('scontrol requeue and the USR1 time-limit warning: each trial checkpoints, is requeued and resumes from that step', { timeout: 240_000 }, async () => {
+test('scontrol requeue and the USR1 time-limit warning: each trial checkpoints, is requeued and resumes from that step', { timeout: 300_000 }, async () => {
   const dir = studyFolder('slurm-requeue');
   const slurm = await startLocalSlurm();
   let cli;
@@ -32,7 +32,7 @@ test('scontrol requeue and the USR1 time-limit warning: each trial checkpoints, 
     const warned = await waitFor('trial 1 checkpointing its first epoch', 150_000, firstCheckpoint(1));
     slurm.slurm('scancel', ['--signal=USR1', '--batch', warned]);
 
-    const result = await exitWithin(cli, 200_000);
+    const result = await exitWithin(cli, 260_000);
     assert.equal(result.code, 0, describe(result));
     const { trials, metrics } = readStudy(spec);
     assert.deepEqual(trials.map((t) => [t.number, t.state, t.epochs, t.attempt]), [[0, 'completed', 3, 1], [1, 'completed', 3, 1]]);
