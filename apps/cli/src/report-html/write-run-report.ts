@@ -58,8 +58,9 @@ export async function runReportHtml(data: RunReportData): Promise<string> {
 }
 
 /**
- * Writes OUT/report.json and OUT/report.html, each atomically; calls are queued so a slow render never lets an older
- * state overwrite a newer one.
+ * Writes OUT/report.json and OUT/report.html, each atomically, one write at a time so a slow render never lets an older
+ * state overwrite a newer one. A write asked for while another renders waits; further ones asked meanwhile replace its
+ * state (each report is a whole snapshot), so a render slower than the epochs never piles up snapshots in memory.
  *
  * @example
  * const reporter = new RunReportWriter(out);
@@ -67,16 +68,25 @@ export async function runReportHtml(data: RunReportData): Promise<string> {
  */
 export class RunReportWriter {
   private queue: Promise<void> = Promise.resolve();
+  /** The write that has not started yet: the newest state asked for, and the promise its callers hold. */
+  private waiting: { data: RunReportData; done: Promise<void> } | null = null;
 
   constructor(private readonly out: string) {}
 
   write(data: RunReportData): Promise<void> {
-    const job = this.queue.then(async () => {
-      writeFileAtomic(join(this.out, runFiles.reportData), `${JSON.stringify(data)}\n`);
-      writeFileAtomic(join(this.out, runFiles.report), await runReportHtml(data));
+    if (this.waiting) {
+      this.waiting.data = data;
+      return this.waiting.done;
+    }
+    const next: { data: RunReportData; done: Promise<void> } = { data, done: Promise.resolve() };
+    next.done = this.queue.then(async () => {
+      if (this.waiting === next) this.waiting = null; // from here on, a newer state waits for this write
+      writeFileAtomic(join(this.out, runFiles.reportData), `${JSON.stringify(next.data)}\n`);
+      writeFileAtomic(join(this.out, runFiles.report), await runReportHtml(next.data));
     });
-    this.queue = job.catch(() => {}); // a failed write (a full disk) must not stop the next one
-    return job;
+    this.waiting = next;
+    this.queue = next.done.catch(() => {}); // a failed write (a full disk) must not stop the next one
+    return next.done;
   }
 }
 
