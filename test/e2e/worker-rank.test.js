@@ -22,7 +22,8 @@ test('worker --rank: the first worker to join asks for rank 1 and gets it; the n
     const second = await ps.waitFor((l) => l.msg === 'worker joined' && l.name === 'plain', 'the second worker to join', 120_000);
     assert.equal(second.rank, 0);
     const results = await Promise.all(runs.map((r) => r.exited));
-    assert.deepEqual(results.map((r) => r.code), [0, 0, 0], 'the run completes');
+    const errors = runs.flatMap((r) => r.logs.filter((l) => l.level >= 50).map((l) => `${l.role}: ${l.msg} ${l.err ?? ''}`));
+    assert.deepEqual(results.map((r) => r.code), [0, 0, 0], `the run completes\n${errors.join('\n')}`);
   } finally {
     for (const r of runs) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
     rmSync(root, { recursive: true, force: true });
