@@ -22,7 +22,9 @@ export { SlotPool, cudaVisibleDevices, type Allocation, type WorkerPlacement, ty
 export { LocalLauncher, type LocalLauncherOptions } from './launch/local-launcher.js';
 export { ProcessTrialLauncher, defaultTrialCommand, fillCommand, type TrialLauncherOptions } from './launch/trial-launcher.js';
 export { SlurmLauncher, type SlurmLauncherOptions } from './launch/slurm/slurm-launcher.js';
-export { slurmFiles, slurmJobStarted, jobName as slurmJobName } from './launch/slurm/batch-script.js';
+export { slurmFiles, slurmJobStarted, jobName as slurmJobName, shellQuote } from './launch/slurm/batch-script.js';
+export { SlurmCli, SlurmCommandError } from './launch/slurm/slurm-cli.js';
+export { OutputFiles } from './launch/slurm/output-files.js';
 export { parseJobRecord, jobPhase, type JobRecord, type JobPhase } from './launch/slurm/job-record.js';
 export { createTrialLauncher } from './launch/create.js';
 export { TrialOutput } from './launch/trial-output.js';

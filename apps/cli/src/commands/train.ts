@@ -4,6 +4,7 @@ import { selectBackend } from '@tensorfleet/core';
 import { ConfigError, configReference, exitCodes, isDivergence, jobFromConfig, logMessages, visibleDevices } from '@tensorfleet/protocol';
 import { RunStopped, type ParameterServerHandle } from '@tensorfleet/ps';
 import { createCliLogger, LogRouter, outputMode } from '../logging.js';
+import { runTrainOnSlurm, slurmTrainFlags } from './slurm-train.js';
 import { handleInterrupts, stoppedLine } from './interrupts.js';
 import { RunLogFiles } from '../output/run-files.js';
 import { outputOptions } from './output-options.js';
@@ -25,8 +26,10 @@ import { serveJob } from './serve-job.js';
  * the server and trains as a worker, the other ranks are workers of it.
  * Returns the exit code (exitCodes): ok, failed, diverged or interrupted.
  */
-export async function runTrain(flags: Record<string, unknown>): Promise<number> {
+export async function runTrain(flags: Record<string, unknown>, args: string[] = []): Promise<number> {
   const task = detectClusterTask();
+  // The job's tasks run this same command line, placed by Slurm: there each is a local train or a cluster task.
+  if (!task && flags.launcher === 'slurm') return runTrainOnSlurm(flags, asLocalLauncher(args));
   if (task && task.rank > 0) {
     const config = configFromFlags(flags, { workers: task.worldSize });
     const log = createCliLogger({ role: 'cli' }, outputMode(flags));
@@ -140,6 +143,11 @@ async function runServingTrain(flags: Record<string, unknown>, placement: TrainP
   }
 }
 
+/** The command line with `--launcher slurm` made `--launcher local`. */
+function asLocalLauncher(args: string[]): string[] {
+  return args.map((a, i) => (a === '--launcher=slurm' ? '--launcher=local' : a === 'slurm' && args[i - 1] === '--launcher' ? 'local' : a));
+}
+
 /** The workers of an ended run leave on their own (the server told them); any still there after 3 s are killed. */
 async function stopLocalWorkers(workers: LocalWorkers | undefined): Promise<void> {
   if (!workers) return;
@@ -157,13 +165,14 @@ export function trainCommand(): Command {
     .option('--resume', 'continue from the newest checkpoint in OUT/checkpoints')
     .addOption(new Option('--max-restarts <n>', 'restart a failed worker process up to N times in all (it rejoins from the current parameters)').argParser(numberArg('--max-restarts', true)).default(0))
     .addOption(rejoinTimeoutOption())
-    .option('--help-config', 'print the config file reference (every field, its type, default and meaning) and exit');
-  for (const option of [...outputOptions(), ...trainConfigOptions(), ...metricsOptions()]) command.addOption(option);
+    .option('--help-config', 'print the config file reference (every field, its type, default and meaning) and exit')
+    .addOption(new Option('--launcher <name>', 'local: this machine; slurm: submit the run as one batch job, a task per worker (see --partition, --time, ...)').choices(['local', 'slurm']).default('local'));
+  for (const option of [...outputOptions(), ...trainConfigOptions(), ...metricsOptions(), ...slurmTrainFlags()]) command.addOption(option);
   return command.action(async (flags: Record<string, unknown>) => {
     if (flags.helpConfig) {
       process.stdout.write(configReference());
       return;
     }
-    process.exitCode = await runTrain(flags);
+    process.exitCode = await runTrain(flags, process.argv.slice(process.argv.indexOf('train') + 1));
   });
 }

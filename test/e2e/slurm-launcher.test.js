@@ -1,0 +1,42 @@
+// `tensorfleet train --launcher slurm` from outside an allocation, on the local Slurm of infra/slurm: one batch job
+// with a task per worker on its own virtual node, its output streamed back into the terminal and OUT/log.jsonl, the
+// job's end as the command's exit, and the accuracy of a local run of the same seed.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, readSummary, runCli, startCli } from './helpers/cli.js';
+import { startSlurm } from './helpers/slurm.js';
+
+const job = ['--preset', 'mlp', '--epochs', '1', '--batch-size', '64', '--seed', '7', '--backend', 'wasm', '--metrics-port', '0', '--json'];
+
+let cluster;
+let root;
+before(async () => {
+  root = mkdtempSync(join(tmpdir(), 'tf-e2e-slurm-launcher-'));
+  cluster = await startSlurm(); // fails (never skips) when the local Slurm cannot start
+});
+after(async () => {
+  await cluster?.stop();
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+test('train --launcher slurm: one job, the PS on rank 0 and a worker per node, streamed back, the accuracy of a local run', { timeout: 170_000 }, async () => {
+  const out = join(root, 'slurm');
+  const run = startCli(['train', '--launcher', 'slurm', ...job, '--out', out], { env: cluster.env });
+  const timer = setTimeout(() => run.child.kill('SIGINT'), 150_000);
+  const result = await run.exited.finally(() => clearTimeout(timer));
+  assert.equal(result.code, 0, `train --launcher slurm failed\n${describe(result)}`);
+  const states = result.logs.filter((l) => typeof l.slurmJobId === 'string' && l.state).map((l) => l.state);
+  assert.ok(states.includes('RUNNING') && states.at(-1) === 'COMPLETED', `the job's states: ${states}`);
+  // Every rank's lines came back from the job's output file, with the node each ran on.
+  const tasks = result.logs.filter((l) => l.cluster === 'slurm').sort((a, b) => a.task - b.task).map((l) => [l.task, l.node, l.ps]);
+  assert.deepEqual(tasks, [[0, 'n1', true], [1, 'n2', false]]);
+  const logged = readFileSync(join(out, 'log.jsonl'), 'utf8').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  assert.deepEqual(logged.filter((l) => l.msg === 'worker joined').map((l) => l.name).sort(), ['slurm-0@n1', 'slurm-1@n2']);
+  const { summary } = readSummary(result);
+  const local = readSummary(await runCli(['train', ...job, '--workers', '2', '--out', join(root, 'local')]));
+  assert.ok(summary.testAccuracy > 0.5, `it trained: ${summary.testAccuracy}`);
+  assert.equal(summary.testAccuracy, local.summary.testAccuracy, 'the same test accuracy as a local train of the same seed');
+});
