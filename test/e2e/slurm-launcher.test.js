@@ -40,3 +40,29 @@ test('train --launcher slurm: one job, the PS on rank 0 and a worker per node, s
   assert.ok(summary.testAccuracy > 0.5, `it trained: ${summary.testAccuracy}`);
   assert.equal(summary.testAccuracy, local.summary.testAccuracy, 'the same test accuracy as a local train of the same seed');
 });
+
+test('scontrol requeue mid-run: the run checkpoints, the requeued job resumes from it, the final step count is unchanged', { timeout: 170_000 }, async () => {
+  const out = join(root, 'requeue');
+  const logs = [];
+  const run = startCli(['train', '--launcher', 'slurm', ...job, '--epochs', '2', '--verbose', '--out', out], { env: cluster.env, onLine: (_, l) => l && logs.push(l) });
+  const timer = setTimeout(() => run.child.kill('SIGINT'), 150_000);
+  try {
+    const deadline = Date.now() + 120_000;
+    while (!logs.some((l) => l.msg === 'step' && l.step >= 20) && Date.now() < deadline && run.child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+    const jobId = logs.find((l) => l.slurmJobId && l.script)?.slurmJobId;
+    assert.ok(jobId, 'the job was submitted');
+    cluster.slurm('scontrol', ['requeue', jobId]); // what a preemption with PreemptMode=REQUEUE does
+    const result = await run.exited;
+    assert.equal(result.code, 0, `train --launcher slurm failed\n${describe(result)}`);
+    const stopped = result.logs.find((l) => l.msg === 'run stopped');
+    assert.ok(stopped && stopped.step > 0 && stopped.checkpoint, `the run checkpointed when Slurm stopped it: ${JSON.stringify(stopped)}`);
+    assert.ok(result.logs.some((l) => l.slurmJobId === jobId && l.restarts === 1 && l.state === 'RUNNING'), 'the requeued job ran again');
+    const perEpoch = result.logs.find((l) => l.msg === 'all workers joined; training')?.stepsPerEpoch;
+    const { summary } = readSummary(result);
+    assert.ok(stopped.step < 2 * perEpoch, 'stopped before the end');
+    assert.equal(summary.steps, 2 * perEpoch, 'the steps of an uninterrupted run, none lost or repeated');
+  } finally {
+    clearTimeout(timer);
+    if (run.child.exitCode === null) run.child.kill('SIGKILL');
+  }
+});
