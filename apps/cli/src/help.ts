@@ -10,6 +10,7 @@ export const helpExamples: Record<string, string[]> = {
     'npx tensorfleet train                                  # the README default run: mnist-small-cnn, 2 workers, 10 epochs',
     'npx tensorfleet train --preset mlp --epochs 3 --workers 4 --out runs/mlp',
     'npx tensorfleet train --config job.yaml --json > run.jsonl',
+    'npx tensorfleet train --launcher ssh --hosts hosts.txt  # workers on the hosts (host[:port] slots=N gpus=0,1 per line)',
   ],
   'tensorfleet ps': ['TENSORFLEET_TOKEN=s3cret npx tensorfleet ps --workers 2 --port 7070 --out runs/cluster'],
   'tensorfleet ps-shard': ['TENSORFLEET_TOKEN=s3cret npx tensorfleet ps-shard --port 7071'],

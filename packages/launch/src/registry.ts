@@ -1,5 +1,6 @@
 import { launcherOptionSchemas, type LauncherChoice, type LauncherName, type LauncherOptions } from '@tensorfleet/protocol';
 import { LocalProcessLauncher } from './local.js';
+import { SshProcessLauncher } from './ssh/ssh-launcher.js';
 import type { ProcessLauncher } from './types.js';
 
 /** What every launcher besides its own options is created with. */
@@ -24,6 +25,7 @@ export interface LauncherEntry<N extends LauncherName> {
  */
 export const launcherRegistry: { [N in LauncherName]: LauncherEntry<N> } = {
   local: { options: launcherOptionSchemas.local, create: (_options, context) => new LocalProcessLauncher(context) },
+  ssh: { options: launcherOptionSchemas.ssh, create: (options, context) => new SshProcessLauncher({ options, ...context }) },
 };
 
 /**

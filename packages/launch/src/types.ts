@@ -16,8 +16,10 @@ export interface LaunchSpec {
 export interface ProcessExit {
   code: number | null;
   signal: string | null;
-  /** Set when the process could not be started at all (or its node could not be reached). */
+  /** Set when the process could not be started at all. */
   startError?: string;
+  /** Set when its node failed or could not be reached (ssh's own failure: refused, unreachable, connection lost). */
+  nodeError?: string;
 }
 
 /** One line a process printed (without its newline); called in order, synchronously, as lines arrive. */
@@ -35,6 +37,16 @@ export interface LaunchedProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
+/** A machine a launcher starts processes on, with what it offers (a hostfile line). */
+export interface LaunchNode {
+  /** Names the node in LaunchSpec.node, logs and allocations (`host`, or `host:port` off port 22). */
+  name: string;
+  /** Processes it runs at once. */
+  slots: number;
+  /** Its GPU ids. */
+  gpus: number[];
+}
+
 /**
  * Starts processes somewhere (this machine, an SSH host, ...), streams their output lines back, stops them with
  * everything they started, and dies with its owner: a process never outlives the launcher's process.
@@ -47,6 +59,10 @@ export interface LaunchedProcess {
  */
 export interface ProcessLauncher {
   readonly name: string;
+  /** The machines processes go to; undefined: this machine alone (the local launcher). */
+  readonly nodes?: readonly LaunchNode[];
+  /** How processes on the nodes reach a server in this process: the address to listen on and the one to give them. */
+  readonly serverAddress?: { listen: string; advertise: string };
   start(spec: LaunchSpec, onLine: LineHandler): LaunchedProcess;
   /** Ends whatever is left of a process started by a launcher whose process died (a no-op when it is gone). */
   reap(handle: JobHandle): void | Promise<void>;

@@ -51,7 +51,7 @@ export function startRankZeroWorker(task: ClusterTask, o: { psUrl: string; token
   );
   exited.catch(() => {});
   // The server's stop or failure tells the worker (bye or error); there is no process of its own to signal.
-  return { exited, stop: () => {}, kill: () => {}, firstError: () => failure, restarts: () => 0 };
+  return { exited, settled: exited.catch(() => {}), stop: () => {}, kill: () => {}, firstError: () => failure, restarts: () => 0 };
 }
 
 /**

@@ -1,12 +1,14 @@
 import { availableParallelism } from 'node:os';
 import { logMessages } from '@tensorfleet/protocol';
-import { LocalProcessLauncher, tensorfleetCommand, type LaunchedProcess, type ProcessLauncher } from '@tensorfleet/launch';
+import { LocalProcessLauncher, tensorfleetCommand, type LaunchedProcess, type ProcessLauncher, type WorkerPlacement } from '@tensorfleet/launch';
 import type { LogRouter } from '../logging.js';
 
 /** Worker processes of a cluster: `tensorfleet worker` processes (local children or on hosts) whose JSON logs we forward. */
 export interface LocalWorkers {
   /** Resolves when every worker has exited 0; rejects naming the first one that failed with no restart left. */
   exited: Promise<void>;
+  /** Resolves once every worker process has ended, however (an elastic run's others go on after one failed). */
+  settled: Promise<void>;
   /** SIGTERM every worker still running (each finishes its step and says bye); nothing is restarted afterwards. */
   stop(): void;
   /** SIGKILL every worker still running (and what it started); nothing is restarted afterwards. */
@@ -15,12 +17,6 @@ export interface LocalWorkers {
   firstError(): string | undefined;
   /** Restarts done so far. */
   restarts(): number;
-}
-
-/** Where worker i runs: a node of the launcher and its GPUs (undefined: the launcher's only node, GPUs as the environment says). */
-export interface WorkerPlacement {
-  node?: string;
-  gpus?: number[];
 }
 
 /** Options of {@link startLocalWorkers}. */
@@ -40,10 +36,8 @@ export interface LocalWorkerOptions {
   onRestart?: (info: { worker: string; exit: string; restart: number; maxRestarts: number }) => void;
   /** Starts the worker processes; default: children of this process. */
   launcher?: ProcessLauncher;
-  /** Where worker i runs (default: the launcher's only node). */
-  placement?: (index: number) => WorkerPlacement;
-  /** Names worker i in its --name and in errors (default `local-i`). */
-  workerName?: (index: number) => string;
+  /** Where each worker runs (default: the launcher's only node, GPUs from TENSORFLEET_WORKER_GPUS); named `NODE-i`. */
+  placements?: WorkerPlacement[];
 }
 
 /**
@@ -60,6 +54,22 @@ export function workerEnvironment(index: number, token: string, env: NodeJS.Proc
 }
 
 /**
+ * A line of a worker on another node, for log.jsonl and the terminal: its JSON with `host` added, or (stderr, text)
+ * a warning line naming host and worker, so a remote worker's every line says where it came from.
+ */
+function fromNode(text: string, stream: 'stdout' | 'stderr', host: string, name: string): string {
+  if (text.startsWith('{')) {
+    try {
+      const record = JSON.parse(text) as Record<string, unknown>;
+      if (typeof record === 'object' && record !== null && !Array.isArray(record)) return JSON.stringify({ host, ...record });
+    } catch {
+      // not JSON: wrapped below
+    }
+  }
+  return JSON.stringify({ level: stream === 'stderr' ? 40 : 30, time: Date.now(), role: 'worker', host, name, stream, msg: `[${name}] ${text}` });
+}
+
+/**
  * Starts `count` worker processes on this machine pointed at the parameter server. The token travels in the
  * environment, not argv, so it does not show in `ps`. Each child has its own process group (a terminal's Ctrl-C reaches
  * only `train`, which stops the run in order) and an IPC channel it watches: it exits the moment this process dies,
@@ -67,7 +77,7 @@ export function workerEnvironment(index: number, token: string, env: NodeJS.Proc
  */
 export function startLocalWorkers(count: number, o: LocalWorkerOptions): LocalWorkers {
   const launcher = o.launcher ?? new LocalProcessLauncher();
-  const nameOf = o.workerName ?? ((i: number) => `local-${i}`);
+  const nameOf = (i: number) => `${o.placements?.[i]?.node ?? 'local'}-${i}`;
   const maxRestarts = o.maxRestarts ?? 0;
   let restarts = 0;
   let stopped = false;
@@ -79,7 +89,7 @@ export function startLocalWorkers(count: number, o: LocalWorkerOptions): LocalWo
   const threadArgs = perWorker === undefined ? [] : ['--threads', String(perWorker)];
   const spawnWorker = (i: number): LaunchedProcess => {
     const name = nameOf(i);
-    const placement = o.placement?.(i) ?? {};
+    const placement = o.placements?.[i];
     return launcher.start(
       {
         argv: tensorfleetCommand('worker', '--ps', o.psUrl, '--backend', o.backend, ...threadArgs, '--name', name, '--json'),
@@ -88,6 +98,7 @@ export function startLocalWorkers(count: number, o: LocalWorkerOptions): LocalWo
         ...placement,
       },
       ({ stream, text }) => {
+        if (placement) return void o.output.line(fromNode(text, stream, placement.node, name));
         if (stream === 'stderr') return void process.stderr.write(`${text}\n`);
         o.output.line(text);
         if (firstError || !text.includes(logMessages.workerFailed)) return;
@@ -103,9 +114,15 @@ export function startLocalWorkers(count: number, o: LocalWorkerOptions): LocalWo
   const runWorker = async (i: number): Promise<void> => {
     const worker = spawnWorker(i);
     running.add(worker);
-    const { code, signal, startError } = await worker.exited;
+    const { code, signal, startError, nodeError } = await worker.exited;
     running.delete(worker);
     if (startError) throw new Error(`worker ${nameOf(i)} could not start: ${startError}`);
+    if (nodeError && !stopped) {
+      // The host is the cause, not what the other workers say once the run fails because of it.
+      const lost = `worker ${nameOf(i)} lost its host ${nodeError}`;
+      firstError ??= lost;
+      throw new Error(lost);
+    }
     if (code === 0) return;
     const exit = signal ?? `code ${code}`;
     if (!stopped && restarts < maxRestarts && (o.canRestart?.() ?? true)) {
@@ -116,12 +133,14 @@ export function startLocalWorkers(count: number, o: LocalWorkerOptions): LocalWo
     }
     throw new Error(`worker ${nameOf(i)} exited with ${exit}`);
   };
-  const exited = Promise.all(Array.from({ length: count }, (_, i) => runWorker(i))).then(() => undefined);
+  const each = Array.from({ length: count }, (_, i) => runWorker(i));
+  const exited = Promise.all(each).then(() => undefined);
   exited.catch(() => {});
+  const settled = Promise.allSettled(each).then(() => undefined);
   // stop(): SIGTERM now (SIGKILL only if kill() follows); kill(): SIGKILL now.
   const end = (graceMs: number) => {
     stopped = true;
     for (const w of running) void w.stop(graceMs);
   };
-  return { exited, stop: () => end(2 ** 31 - 1), kill: () => end(0), firstError: () => firstError, restarts: () => restarts };
+  return { exited, settled, stop: () => end(2 ** 31 - 1), kill: () => end(0), firstError: () => firstError, restarts: () => restarts };
 }

@@ -1,7 +1,8 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { backendPreferences, optimizerRegistry, presetNames, schedulerRegistry } from '@tensorfleet/core';
+import { resolve } from 'node:path';
 import {
-  configBaseDir, mergeConfig, readConfigFile, resolveTrainConfig, trainConfigSchema, type TrainConfig,
+  ConfigError, configBaseDir, launcherNames, mergeConfig, readConfigFile, resolveTrainConfig, trainConfigSchema, type TrainConfig,
 } from '@tensorfleet/protocol';
 
 /** Parses a command-line number, naming the flag when it is not one. */
@@ -124,6 +125,29 @@ export function rejoinOption(flags: Record<string, unknown>): { rejoinTimeoutMs?
   return typeof flags.rejoinTimeout === 'number' ? { rejoinTimeoutMs: flags.rejoinTimeout * 1000 } : {};
 }
 
+/** `--launcher` and `--hosts` of `train`: where the workers run (the config's `launcher` field). */
+export function launcherOptions(): Option[] {
+  return [
+    new Option('--launcher <name>', "where the workers run: local (child processes), ssh (on the --hosts; the parameter server stays in this process) or slurm (the run as one batch job, a task per worker; see --partition, --time, ...); default: the config's launcher, local").choices([...launcherNames, 'slurm']),
+    new Option('--hosts <file>', 'ssh hostfile, one host per line: host[:port] slots=N gpus=0,1 (implies --launcher ssh)'),
+  ];
+}
+
+/**
+ * The config with --launcher/--hosts applied: a launcher the file already names keeps its options (--hosts replaces
+ * only its hosts); another name replaces the file's launcher. A relative --hosts is the caller's, from the cwd.
+ */
+function withLauncherFlags(merged: Record<string, unknown>, flags: Record<string, unknown>): Record<string, unknown> {
+  const hosts = typeof flags.hosts === 'string' ? resolve(flags.hosts) : undefined;
+  const name = (flags.launcher as string | undefined) ?? (hosts ? 'ssh' : undefined);
+  // (slurm is not a config launcher: `train --launcher slurm` submits the run, whose tasks run it as local.)
+  if (name === undefined || !(launcherNames as string[]).includes(name)) return merged;
+  if (hosts && name !== 'ssh') throw new ConfigError(`--hosts is for --launcher ssh, not --launcher ${name}`);
+  const current = merged.launcher;
+  const own = typeof current === 'object' && current !== null && !Array.isArray(current) && name in current ? (current as Record<string, Record<string, unknown>>)[name] : {};
+  return { ...merged, launcher: { [name]: { ...own, ...(hosts ? { hosts } : {}) } } };
+}
+
 /** Merges --config's file with the flags given and validates the result (relative paths: from the file's folder). */
 export function configFromFlags(flags: Record<string, unknown>, extra: Record<string, unknown> = {}): TrainConfig {
   const configFile = typeof flags.config === 'string' ? flags.config : undefined;
@@ -142,5 +166,6 @@ export function configFromFlags(flags: Record<string, unknown>, extra: Record<st
       merged = mergeConfig(merged, override);
     }
   }
+  merged = withLauncherFlags(merged, flags);
   return resolveTrainConfig(merged, configFile ?? 'command-line flags', configBaseDir(configFile));
 }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { ConfigError } from '@tensorfleet/protocol';
 import type { ParameterServerHandle } from '@tensorfleet/ps';
+import type { ProcessLauncher, WorkerPlacement } from '@tensorfleet/launch';
 import type { LogRouter } from '../logging.js';
 import type { ClusterTask } from '../cluster/cluster-environment.js';
 import { FileRendezvous } from '../cluster/rendezvous.js';
@@ -20,6 +21,11 @@ export interface WorkerStart {
   maxRestarts: number;
   /** False once the run is over or stopping: no worker may be restarted then. */
   canRestart: () => boolean;
+  /** Starts the workers (local children, or on SSH hosts), where `placements` say; default: this machine's children. */
+  launcher?: ProcessLauncher;
+  placements?: WorkerPlacement[];
+  /** The server's URL as the workers reach it (default: ps.url). */
+  psUrl?: string;
 }
 
 /**
@@ -57,7 +63,7 @@ export function localPlacement(flags: Record<string, unknown>): TrainPlacement {
     describe: () => {},
     startWorkers: (s) =>
       startLocalWorkers(s.workers, {
-        psUrl: s.ps.url, token: s.token, backend: s.backend, output: s.router, threads: s.threads, maxRestarts: s.maxRestarts, canRestart: s.canRestart,
+        psUrl: s.psUrl ?? s.ps.url, token: s.token, ...(s.launcher ? { launcher: s.launcher } : {}), ...(s.placements ? { placements: s.placements } : {}), backend: s.backend, output: s.router, threads: s.threads, maxRestarts: s.maxRestarts, canRestart: s.canRestart,
         onRestart: (r) => s.cli.warn(r, `${r.worker} exited with ${r.exit}; restarting it (restart ${r.restart} of ${r.maxRestarts})`),
       }),
     end: () => {},

@@ -8,7 +8,8 @@ import { runTrainOnSlurm, slurmTrainFlags } from './slurm-train.js';
 import { handleInterrupts, stoppedLine } from './interrupts.js';
 import { RunLogFiles } from '../output/run-files.js';
 import { outputOptions } from './output-options.js';
-import { configFromFlags, metricsFromFlags, metricsOptions, numberArg, rejoinOption, rejoinTimeoutOption, trainConfigOptions } from './options.js';
+import { configFromFlags, launcherOptions, metricsFromFlags, metricsOptions, numberArg, rejoinOption, rejoinTimeoutOption, trainConfigOptions } from './options.js';
+import { createLauncher, placeWorkers } from '@tensorfleet/launch';
 import type { LocalWorkers } from './local-cluster.js';
 import { detectClusterTask } from '../cluster/cluster-environment.js';
 import { logTaskPlacement, narrowToTaskGpus, runWorkerTask } from '../cluster/task-worker.js';
@@ -59,6 +60,9 @@ async function runServingTrain(flags: Record<string, unknown>, placement: TrainP
   // The job first (data, model files, init): a config problem exits 2 with its one line before anything starts,
   // and before the run folder's logs are started over.
   const resolved = jobFromConfig(config);
+  // Where the workers run (local children, or SSH hosts): a bad hostfile, or too few slots on its hosts, is a config problem too.
+  const launcher = createLauncher(config.launcher);
+  const hosts = launcher.nodes ? placeWorkers(launcher.nodes, config.workers, `${config.launcher.name} launcher`) : undefined;
   if (placement.writesRunLogs) router.attach(new RunLogFiles(config.out, { append: flags.resume === true }));
   let cli = cliLog();
   placement.describe(cli);
@@ -85,7 +89,7 @@ async function runServingTrain(flags: Record<string, unknown>, placement: TrainP
       resolved,
       runId: run,
       startedAt,
-      ...(placement.listen ?? {}),
+      ...(placement.listen ?? (launcher.serverAddress ? { host: launcher.serverAddress.listen } : {})),
       metrics: metricsFromFlags(flags),
       ...rejoinOption(flags),
       ...(maxRestarts > 0 ? { maxRestarts } : {}),
@@ -98,12 +102,13 @@ async function runServingTrain(flags: Record<string, unknown>, placement: TrainP
         if (interrupts.count() > 0) return ps.requestStop(); // interrupted while starting: no workers to start
         workers = placement.startWorkers({
           ps, workers: config.workers, token, backend: config.backend, router, cli, threads: flags.threads as number | undefined,
+          launcher, ...(hosts ? { placements: hosts } : {}), psUrl: advertised(ps.url, launcher.serverAddress?.advertise),
           maxRestarts, canRestart: () => !runOver && interrupts.count() === 0,
         });
         workers.exited.catch((err: Error) => {
           if (runOver || interrupts.count() > 0) return; // the workers of a finished or stopping run leave on their own
           // An elastic job outlives its workers: the PS evicts the lost one and goes on with the rest.
-          if (config.elastic) return cli.warn({ err: err.message }, 'a local worker left; the elastic job goes on');
+          if (config.elastic) return cli.warn({ err: err.message }, 'a worker left; the elastic job goes on');
           workerFailure = err;
           void ps.close();
         });
@@ -111,7 +116,7 @@ async function runServingTrain(flags: Record<string, unknown>, placement: TrainP
     });
     runOver = true;
     bar.stop();
-    await workers?.exited.catch(() => {});
+    await workers?.settled; // every worker's last line is in before the summary path, the last line
     cli.info(
       { testAccuracy: summary.testAccuracy, testLoss: summary.testLoss, testTop5: summary.testTop5, wallSeconds: summary.wallSeconds, samplesPerSec: summary.samplesPerSec },
       logMessages.finished,
@@ -148,26 +153,33 @@ function asLocalLauncher(args: string[]): string[] {
   return args.map((a, i) => (a === '--launcher=slurm' ? '--launcher=local' : a === 'slurm' && args[i - 1] === '--launcher' ? 'local' : a));
 }
 
+/** The server's URL with the host the workers reach it at (ws://0.0.0.0:7070 is no address to connect to). */
+function advertised(url: string, host: string | undefined): string {
+  if (!host) return url;
+  const u = new URL(url);
+  u.hostname = host;
+  return u.toString().replace(/\/$/, '');
+}
+
 /** The workers of an ended run leave on their own (the server told them); any still there after 3 s are killed. */
 async function stopLocalWorkers(workers: LocalWorkers | undefined): Promise<void> {
   if (!workers) return;
   workers.stop();
   const timer = setTimeout(() => workers.kill(), 3000);
-  await workers.exited.catch(() => {});
+  await workers.settled;
   clearTimeout(timer);
 }
 
 export function trainCommand(): Command {
   const command = new Command('train')
-    .description('train on a local cluster: a parameter server and N worker processes on this machine')
+    .description('train on a cluster: a parameter server in this process and N worker processes, on this machine or (--launcher ssh --hosts FILE) spread over SSH hosts')
     .addOption(new Option('-w, --workers <n>', "worker processes (default: the config's workers, 2)").argParser(numberArg('--workers', true)))
     .addOption(new Option('--threads <n>', 'compute threads per worker (default: cores / workers)').argParser(numberArg('--threads', true)))
     .option('--resume', 'continue from the newest checkpoint in OUT/checkpoints')
     .addOption(new Option('--max-restarts <n>', 'restart a failed worker process up to N times in all (it rejoins from the current parameters)').argParser(numberArg('--max-restarts', true)).default(0))
     .addOption(rejoinTimeoutOption())
-    .option('--help-config', 'print the config file reference (every field, its type, default and meaning) and exit')
-    .addOption(new Option('--launcher <name>', 'local: this machine; slurm: submit the run as one batch job, a task per worker (see --partition, --time, ...)').choices(['local', 'slurm']).default('local'));
-  for (const option of [...outputOptions(), ...trainConfigOptions(), ...metricsOptions(), ...slurmTrainFlags()]) command.addOption(option);
+    .option('--help-config', 'print the config file reference (every field, its type, default and meaning) and exit');
+  for (const option of [...launcherOptions(), ...outputOptions(), ...trainConfigOptions(), ...metricsOptions(), ...slurmTrainFlags()]) command.addOption(option);
   return command.action(async (flags: Record<string, unknown>) => {
     if (flags.helpConfig) {
       process.stdout.write(configReference());

@@ -1,5 +1,7 @@
 import { installRoot, tensorfleetCommand, type ProcessLauncher } from '@tensorfleet/launch';
-import { cudaVisibleDevices } from '../resources/slots.js';
+import { launcherInventory } from '../resources/inventory.js';
+import type { ResourcePool } from '../resources/pool.js';
+import { cudaVisibleDevices, SlotPool } from '../resources/slots.js';
 import { TrialOutput } from './trial-output.js';
 import type { JobHandle, Launcher, RunningTrial, TrialExit, TrialHandlers, TrialJob } from './types.js';
 
@@ -41,9 +43,13 @@ export class ProcessTrialLauncher implements Launcher {
   private readonly resumeArgs: readonly string[];
   private readonly env: Record<string, string>;
   private readonly stopGraceMs: number;
+  /** A launcher with nodes of its own (SSH hosts) hands out their slots and GPUs; otherwise the study's inventory does. */
+  readonly resourcePool?: () => ResourcePool;
 
   constructor(private readonly processes: ProcessLauncher, options: TrialLauncherOptions = {}) {
     this.name = processes.name;
+    const inventory = launcherInventory(processes);
+    if (inventory) this.resourcePool = () => new SlotPool(inventory);
     this.command = options.command ?? defaultTrialCommand;
     this.resumeArgs = options.resumeArgs ?? ['--resume'];
     this.env = options.env ?? {};

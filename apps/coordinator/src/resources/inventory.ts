@@ -1,4 +1,5 @@
 import { availableParallelism, hostname } from 'node:os';
+import type { ProcessLauncher } from '@tensorfleet/launch';
 import { loadInventory } from '../spec/load.js';
 import type { Inventory } from '../spec/schema.js';
 
@@ -10,6 +11,11 @@ import type { Inventory } from '../spec/schema.js';
  */
 export function localInventory(): Inventory {
   return { nodes: [{ name: 'local', host: 'localhost', slots: availableParallelism(), gpus: 0 }] };
+}
+
+/** A launcher's nodes as an inventory (an SSH hostfile's hosts with their slots and GPU ids), or undefined for this machine. */
+export function launcherInventory(launcher: ProcessLauncher): Inventory | undefined {
+  return launcher.nodes ? { nodes: launcher.nodes.map((n) => ({ name: n.name, host: n.name, slots: n.slots, gpus: [...n.gpus] })) } : undefined;
 }
 
 /** The inventory a study uses: inline, from a file, or this machine. */

@@ -61,3 +61,11 @@ test('CUDA_VISIBLE_DEVICES lists a worker’s own GPUs; a CPU worker sees none',
   assert.equal(cudaVisibleDevices(c.workers[0]!), '');
   assert.throws(() => pool.allocate(1, { workers: 1, gpusPerWorker: 0 }), /trial 1 already holds resources/);
 });
+
+test('an inventory node may list its GPU ids (an SSH hostfile\'s gpus=2,3): workers get those ids', () => {
+  const pool = new SlotPool({ nodes: [{ name: 'gpu1:2222', host: 'gpu1:2222', slots: 2, gpus: [2, 3] }] });
+  const a = pool.allocate(0, { workers: 2, gpusPerWorker: 1 })!;
+  assert.deepEqual(a.workers.map((w) => w.gpus), [[2], [3]]);
+  assert.equal(pool.allocate(1, { workers: 1, gpusPerWorker: 1 }), null, 'both listed GPUs are taken');
+  assert.throws(() => pool.assertSatisfiable({ workers: 1, gpusPerWorker: 3 }), /needs 1 worker slot\(s\) and 3 GPU\(s\)/);
+});

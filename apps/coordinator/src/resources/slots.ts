@@ -46,7 +46,7 @@ export class SlotPool implements ResourcePool {
   constructor(inventory: Inventory) {
     this.nodes = inventory.nodes.map((n) => ({
       name: n.name, host: n.host, slots: n.slots, freeSlots: n.slots,
-      freeGpus: new Set(Array.from({ length: n.gpus }, (_, i) => i)),
+      freeGpus: new Set(Array.isArray(n.gpus) ? n.gpus : Array.from({ length: n.gpus }, (_, i) => i)),
     }));
   }
 

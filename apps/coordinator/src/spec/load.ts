@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path';
-import { absoluteConfigPaths, readConfigFile } from '@tensorfleet/protocol';
+import { absoluteConfigPaths, absoluteLauncherPaths, readConfigFile } from '@tensorfleet/protocol';
 import { z } from 'zod';
 import { inventorySchema, studySpecSchema, type Inventory, type StudySpec } from './schema.js';
 import { trialConfigProblems } from './trial-check.js';
@@ -44,7 +44,7 @@ export function parseStudySpec(raw: unknown, source = 'study spec'): StudySpec {
 }
 
 /**
- * Loads a study spec file. A relative `inventory` path, and the base config's relative file paths, are taken
+ * Loads a study spec file. A relative `inventory` path, the launcher's files (hostfile, key, known_hosts), and the base config's relative file paths, are taken
  * relative to the spec file.
  *
  * @example
@@ -53,6 +53,7 @@ export function parseStudySpec(raw: unknown, source = 'study spec'): StudySpec {
 export function loadStudySpec(path: string): StudySpec {
   const spec = parseStudySpec(readMappingFile(path, 'study spec'), path);
   if (typeof spec.inventory === 'string') spec.inventory = resolve(dirname(path), spec.inventory);
+  spec.launcher = absoluteLauncherPaths(spec.launcher, dirname(resolve(path))) as StudySpec['launcher'];
   // The base's files are the spec's neighbours; trials run from their own folders.
   if (!spec.trial.command) spec.base = absoluteConfigPaths(spec.base, dirname(resolve(path)));
   return spec;

@@ -15,7 +15,10 @@ const nodeSchema = z
     name: z.string().min(1),
     host: z.string().min(1).default('localhost'),
     slots: z.number().int().min(1),
-    gpus: z.number().int().min(0).default(0),
+    gpus: z
+      .union([z.number().int().min(0), z.array(z.number().int().min(0))])
+      .default(0)
+      .describe('GPU count (ids 0..N-1) or the GPU ids themselves'),
   })
   .strict();
 
@@ -71,8 +74,10 @@ const specFields = z
       .object({ explodeFactor: z.number().gt(1).default(10).describe('loss above this many times the first epoch loss counts as exploded') })
       .strict()
       .prefault({}),
-    launcher: studyLauncherSchema.prefault('local').describe('where trials run: local (child processes of the coordinator), {slurm: {partition, time, account, ...}} (one batch job each) or {kubernetes: {image, namespace, ...}} (one Job each; not run against a live cluster)'),
-    inventory: z.union([z.string(), inventorySchema]).optional().describe('a file path or an inline inventory; default this machine'),
+    launcher: studyLauncherSchema
+      .prefault('local')
+      .describe("where trials run: local (child processes of the coordinator), {ssh: {hosts: hosts.txt}} (one `tensorfleet train` per trial on a host; the hosts' slots and GPUs are the inventory and they must see the study folder at the same path), {slurm: {partition, time, account, ...}} (one batch job each) or {kubernetes: {image, namespace, ...}} (one Job each; not run against a live cluster)"),
+    inventory: z.union([z.string(), inventorySchema]).optional().describe('a file path or an inline inventory; default this machine (ssh: the hosts)'),
     out: z.string().optional().describe('study folder; default runs/hpo/<name> next to the storage file'),
   })
   .strict();

@@ -9,8 +9,8 @@ export { optimizerChoice, schedulerChoice, type NamedOptions } from './choices.j
 export { configReference } from './reference.js';
 export { resumeChanges, changeableOnResume, type ConfigChange } from './resume-changes.js';
 export {
-  launcherOptionSchemas, launcherNames, launcherChoiceSchema,
-  type LauncherName, type LauncherOptions, type LauncherChoice,
+  launcherOptionSchemas, launcherNames, launcherChoiceSchema, sshHostSchema, absoluteLauncherPaths,
+  type LauncherName, type LauncherOptions, type LauncherChoice, type SshHost,
 } from './launchers.js';
 export { kubernetesOptionsSchema, defaultKubernetesImage, type KubernetesOptions, type KubernetesOptionsInput } from './kubernetes-options.js';
 export { consistencySpecs, consistencyExpected, parseConsistency, consistencyText, consistencyField, type ConsistencyName, type ConsistencyChoice } from './consistency.js';

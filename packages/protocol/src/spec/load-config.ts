@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { absoluteInit, absoluteModel, absoluteSource, issueLines } from '@tensorfleet/core';
 import { trainConfigSchema, type TrainConfig } from './train-config.js';
 import { absoluteHashes } from './config-data.js';
+import { absoluteLauncherPaths } from './launchers.js';
 
 /** A configuration problem, phrased for the person who wrote the file: which field, what was expected. */
 export class ConfigError extends Error {
@@ -79,7 +80,7 @@ function tryAbsolute<T>(value: T, absolute: (v: T) => T): T {
 
 /**
  * A config (parsed, or raw as written) with every path it names made absolute against `baseDir`: data source files,
- * data.sha256 keys, the model file and init.from. A study's base goes through this with the spec's folder, so its
+ * data.sha256 keys, the model file, init.from and the launcher's files (hostfile, ssh key, known_hosts). A study's base goes through this with the spec's folder, so its
  * trials, run from their own folders, read the same files.
  * @example
  * absoluteConfigPaths({ data: { source: { csv: { path: 'iris.csv' } } } }, '/jobs'); // path: '/jobs/iris.csv'
@@ -95,6 +96,7 @@ export function absoluteConfigPaths(config: Record<string, unknown>, baseDir: st
   }
   if (isMap(config.model)) out.model = tryAbsolute(config.model, (m) => absoluteModel(m, ctx));
   if (isMap(config.init)) out.init = tryAbsolute(config.init, (i) => absoluteInit(i as never, ctx) as never);
+  if (config.launcher !== undefined) out.launcher = absoluteLauncherPaths(config.launcher, baseDir);
   return out;
 }
 

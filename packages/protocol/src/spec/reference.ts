@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { dataSourceRegistry, modelKindRegistry, optimizerRegistry, schedulerRegistry, type KindEntry } from '@tensorfleet/core';
 import { schedulerExtras, trainConfigSchema } from './train-config.js';
+import { launcherOptionSchemas } from './launchers.js';
 
 /** zod 4's introspection surface, as far as the reference reads it. */
 interface Def {
@@ -64,7 +65,7 @@ function typeName(schema: z.ZodType): string {
 }
 
 /** Fields documented in a section of their own (a choice among registry entries). */
-const sections = ['model', 'data.source', 'optimizer', 'scheduler'];
+const sections = ['model', 'data.source', 'optimizer', 'scheduler', 'launcher'];
 
 const cell = (v: unknown) => (v === undefined ? '' : `\`${JSON.stringify(v)}\``);
 
@@ -150,6 +151,11 @@ export function configReference(): string {
     '',
     ...header,
     ...fieldTable(schedulerExtras, 'scheduler.'),
+    '',
+    ...kindSection('launcher', 'A bare name or a one-key mapping `{ssh: {...options}}`: where `train` starts its workers (and an HPO study its trials).',
+      Object.fromEntries(Object.entries(launcherOptionSchemas).map(([name, schema]) => [name, {
+        doc: schema.description ?? name, body: Object.keys(schema.shape).length ? schema : null,
+      }])) as unknown as Record<string, KindEntry>, true),
   ];
   return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
 }

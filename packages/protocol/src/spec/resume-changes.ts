@@ -12,7 +12,11 @@ export const changeableOnResume: Record<string, string> = {
   backend: 'only the compute backend of the workers',
   checkpointEvery: 'only how often checkpoints are written',
   accuracyTargets: 'only what summary.json reports',
+  launcher: 'only where the workers run (a field and everything under it)',
 };
+
+/** A changed leaf is changeable when its path, or a parent of it, is listed. */
+const isChangeable = (path: string): boolean => Object.keys(changeableOnResume).some((k) => path === k || path.startsWith(`${k}.`));
 
 /** One changed leaf of the config. */
 export interface ConfigChange {
@@ -43,7 +47,7 @@ export function resumeChanges(previous: TrainConfig, next: TrainConfig): { appli
     const from = before.get(path);
     const to = after.get(path);
     if (JSON.stringify(from) === JSON.stringify(to)) continue;
-    (path in changeableOnResume ? applied : refused).push({ path, from, to });
+    (isChangeable(path) ? applied : refused).push({ path, from, to });
   }
   return { applied, refused };
 }

@@ -6,6 +6,7 @@ import {
 import type { SchedulerName } from '@tensorfleet/core';
 import { optimizerChoice, schedulerChoice } from './choices.js';
 import { consistencyField } from './consistency.js';
+import { launcherChoiceSchema } from './launchers.js';
 
 /** The default run's model: the lecture's small convnet with BN and dropout 0.5. */
 const DEFAULT_MODEL = { preset: 'mnist-small-cnn' };
@@ -66,6 +67,7 @@ export const trainConfigSchema = z
     seed: z.number().int().default(1).describe('seeds the split, data order, dropout and init'),
     out: z.string().default('runs/latest').describe('run folder: summary.json and checkpoints/'),
     checkpointEvery: z.number().int().min(0).default(0).describe('also checkpoint every N steps; 0 = only at epoch ends'),
+    launcher: launcherChoiceSchema.prefault('local').describe('where the workers run: local (child processes) or {ssh: {hosts: hosts.txt}}'),
     accuracyTargets: z.array(z.number().gt(0).lte(1)).default([0.9, 0.95, 0.97]).describe('val accuracies whose time-to-reach summary.json reports'),
   })
   .strict()
