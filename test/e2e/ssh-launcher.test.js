@@ -2,7 +2,7 @@
 // hosts), the real `tensorfleet` binary, key login with strict host key checking against the test's known_hosts.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, readSummary, runCli, startCli } from './helpers/cli.js';
@@ -65,9 +65,9 @@ test('train --launcher ssh on 3 hosts reaches the same test accuracy as local, w
 });
 
 /** Starts a long ssh run on 2 hosts and resolves once every worker trains (a step line from each). */
-async function trainingOnHosts(name, extra = [], { workers = 2, epochs = 30, ports = hosts.ports.slice(0, 2) } = {}) {
+async function trainingOnHosts(name, extra = [], { workers = 2, epochs = 30, ports = hosts.ports.slice(0, 2), gpus = [] } = {}) {
   const out = join(root, name);
-  const hostsFile = hostfile(`${name}.txt`, ports.map((p) => hosts.hostLine(p, 1)));
+  const hostsFile = hostfile(`${name}.txt`, ports.map((p, i) => `${hosts.hostLine(p, 1)}${gpus[i] === undefined ? '' : ` gpus=${gpus[i]}`}`));
   const ready = new Set();
   let training = false;
   const run = startCli(['train', '--config', sshConfig(name), '--hosts', hostsFile, '--workers', String(workers), '--epochs', String(epochs), '--out', out, ...job, ...extra], {
@@ -87,10 +87,28 @@ async function trainingOnHosts(name, extra = [], { workers = 2, epochs = 30, por
   return { run, out };
 }
 
-test('SIGTERM on train: the run stops (exit 130) and no process is left on the hosts', { timeout: 240_000 }, async () => {
-  const { run } = await trainingOnHosts('stopped');
+/** A process's NUL-separated /proc file as text ('' once it is gone). */
+function procText(pid, file) {
   try {
-    assert.ok(hosts.processes().length > 0, 'the workers run under the hosts\' sshd');
+    return readFileSync(`/proc/${pid}/${file}`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
+}
+
+test('SIGTERM on train: the run stops (exit 130) and no process is left on the hosts; the token was in no command line, each worker saw its own GPU', { timeout: 240_000 }, async () => {
+  const { run } = await trainingOnHosts('stopped', [], { gpus: [3, 5] });
+  try {
+    const remote = hosts.processes();
+    assert.ok(remote.length > 0, 'the workers run under the hosts\' sshd');
+    const environs = remote.map((p) => procText(p, 'environ'));
+    const tokens = new Set(environs.flatMap((e) => /TENSORFLEET_TOKEN=(\S+)/.exec(e)?.[1] ?? []));
+    assert.equal(tokens.size, 1, 'the remote workers got the token in their environment');
+    const [token] = tokens;
+    const everyCommandLine = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map((p) => procText(p, 'cmdline'));
+    assert.ok(!everyCommandLine.some((c) => c.includes(token)), 'no process on this machine has the token in its argv');
+    const devices = environs.filter((e) => e.includes('TENSORFLEET_TOKEN=')).map((e) => / CUDA_VISIBLE_DEVICES=(\S*)/.exec(` ${e}`)?.[1]);
+    assert.deepEqual(new Set(devices), new Set(['3', '5']), 'each worker sees its host\'s GPU');
     run.child.kill('SIGTERM');
     const result = await run.exited;
     assert.equal(result.code, 130, describe(result));

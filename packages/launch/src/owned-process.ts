@@ -52,16 +52,29 @@ export function startOwned(command: string[], o: OwnedSpawn, onLine: LineHandler
     });
   });
 
-  // The first stop sends SIGTERM; each stop arms its own SIGKILL deadline (a later, shorter one wins: stop(0) kills now).
+  // The first stop sends SIGTERM; each stop arms its own SIGKILL deadline (a later, shorter one wins: stop(0) kills
+  // now; stop(Infinity) never kills).
   const stop = async (graceMs = o.stopGraceMs): Promise<void> => {
     if (pid === null) return void (await exited);
     if (!terminated) signalGroup(pid, 'SIGTERM');
     terminated = true;
-    const timer = graceMs <= 0 ? signalGroup(pid, 'SIGKILL') : setTimeout(() => signalGroup(pid, 'SIGKILL'), graceMs);
+    const timer = after(graceMs, () => signalGroup(pid, 'SIGKILL'));
     await exited;
-    if (typeof timer !== 'boolean') clearTimeout(timer);
+    clearTimeout(timer);
   };
   return { child, handle, exited, stop };
+}
+
+/**
+ * Runs `fn` after `ms` (at once for ms <= 0, never for an infinite ms); returns the timer to clear, if any. Node's
+ * setTimeout would fire an over-long delay (> 2^31 - 1 ms) after 1 ms instead.
+ */
+export function after(ms: number, fn: () => void): NodeJS.Timeout | undefined {
+  if (ms <= 0) {
+    fn();
+    return undefined;
+  }
+  return Number.isFinite(ms) ? setTimeout(fn, Math.min(ms, 2 ** 31 - 1)) : undefined;
 }
 
 /** Kills what is left of an owned child's group, given its handle (see reapGroup). */

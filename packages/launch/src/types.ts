@@ -33,7 +33,7 @@ export interface LaunchedProcess {
   readonly handle: JobHandle;
   /** Resolves once the process has exited and every line it printed was handed to the LineHandler. */
   readonly exited: Promise<ProcessExit>;
-  /** SIGTERM to the process and everything it started, SIGKILL after `graceMs` (default: the launcher's); resolves at exit. */
+  /** SIGTERM to the process and everything it started, SIGKILL after `graceMs` (default: the launcher's; Infinity: never; a later, shorter stop wins); resolves at exit. */
   stop(graceMs?: number): Promise<void>;
 }
 

@@ -142,5 +142,5 @@ export function startLocalWorkers(count: number, o: LocalWorkerOptions): LocalWo
     stopped = true;
     for (const w of running) void w.stop(graceMs);
   };
-  return { exited, settled, stop: () => end(2 ** 31 - 1), kill: () => end(0), firstError: () => firstError, restarts: () => restarts };
+  return { exited, settled, stop: () => end(Infinity), kill: () => end(0), firstError: () => firstError, restarts: () => restarts };
 }

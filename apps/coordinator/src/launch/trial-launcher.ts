@@ -77,7 +77,8 @@ export class ProcessTrialLauncher implements Launcher {
       ({ stream, text }) => output.line(stream, text),
     );
 
-    const exited = launched.exited.then((exit): Promise<TrialExit> => output.exit(exit));
+    // A lost node (ssh's own failure) is why the trial failed: its error record leads with it.
+    const exited = launched.exited.then((exit): Promise<TrialExit> => output.exit({ ...exit, ...(exit.nodeError ? { cause: `lost its node ${exit.nodeError}` } : {}) }));
     const stop = async (): Promise<void> => {
       output.stopping = true;
       await launched.stop(this.stopGraceMs);

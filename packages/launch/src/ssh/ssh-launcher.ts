@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { basename } from 'node:path';
 import type { LauncherOptions, SshHost } from '@tensorfleet/protocol';
-import { reapOwned, startOwned } from '../owned-process.js';
+import { after, reapOwned, startOwned } from '../owned-process.js';
 import { installRoot, tensorfleetCommand } from '../tensorfleet-command.js';
 import type { JobHandle, LaunchedProcess, LaunchNode, LaunchSpec, LineHandler, ProcessExit, ProcessLauncher } from '../types.js';
 import { hostName, loadHosts } from './hostfile.js';
@@ -117,11 +117,11 @@ export class SshProcessLauncher implements ProcessLauncher {
     const stop = async (graceMs = this.stopGraceMs): Promise<void> => {
       const send = (line: string) => stdin.writable && stdin.write(`${line}\n`);
       send('TERM');
-      const kill = setTimeout(() => {
+      const kill = after(graceMs, () => {
         send('KILL');
         stdin.end();
-      }, graceMs);
-      const giveUp = setTimeout(() => void ssh.stop(0), graceMs + this.options.connectTimeout * 1000);
+      });
+      const giveUp = after(graceMs + this.options.connectTimeout * 1000, () => void ssh.stop(0));
       await exited;
       clearTimeout(kill);
       clearTimeout(giveUp);
