@@ -29,7 +29,7 @@ export { parseJobRecord, jobPhase, type JobRecord, type JobPhase } from './launc
 export { createTrialLauncher } from './launch/create.js';
 export { TrialOutput } from './launch/trial-output.js';
 export { ClusterPool, type ResourcePool } from './resources/pool.js';
-export { studyLauncherSchema, slurmTrialOptionsSchema, trialLauncherOptionSchemas, type StudyLauncher, type TrialLauncherName } from './spec/launcher.js';
+export { studyLauncherSchema, trialLauncherOptionSchemas, type StudyLauncher, type TrialLauncherName } from './spec/launcher.js';
 export { tagLogLine, epochMetrics } from './launch/log-lines.js';
 export type { Launcher, TrialJob, TrialHandlers, RunningTrial, TrialExit, EpochReport, JobHandle } from './launch/types.js';
 export { SqliteStudyStore } from './storage/sqlite-store.js';

@@ -12,5 +12,7 @@ export {
   launcherOptionSchemas, launcherNames, launcherChoiceSchema, sshHostSchema, absoluteLauncherPaths,
   type LauncherName, type LauncherOptions, type LauncherChoice, type SshHost,
 } from './launchers.js';
+export { namedChoiceSchema, type NamedChoice } from './named-choice.js';
+export { slurmTrialOptionsSchema, type SlurmTrialOptions } from './slurm-options.js';
 export { kubernetesOptionsSchema, defaultKubernetesImage, type KubernetesOptions, type KubernetesOptionsInput } from './kubernetes-options.js';
 export { consistencySpecs, consistencyExpected, parseConsistency, consistencyText, consistencyField, type ConsistencyName, type ConsistencyChoice } from './consistency.js';

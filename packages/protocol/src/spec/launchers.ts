@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { namedChoiceSchema, type NamedChoice } from './named-choice.js';
 
 /** One SSH host: the hostfile line `host[:port] slots=N gpus=0,1` (Horovod/DeepSpeed convention) as an object. */
 export const sshHostSchema = z
@@ -50,12 +51,7 @@ export const launcherNames = Object.keys(launcherOptionSchemas) as LauncherName[
 export type LauncherOptions<N extends LauncherName = LauncherName> = z.output<(typeof launcherOptionSchemas)[N]>;
 
 /** A parsed launcher choice: its name and its options with defaults filled in. */
-export type LauncherChoice = { [N in LauncherName]: { name: N; options: LauncherOptions<N> } }[LauncherName];
-
-const launcherMap = z
-  .object(Object.fromEntries(launcherNames.map((name) => [name, launcherOptionSchemas[name].optional()])) as { [N in LauncherName]: z.ZodOptional<(typeof launcherOptionSchemas)[N]> })
-  .strict()
-  .refine((m) => Object.values(m).filter((v) => v !== undefined).length === 1, { message: `name exactly one launcher: ${launcherNames.join(', ')}` });
+export type LauncherChoice = NamedChoice<typeof launcherOptionSchemas>;
 
 /**
  * `launcher: local` or `launcher: {ssh: {hosts: hosts.txt}}`: where the processes of a run (or a study's trials)
@@ -65,12 +61,7 @@ const launcherMap = z
  * launcherChoiceSchema.parse('local'); // { name: 'local', options: {} }
  * launcherChoiceSchema.parse({ ssh: { hosts: 'hosts.txt' } }).options; // { hosts: 'hosts.txt', strictHostKeyChecking: 'yes', connectTimeout: 10 }
  */
-export const launcherChoiceSchema = z
-  .preprocess((v) => (typeof v === 'string' ? { [v]: {} } : v), launcherMap)
-  .transform((m) => {
-    const name = launcherNames.find((n) => m[n] !== undefined)!;
-    return { name, options: m[name] } as LauncherChoice;
-  });
+export const launcherChoiceSchema = namedChoiceSchema(launcherOptionSchemas);
 
 /** Option fields that name files, made absolute against the config file's folder (so every process means the same file). */
 const pathFields = ['hosts', 'identityFile', 'knownHostsFile'] as const;
