@@ -92,8 +92,10 @@ test('fixed membership: after such takeovers, a real replacement that delivers e
   const taker = slotTakerAfterLoss(3);
   let url = '';
   const rejoinTimeoutMs = 20_000;
+  // Many epochs, so only the test ends the run: on a quiet machine one epoch is over before the deadline passes, and a
+  // finished run would read as one that stopped training.
   const ps = await startParameterServer({
-    token, workers: 2, job: makeJob({ batchSize: 16, epochs: 1, maxStepsPerEpoch: 100_000 }), optimizer, scheduler: null,
+    token, workers: 2, job: makeJob({ batchSize: 16, epochs: 100_000, maxStepsPerEpoch: 100_000 }), optimizer, scheduler: null,
     rejoinTimeoutMs, logger: capture(lines), onStep: taker.onStep(w, () => url),
   });
   url = ps.url;
