@@ -6,31 +6,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applyAssignment, parseStudySpec, RandomSearcher, runStudy, simulatedEpoch, simulatedTrialScript } from '@tensorfleet/coordinator';
+import { applyAssignment, parseStudySpec, RandomSearcher, runStudy, simulatedEpoch } from '@tensorfleet/coordinator';
+import { simulatedStudySpec } from './lib/simulated-study.js';
 
 function arg(args, name, fallback) {
   const i = args.indexOf(name);
   return i >= 0 ? Number(args[i + 1]) : fallback;
-}
-
-function rawSpec(name, scheduler, o) {
-  return {
-    name, seed: o.seed, objective: { metric: 'valAccuracy', mode: 'max' },
-    budget: { trials: o.trials, maxConcurrent: o.concurrency, maxEpochs: o.epochs },
-    scheduler,
-    space: {
-      optimizer: { type: 'choice', values: [
-        { name: 'sgd', momentum: 0.9, lr: { type: 'loguniform', low: 1e-4, high: 1e-1 } },
-        { name: 'adam', lr: { type: 'loguniform', low: 1e-5, high: 1e-2 } },
-      ] },
-      l2: { type: 'loguniform', low: 5e-5, high: 5e-3 },
-      'model.dropoutFc': { type: 'uniform', low: 0.2, high: 0.8 },
-      'model.dropoutConv': { type: 'uniform', low: 0, high: 0.15 },
-      labelSmoothing: [0, 0.05, 0.1, 0.2],
-    },
-    base: { sim: { epochMs: o.epochMs } },
-    trial: { command: [process.execPath, simulatedTrialScript, '--config', '{config}', '--out', '{dir}'], stopGraceMs: 2000 },
-  };
 }
 
 /** Busy slots / capacity, averaged over the time some trial was waiting (and over the whole run). */
@@ -51,7 +32,7 @@ function utilization(events) {
 }
 
 async function measure(name, scheduler, o, dir) {
-  const spec = parseStudySpec(rawSpec(name, scheduler, o));
+  const spec = parseStudySpec(simulatedStudySpec(name, scheduler, o));
   const events = [];
   const t0 = performance.now();
   const result = await runStudy({ spec, storage: join(dir, `${name}.sqlite`), onEvent: (e) => events.push(e) });
@@ -75,7 +56,7 @@ export async function run(args) {
   const dir = mkdtempSync(join(tmpdir(), 'tf-bench-hpo-'));
   try {
     // The truth: every trial's accuracy after all epochs (the curves are known), for the regret of each search.
-    const spec = parseStudySpec(rawSpec('oracle', { name: 'fifo' }, o));
+    const spec = parseStudySpec(simulatedStudySpec('oracle', { name: 'fifo' }, o));
     const searcher = new RandomSearcher(spec.space, spec.seed);
     const truth = Array.from({ length: o.trials }, (_, i) => {
       const config = applyAssignment(spec.base, searcher.suggest(i));
