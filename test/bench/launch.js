@@ -80,7 +80,7 @@ async function startCluster() {
   try {
     return await startSlurm();
   } catch (err) {
-    throw new Error(`launch bench: ${err.message} (.ci/run installs them; the slurm column needs them)`);
+    throw new Error(`launch bench: its slurm column and study need the local Slurm (.ci/run sets this machine up): ${err.message}`);
   }
 }
 
