@@ -19,5 +19,6 @@ export { consistencyRegistry, createConsistency, type Consistency, type EpochRes
 export { StalenessGate } from './staleness-gate.js';
 export { membershipRegistry, membershipNameOf, type Membership, type MembershipName } from './membership.js';
 export { CollectiveHub } from './collective-hub.js';
+export { epochBucketWidth, bucketByEpoch, maxEpochPoints } from './epoch-buckets.js';
 export { RunMonitor, psMetricNames, stragglerRule, type WorkerStatus, type WorkerEpochTimes } from './metrics.js';
 export { startMetricsServer, MetricsPortInUseError, type MetricsServer } from './metrics-server.js';

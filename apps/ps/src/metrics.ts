@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Peer, PushMessage } from '@tensorfleet/protocol';
+import { epochBucketWidth } from './epoch-buckets.js';
 import type { StepProgress } from './options.js';
 import type { EpochSummary } from './run-types.js';
 
@@ -66,9 +67,15 @@ export interface WorkerStatus {
   straggler: boolean;
 }
 
-/** One worker's mean step times over one epoch, for the run report. */
+/**
+ * One worker's mean step times over one epoch, for the run report; in a long run over a bucket of epochs
+ * (`epoch`..`lastEpoch`, {@link epochBucketWidth}) so the report stays a bounded size.
+ */
 export interface WorkerEpochTimes {
+  /** The first epoch of the bucket (0-based). */
   epoch: number;
+  /** The last epoch of the bucket the worker pushed in (equal to `epoch` while every epoch is its own bucket). */
+  lastEpoch: number;
   rank: number;
   name: string;
   host: string;
@@ -118,7 +125,9 @@ export class RunMonitor {
   private readonly records: WorkerRecord[] = [];
   /** step → arrival time per rank, until every rank of that step has pushed. */
   private readonly arrivals = new Map<number, Map<number, number>>();
-  private readonly epochTimes = new Map<string, WorkerEpochTimes>();
+  /** rank and epoch bucket → that worker's mean times; at most `maxEpochPoints` (epoch-buckets.ts) buckets per rank. */
+  private epochTimes = new Map<string, WorkerEpochTimes>();
+  private epochWidth = 1;
   private lastStep: StepProgress | null = null;
   /** (time, samples pushed so far) over the recent steps: the live samples/s. */
   private readonly throughput: { t: number; samples: number }[] = [];
@@ -205,13 +214,32 @@ export class RunMonitor {
     this.samples += m.count;
     // This listener runs before the PS's own (watchPeer is registered first), so the staleness is the pre-apply one.
     record.staleness = run.stalenessOf(rank);
-    const key = `${run.epoch}:${rank}`;
-    const times = this.epochTimes.get(key) ?? { epoch: run.epoch, rank, name: record.name, host: record.host, steps: 0, computeMs: 0, commMs: 0 };
-    times.computeMs = (times.computeMs * times.steps + m.computeMs) / (times.steps + 1);
-    times.commMs = (times.commMs * times.steps + m.commMs) / (times.steps + 1);
-    times.steps += 1;
-    this.epochTimes.set(key, times);
+    this.recordEpochTimes({ epoch: run.epoch, lastEpoch: run.epoch, rank, name: record.name, host: record.host, steps: 1, computeMs: m.computeMs, commMs: m.commMs });
     this.arrived(m.step, rank, now, run);
+  }
+
+  /** Adds one step's (or one merged bucket's) times to its worker's epoch bucket, widening the buckets when due. */
+  private recordEpochTimes(times: WorkerEpochTimes): void {
+    const width = Math.max(this.epochWidth, epochBucketWidth(times.lastEpoch + 1)); // never narrower again
+    if (width !== this.epochWidth) {
+      this.epochWidth = width;
+      const old = [...this.epochTimes.values()];
+      this.epochTimes = new Map();
+      for (const t of old) this.recordEpochTimes(t);
+    }
+    const key = `${Math.floor(times.epoch / this.epochWidth)}:${times.rank}`;
+    const into = this.epochTimes.get(key);
+    if (!into) {
+      this.epochTimes.set(key, { ...times });
+      return;
+    }
+    const steps = into.steps + times.steps;
+    into.computeMs = (into.computeMs * into.steps + times.computeMs * times.steps) / steps;
+    into.commMs = (into.commMs * into.steps + times.commMs * times.steps) / steps;
+    into.steps = steps;
+    into.epoch = Math.min(into.epoch, times.epoch);
+    into.lastEpoch = Math.max(into.lastEpoch, times.lastEpoch);
+    Object.assign(into, { name: times.name, host: times.host }); // the rank's newest holder names it
   }
 
   /** Once every member has pushed step `step`, credits each with its lateness and marks who came last. */
@@ -249,7 +277,7 @@ export class RunMonitor {
       .sort((a, b) => Number(b.connected) - Number(a.connected) || (a.rank < 0 ? 1 : b.rank < 0 ? -1 : a.rank - b.rank));
   }
 
-  /** Each worker's mean compute and communication ms per epoch (epochs 0-based). */
+  /** Each worker's mean compute and communication ms per epoch, or per bucket of epochs in a long run (0-based). */
   workerEpochs(): WorkerEpochTimes[] {
     return [...this.epochTimes.values()].sort((a, b) => a.epoch - b.epoch || a.rank - b.rank);
   }

@@ -1,4 +1,6 @@
 import { wholeNumberX, type Chart } from '@tensorfleet/coordinator';
+import type { EpochLine } from '@tensorfleet/protocol';
+import { bucketByEpoch, epochBucketWidth } from '@tensorfleet/ps';
 import type { RunReportData } from './run-report-data.js';
 
 /** A vega-lite spec (the coordinator's Chart type names vega-lite's). */
@@ -35,15 +37,23 @@ function seriesChart(title: string, rows: { epoch: number; series: string; value
  * for (const { id, chart } of runCharts(data)) html += await chartFigure(chart, id);
  */
 export function runCharts(data: RunReportData): { id: string; chart: Chart }[] {
-  const e = data.epochs;
+  // One point per epoch, or per bucket of epochs in a long run (drawn at the bucket's last epoch): a bounded chart.
+  const e = bucketByEpoch(data.epochs, (l) => l.epoch, data.epochs.length).map((bucket) => {
+    const mean = (of: (l: EpochLine) => number | null) => {
+      const values = bucket.map(of).filter(finite);
+      return values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
+    };
+    return { epoch: bucket.at(-1)!.epoch, loss: mean((l) => l.loss), valLoss: mean((l) => l.valLoss), accuracy: mean((l) => l.accuracy),
+      valAccuracy: mean((l) => l.valAccuracy), lr: mean((l) => l.lr), samplesPerSec: mean((l) => l.samplesPerSec) };
+  });
   const pairs = (train: (l: (typeof e)[number]) => number | null, val: (l: (typeof e)[number]) => number | null) =>
     e.flatMap((l) => [
       ...(finite(train(l)) ? [{ epoch: l.epoch + 1, series: 'train', value: train(l)! }] : []),
       ...(finite(val(l)) ? [{ epoch: l.epoch + 1, series: 'validation', value: val(l)! }] : []),
     ]);
   const workerRows = data.workerEpochs.flatMap((w) => [
-    { epoch: w.epoch + 1, worker: `rank ${w.rank} (${w.host})`, kind: 'compute', ms: w.computeMs },
-    { epoch: w.epoch + 1, worker: `rank ${w.rank} (${w.host})`, kind: 'communication', ms: w.commMs },
+    { epoch: w.lastEpoch + 1, worker: `rank ${w.rank} (${w.host})`, kind: 'compute', ms: w.computeMs },
+    { epoch: w.lastEpoch + 1, worker: `rank ${w.rank} (${w.host})`, kind: 'communication', ms: w.commMs },
   ]);
   const times: Chart = workerRows.length === 0
     ? { title: 'compute vs communication per worker', spec: null, note: 'no step has been pushed yet' }
@@ -64,11 +74,15 @@ export function runCharts(data: RunReportData): { id: string; chart: Chart }[] {
         },
       } as Spec,
     };
-  return [
+  const charts = [
     { id: 'loss', chart: seriesChart('loss', pairs((l) => l.loss, (l) => l.valLoss), 'loss') },
     { id: 'accuracy', chart: seriesChart('accuracy', pairs((l) => l.accuracy, (l) => l.valAccuracy), 'top-1 accuracy', 'train: training mode (dropout on), over the epoch; validation: after it') },
-    { id: 'lr', chart: seriesChart('learning rate', e.filter((l) => finite(l.lr)).map((l) => ({ epoch: l.epoch + 1, series: 'lr', value: l.lr })), 'lr', 'the rate used during each epoch', true) },
-    { id: 'throughput', chart: seriesChart('samples/s', e.filter((l) => finite(l.samplesPerSec)).map((l) => ({ epoch: l.epoch + 1, series: 'all workers', value: l.samplesPerSec })), 'training samples/s') },
+    { id: 'lr', chart: seriesChart('learning rate', e.flatMap((l) => (finite(l.lr) ? [{ epoch: l.epoch + 1, series: 'lr', value: l.lr }] : [])), 'lr', 'the rate used during each epoch', true) },
+    { id: 'throughput', chart: seriesChart('samples/s', e.flatMap((l) => (finite(l.samplesPerSec) ? [{ epoch: l.epoch + 1, series: 'all workers', value: l.samplesPerSec }] : [])), 'training samples/s') },
     { id: 'worker-times', chart: times },
   ];
+  const width = epochBucketWidth(Math.max(data.epochs.length, ...data.workerEpochs.map((w) => w.lastEpoch + 1)));
+  if (width === 1) return charts;
+  const bucketed = `each point is the mean over up to ${width} epochs, drawn at the last of them`;
+  return charts.map(({ id, chart }) => ({ id, chart: chart.spec ? { ...chart, note: chart.note ? `${chart.note}; ${bucketed}` : bucketed } : chart }));
 }

@@ -58,9 +58,18 @@ export async function runReportHtml(data: RunReportData): Promise<string> {
 }
 
 /**
- * Writes OUT/report.json and OUT/report.html, each atomically, one write at a time so a slow render never lets an older
- * state overwrite a newer one. A write asked for while another renders waits; further ones asked meanwhile replace its
- * state (each report is a whole snapshot), so a render slower than the epochs never piles up snapshots in memory.
+ * A running run's report.html is rendered again only after this many times its last render took: rendering (vega
+ * to SVG) runs on the PS's event loop, so this keeps it to under a tenth of the PS's time however short the epochs.
+ */
+export const reportRenderGap = 10;
+
+/**
+ * Writes OUT/report.json and OUT/report.html, each atomically. report.json is written at once on every call (it is
+ * small and cheap). report.html is rendered one at a time, so a slow render never lets an older state overwrite a newer
+ * one; while the run is going on, a render starts at the earliest {@link reportRenderGap} times the last render's
+ * duration after it, and every state asked for meanwhile replaces the one waiting (each report is a whole snapshot), so
+ * neither renders nor snapshots pile up. A finished or failed run's report renders as soon as the one in progress ends.
+ * The promise resolves once report.html shows this state or a newer one.
  *
  * @example
  * const reporter = new RunReportWriter(out);
@@ -68,21 +77,38 @@ export async function runReportHtml(data: RunReportData): Promise<string> {
  */
 export class RunReportWriter {
   private queue: Promise<void> = Promise.resolve();
-  /** The write that has not started yet: the newest state asked for, and the promise its callers hold. */
-  private waiting: { data: RunReportData; done: Promise<void> } | null = null;
+  /** The render that has not started yet: the newest state asked for, the promise its callers hold, its wake-up. */
+  private waiting: { data: RunReportData; done: Promise<void>; wake: () => void } | null = null;
+  /** performance.now() before which a running run's report.html is not rendered again. */
+  private renderDueAt = 0;
 
   constructor(private readonly out: string) {}
 
   write(data: RunReportData): Promise<void> {
+    try {
+      writeFileAtomic(join(this.out, runFiles.reportData), `${JSON.stringify(data)}\n`);
+    } catch (err) {
+      return Promise.reject(err); // a full disk: the caller warns; the next write tries again
+    }
     if (this.waiting) {
       this.waiting.data = data;
+      if (data.state !== 'running') this.waiting.wake();
       return this.waiting.done;
     }
-    const next: { data: RunReportData; done: Promise<void> } = { data, done: Promise.resolve() };
+    const next = { data, done: Promise.resolve(), wake: () => {} };
     next.done = this.queue.then(async () => {
-      if (this.waiting === next) this.waiting = null; // from here on, a newer state waits for this write
-      writeFileAtomic(join(this.out, runFiles.reportData), `${JSON.stringify(next.data)}\n`);
+      const wait = this.renderDueAt - performance.now();
+      if (next.data.state === 'running' && wait > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, wait); // bounded (a multiple of one render); finish() wakes it at once
+          next.wake = () => (clearTimeout(timer), resolve());
+        });
+      }
+      if (this.waiting === next) this.waiting = null; // from here on, a newer state waits for this render
+      const t0 = performance.now();
       writeFileAtomic(join(this.out, runFiles.report), await runReportHtml(next.data));
+      const end = performance.now();
+      this.renderDueAt = end + reportRenderGap * (end - t0);
     });
     this.waiting = next;
     this.queue = next.done.catch(() => {}); // a failed write (a full disk) must not stop the next one
