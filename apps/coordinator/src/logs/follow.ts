@@ -1,6 +1,7 @@
-import { existsSync, openSync, readdirSync, readSync, closeSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { studyLayout } from '../study/layout.js';
+import { AppendedLines } from './appended-lines.js';
 
 /** Every log file of a study folder: coordinator.log, then each trial's trial.log in trial order. */
 export function studyLogFiles(studyDir: string): string[] {
@@ -36,33 +37,13 @@ const timeOf = (line: string) => {
  * await followLogs({ files: () => studyLogFiles(dir), onLine: (l) => console.log(l), follow: true, signal: ac.signal });
  */
 export async function followLogs(options: FollowLogsOptions): Promise<void> {
-  const offsets = new Map<string, number>();
-  const partial = new Map<string, string>();
+  const readers = new Map<string, AppendedLines>();
   const readNew = (): { line: string; file: string }[] => {
     const out: { line: string; file: string }[] = [];
     for (const file of options.files()) {
-      let size: number;
-      try {
-        size = statSync(file).size;
-      } catch {
-        continue;
-      }
-      const from = offsets.get(file) ?? 0;
-      if (size < from) offsets.set(file, 0); // truncated: start over
-      if (size <= (offsets.get(file) ?? 0)) continue;
-      const start = offsets.get(file) ?? 0;
-      const buffer = Buffer.alloc(size - start);
-      const fd = openSync(file, 'r');
-      try {
-        readSync(fd, buffer, 0, buffer.length, start);
-      } finally {
-        closeSync(fd);
-      }
-      offsets.set(file, size);
-      const text = (partial.get(file) ?? '') + buffer.toString('utf8');
-      const lines = text.split('\n');
-      partial.set(file, lines.pop() ?? '');
-      for (const line of lines) if (line.trim()) out.push({ line, file });
+      const reader = readers.get(file) ?? new AppendedLines();
+      readers.set(file, reader);
+      for (const line of reader.read(file)) if (line.trim()) out.push({ line, file });
     }
     return out;
   };

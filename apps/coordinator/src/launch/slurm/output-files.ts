@@ -1,6 +1,8 @@
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { AppendedLines } from '../../logs/appended-lines.js';
 
 type Stream = 'stdout' | 'stderr';
+const streams = ['stdout', 'stderr'] as const;
 
 /**
  * Reads a Slurm job's two output files (--output and --error, opened in append mode so every run of a requeued job
@@ -13,56 +15,32 @@ type Stream = 'stdout' | 'stderr';
  * files.read((stream, text) => console.log(stream, text));
  */
 export class OutputFiles {
-  private readonly offsets: Record<Stream, number>;
-  private readonly partial: Record<Stream, string> = { stdout: '', stderr: '' };
+  private readonly readers: Record<Stream, AppendedLines>;
 
   /** `from`: the offsets file's positions (adopting a job), or the files' current ends (a new run of the trial). */
   constructor(private readonly paths: Record<Stream, string>, private readonly offsetsPath: string, from: 'saved' | 'end') {
-    this.offsets = { stdout: 0, stderr: 0 };
+    const offsets: Record<Stream, number> = { stdout: 0, stderr: 0 };
     if (from === 'end') {
-      for (const s of ['stdout', 'stderr'] as const) this.offsets[s] = existsSync(paths[s]) ? statSync(paths[s]).size : 0;
+      for (const s of streams) offsets[s] = existsSync(paths[s]) ? statSync(paths[s]).size : 0;
     } else if (existsSync(offsetsPath)) {
       try {
         const saved = JSON.parse(readFileSync(offsetsPath, 'utf8')) as Partial<Record<Stream, number>>;
-        for (const s of ['stdout', 'stderr'] as const) if (typeof saved[s] === 'number') this.offsets[s] = saved[s];
+        for (const s of streams) if (typeof saved[s] === 'number') offsets[s] = saved[s];
       } catch {
         // unreadable: start from the beginning (lines may then appear twice in the trial's log, never lost)
       }
     }
+    this.readers = { stdout: new AppendedLines(offsets.stdout), stderr: new AppendedLines(offsets.stderr) };
   }
 
   /** Hands every complete new line to `onLine`, stdout first; `final` also hands over a last line without newline. */
   read(onLine: (stream: Stream, text: string) => void, final = false): void {
     let moved = false;
-    for (const stream of ['stdout', 'stderr'] as const) {
-      const text = this.partial[stream] + this.readNew(stream);
-      if (text === this.partial[stream] && !final) continue;
-      moved = true;
-      const lines = text.split('\n');
-      this.partial[stream] = final ? '' : (lines.pop() ?? '');
+    for (const stream of streams) {
+      const lines = this.readers[stream].read(this.paths[stream], final);
+      moved ||= lines.length > 0;
       for (const line of lines) onLine(stream, line);
     }
-    if (moved) writeFileSync(this.offsetsPath, JSON.stringify({ stdout: this.offsets.stdout - Buffer.byteLength(this.partial.stdout), stderr: this.offsets.stderr - Buffer.byteLength(this.partial.stderr) }));
-  }
-
-  private readNew(stream: Stream): string {
-    const path = this.paths[stream];
-    let size: number;
-    try {
-      size = statSync(path).size;
-    } catch {
-      return ''; // not created yet: the job has not started
-    }
-    const from = this.offsets[stream];
-    if (size <= from) return '';
-    const buffer = Buffer.alloc(size - from);
-    const fd = openSync(path, 'r');
-    try {
-      readSync(fd, buffer, 0, buffer.length, from);
-    } finally {
-      closeSync(fd);
-    }
-    this.offsets[stream] = size;
-    return buffer.toString('utf8');
+    if (moved) writeFileSync(this.offsetsPath, JSON.stringify({ stdout: this.readers.stdout.resumeOffset, stderr: this.readers.stderr.resumeOffset }));
   }
 }
