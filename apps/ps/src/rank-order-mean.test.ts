@@ -42,6 +42,29 @@ test('RankOrderMean: whatever order the pushes arrive in, the mean is bitwise th
   assert.notDeepEqual(Array.from(arrival[1]!), Array.from(expected[1]!));
 });
 
+test('RankOrderMean.finishWith (the last push folded in the division pass) gives the bits of add + finish, in every arrival order', () => {
+  const byRank = [1, 2, 3, 4].map(tensorsOf);
+  const expected = expectedMean(byRank);
+  const mean = new RankOrderMean();
+  for (const order of permutations(4)) {
+    mean.begin();
+    for (const r of order.slice(0, -1)) mean.add(r, byRank[r]!);
+    const got = mean.finishWith(order.at(-1)!, byRank[order.at(-1)!]!);
+    got.forEach((t, k) => assert.deepEqual(Array.from(t), Array.from(expected[k]!), `arrival order ${order.join(',')} tensor ${k}`));
+  }
+  // One worker: the division by 1 in the copy's pass.
+  mean.begin();
+  const alone = mean.finishWith(0, byRank[2]!);
+  alone.forEach((t, k) => assert.deepEqual(Array.from(t), Array.from(byRank[2]![k]!)));
+  // Three of four (rank 1 left): ranks 0, 2, 3 in rank order, divided by 3.
+  mean.begin();
+  mean.add(3, byRank[3]!);
+  mean.add(0, byRank[0]!);
+  const three = mean.finishWith(2, byRank[2]!);
+  const expectedThree = expectedMean([byRank[0]!, byRank[2]!, byRank[3]!]);
+  three.forEach((t, k) => assert.deepEqual(Array.from(t), Array.from(expectedThree[k]!)));
+});
+
 test('RankOrderMean: a rank that never comes (it left) is skipped; the rest are folded in rank order and divided by their count', () => {
   const byRank = [1, 2, 3, 4].map(tensorsOf);
   const mean = new RankOrderMean();

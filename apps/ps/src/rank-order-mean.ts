@@ -53,20 +53,43 @@ export class RankOrderMean {
     return this.sums;
   }
 
-  private fold(rank: number, tensors: Float32Array[]): void {
+  /**
+   * {@link add} of the step's last rank, then {@link finish}, with the last fold and the division in one pass over
+   * the sums (the step's critical path: nothing else is left to wait for). The same float32 operations in the same
+   * order as add + finish, so the same bits.
+   * @example
+   * mean.begin(); mean.add(0, grads0);
+   * optimizer.step(mean.finishWith(1, grads1));
+   */
+  finishWith(rank: number, tensors: Float32Array[]): Float32Array[] {
+    this.held.set(rank, tensors); // every rank not folded yet is above `next`, so the held ones fold in rank order
+    const ranks = [...this.held.keys()].sort((a, b) => a - b);
+    const last = ranks.pop()!;
+    const lastTensors = this.held.get(last)!;
+    for (const r of ranks) this.fold(r, this.held.get(r)!);
+    this.held.clear();
+    this.fold(last, lastTensors, this.folded + 1);
+    return this.sums;
+  }
+
+  /** Folds `tensors` into the sums; with `divideBy`, stores (sum + t) / divideBy instead (each step rounded to float32). */
+  private fold(rank: number, tensors: Float32Array[], divideBy = 0): void {
     if (this.folded === 0) {
       // The first rank in sets the sums (buffers of the right sizes kept from the previous step when they fit).
       if (this.sums.length !== tensors.length) this.sums = new Array<Float32Array>(tensors.length);
       tensors.forEach((t, k) => {
         const sum = this.sums[k]?.length === t.length ? this.sums[k]! : (this.sums[k] = new Float32Array(t.length));
-        sum.set(t);
+        if (divideBy === 0) sum.set(t);
+        else for (let i = 0; i < sum.length; i++) sum[i] = t[i]! / divideBy;
       });
     } else {
       if (tensors.length !== this.sums.length) throw new Error(`RankOrderMean: rank ${rank} sent ${tensors.length} tensors, the first rank ${this.sums.length}`);
       tensors.forEach((t, k) => {
         const sum = this.sums[k]!;
         if (t.length !== sum.length) throw new Error(`RankOrderMean: rank ${rank} tensor ${k} has ${t.length} values, the first rank's has ${sum.length}`);
-        for (let i = 0; i < sum.length; i++) sum[i] = sum[i]! + t[i]!; // each partial sum rounded to float32 on store
+        // Each partial sum is rounded to float32 (on store, or by fround before the division), as in add + finish.
+        if (divideBy === 0) for (let i = 0; i < sum.length; i++) sum[i] = sum[i]! + t[i]!;
+        else for (let i = 0; i < sum.length; i++) sum[i] = Math.fround(sum[i]! + t[i]!) / divideBy;
       });
     }
     this.folded += 1;

@@ -35,21 +35,27 @@ export async function collectPushes(run: Collecting & Pick<RunContext, 'profile'
   let arrivals = 0;
   let replaced = false;
   const taken = new Set<number>();
+  // The push that completes the step is folded by finishWith, in the division's pass.
+  let last: { rank: number; grads: Float32Array[] } | null = null;
   const pushes = await collect<PushMessage>(run, 'push', atStep, undefined, (rank, push) => {
     arrivalSum += run.profile.now();
     arrivals += 1;
     // A rank pushing this step again (its replacement after a restart) replaces what it sent: fold again at the end.
     if (taken.has(rank)) replaced = true;
     else taken.add(rank);
-    if (!replaced) mean!.add(rank, push.grads);
+    if (replaced) return;
+    if (run.waiter && run.membership.complete(run.waiter.got)) last = { rank, grads: push.grads };
+    else mean!.add(rank, push.grads);
   });
   let t = run.profile.now();
   if (arrivals) run.profile.add('straggle', t - arrivalSum / arrivals);
   if (replaced) {
     mean.begin();
     run.collectedRanks.forEach((rank, i) => mean!.add(rank, pushes[i]!.grads));
+    last = null;
   }
-  const meanGrads = pushes.length ? mean.finish() : [];
+  const completing = last as { rank: number; grads: Float32Array[] } | null;
+  const meanGrads = completing ? mean.finishWith(completing.rank, completing.grads) : pushes.length ? mean.finish() : [];
   run.profile.lap('aggregate', t);
   return { pushes, meanGrads };
 }

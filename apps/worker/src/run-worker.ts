@@ -237,11 +237,18 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     while (paramsStep < end && !stopping) {
       const s = paramsStep;
       if (b.parts.sharded) {
+        // Waiting for the shards' parts and assigning them end the previous step's communication.
+        const a0 = performance.now();
         let t = profile.now();
         const all = await b.parts.assemble(s, primaryParams);
         t = profile.lap('wait', t);
         b.trainer.setParameters(all);
         profile.lap('assign', t);
+        const assembleMs = performance.now() - a0;
+        if (steps > 0) {
+          lastCommMs += assembleMs;
+          commTotal += assembleMs;
+        }
       }
       const t0 = performance.now();
       const { x, labels } = batchAt(b, barrier.epoch, s - start);
@@ -255,7 +262,8 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       const { loss, correct } = b.trainer.computeGradients(x, labels, push.gradInto);
       tf.dispose([x, labels]);
       b.trainer.getStates().forEach((state, k) => push.stateInto[k]!.set(state));
-      const computeMs = performance.now() - t1;
+      const computed = performance.now();
+      const computeMs = computed - t1;
       profile.add('compute', computeMs);
       let t = profile.now();
       const frames = push.seal({ step: s, loss, count: b.spec.batchSize, correct, computeMs, commMs: lastCommMs });
@@ -267,7 +275,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
         } else b.parts.sendFrame(k - 1, frame, release);
       });
       push.done();
-      const sent = profile.lap('send', t) || performance.now();
+      const sent = profile.lap('send', t);
       // Overlap: cut the next batch now, while the server waits for the slowest worker; its time is not communication.
       let overlapMs = 0;
       if (s + 1 < end) {
@@ -291,7 +299,9 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
         inbox.unshift(m); // a barrier (after a reconnect) or bye supersedes this phase
         return;
       }
-      lastCommMs = Math.max(0, performance.now() - sent - overlapMs);
+      // Communication: from the end of the compute (sealing and sending the push included) until the new parameters
+      // are in the model, less the next batch's preparation done meanwhile.
+      lastCommMs = Math.max(0, performance.now() - computed - overlapMs);
       steps += 1;
       profile.stepDone();
       computeTotal += computeMs;

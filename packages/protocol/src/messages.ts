@@ -113,7 +113,10 @@ export interface PushMessage {
   correct: number;
   /** This step's forward/backward time. */
   computeMs: number;
-  /** The previous step's wait from push to new parameters (0 on the first). */
+  /**
+   * The previous step's communication: from the end of its compute (sealing and sending the push included) until
+   * its new parameters were in the model, less the next batch's preparation done meanwhile (0 on the first step).
+   */
   commMs: number;
   grads: Float32Array[];
   states: Float32Array[];
