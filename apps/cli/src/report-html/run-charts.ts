@@ -29,6 +29,21 @@ function seriesChart(title: string, rows: { epoch: number; series: string; value
   };
 }
 
+/** Past this many workers the chart draws their spread (fastest, mean, slowest) instead of a line per worker. */
+const maxWorkerLines = 8;
+
+/** Per epoch bucket and kind, the workers' fastest, mean and slowest ms per step: three lines however many workers. */
+function spreadRows(times: RunReportData['workerEpochs']): { epoch: number; worker: string; kind: string; ms: number }[] {
+  const epochs = times.reduce((n, t) => Math.max(n, t.lastEpoch + 1), 0);
+  return bucketByEpoch(times, (t) => t.epoch, epochs).flatMap((at) =>
+    (['compute', 'communication'] as const).flatMap((kind) => {
+      const lastEpoch = Math.max(...at.map((t) => t.lastEpoch));
+      const ms = at.map((t) => (kind === 'compute' ? t.computeMs : t.commMs));
+      const spread = { 'fastest worker': Math.min(...ms), 'mean of the workers': ms.reduce((a, b) => a + b, 0) / ms.length, 'slowest worker': Math.max(...ms) };
+      return Object.entries(spread).map(([worker, value]) => ({ epoch: lastEpoch + 1, worker, kind, ms: value }));
+    }));
+}
+
 /**
  * The charts of one run, keyed by a stable id (report.html and the dashboard draw the same list): loss and accuracy
  * (train and validation), learning rate, samples/s, and each worker's compute vs communication ms per step per epoch.
@@ -51,7 +66,8 @@ export function runCharts(data: RunReportData): { id: string; chart: Chart }[] {
       ...(finite(train(l)) ? [{ epoch: l.epoch + 1, series: 'train', value: train(l)! }] : []),
       ...(finite(val(l)) ? [{ epoch: l.epoch + 1, series: 'validation', value: val(l)! }] : []),
     ]);
-  const workerRows = data.workerEpochs.flatMap((w) => [
+  const ranks = new Set(data.workerEpochs.map((w) => w.rank)).size;
+  const workerRows = ranks > maxWorkerLines ? spreadRows(data.workerEpochs) : data.workerEpochs.flatMap((w) => [
     { epoch: w.lastEpoch + 1, worker: `rank ${w.rank} (${w.host})`, kind: 'compute', ms: w.computeMs },
     { epoch: w.lastEpoch + 1, worker: `rank ${w.rank} (${w.host})`, kind: 'communication', ms: w.commMs },
   ]);
@@ -59,7 +75,7 @@ export function runCharts(data: RunReportData): { id: string; chart: Chart }[] {
     ? { title: 'compute vs communication per worker', spec: null, note: 'no step has been pushed yet' }
     : {
       title: 'compute vs communication per worker',
-      note: 'mean ms per step each worker measured, by epoch: solid lines compute (forward/backward), dashed ones communication (push and pull)',
+      note: `mean ms per step ${ranks > maxWorkerLines ? `over the ${ranks} workers, with the slowest and the fastest one,` : 'each worker measured,'} by epoch: solid lines compute (forward/backward), dashed ones communication (push and pull)`,
       spec: {
         $schema: schema, width: 360, height: 220,
         data: { values: workerRows },
@@ -81,7 +97,7 @@ export function runCharts(data: RunReportData): { id: string; chart: Chart }[] {
     { id: 'throughput', chart: seriesChart('samples/s', e.flatMap((l) => (finite(l.samplesPerSec) ? [{ epoch: l.epoch + 1, series: 'all workers', value: l.samplesPerSec }] : [])), 'training samples/s') },
     { id: 'worker-times', chart: times },
   ];
-  const width = epochBucketWidth(Math.max(data.epochs.length, ...data.workerEpochs.map((w) => w.lastEpoch + 1)));
+  const width = epochBucketWidth(data.workerEpochs.reduce((n, w) => Math.max(n, w.lastEpoch + 1), data.epochs.length));
   if (width === 1) return charts;
   const bucketed = `each point is the mean over up to ${width} epochs, drawn at the last of them`;
   return charts.map(({ id, chart }) => ({ id, chart: chart.spec ? { ...chart, note: chart.note ? `${chart.note}; ${bucketed}` : bucketed } : chart }));
