@@ -1,4 +1,4 @@
-// `npm run bench -- comm [--cli PATH]... [--rounds R] [--epochs E] [--workers N] [--json]`
+// `npm run bench -- comm [--cli PATH]... [--rounds R] [--epochs E] [--workers N] [--threads T] [--json]`
 // Where the default run's communication goes, and a before/after comparison of builds in one run: runs
 // `tensorfleet train` (README defaults, step profile on) with each --cli (default: this checkout's), alternating them
 // R times, and prints per build the medians of compute and communication ms per step, the communication share
@@ -18,7 +18,7 @@ const require = createRequire(import.meta.url);
 const ownCli = join(dirname(require.resolve('tensorfleet')), 'bin.js');
 
 function parseArgs(args) {
-  const o = { clis: [], rounds: 3, epochs: 2, workers: undefined, json: false };
+  const o = { clis: [], rounds: 3, epochs: 2, workers: undefined, threads: undefined, json: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const int = () => {
@@ -32,8 +32,9 @@ function parseArgs(args) {
     } else if (a === '--rounds') o.rounds = int();
     else if (a === '--epochs') o.epochs = int();
     else if (a === '--workers') o.workers = int();
+    else if (a === '--threads') o.threads = int();
     else if (a === '--json') o.json = true;
-    else throw new Error(`comm bench: unknown option ${a} (known: --cli PATH, --rounds R, --epochs E, --workers N, --json)`);
+    else throw new Error(`comm bench: unknown option ${a} (known: --cli PATH, --rounds R, --epochs E, --workers N, --threads T, --json)`);
   }
   if (o.clis.length === 0) o.clis.push(ownCli);
   return o;
@@ -43,6 +44,7 @@ function parseArgs(args) {
 function runOnce(cli, out, o) {
   const args = [cli, 'train', '--out', out, '--json', '--epochs', String(o.epochs)];
   if (o.workers) args.push('--workers', String(o.workers));
+  if (o.threads) args.push('--threads', String(o.threads));
   const load = loadavg()[0];
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, [STEP_PROFILE_ENV]: '1' } });
