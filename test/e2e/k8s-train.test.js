@@ -1,4 +1,4 @@
-// `tensorfleet k8s train` through the real binary against a loopback fake API server (helpers/fake-kube-api.js),
+// `tensorfleet k8s train` (and `train --launcher kubernetes`) through the real binary against a loopback fake API server (helpers/fake-kube-api.js),
 // which checks its calls only: it has not run against a live cluster.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,6 +8,16 @@ import { test } from 'node:test';
 import { exitCodes } from '@tensorfleet/protocol';
 import { startCli } from './helpers/cli.js';
 import { startFakeKubeApi } from './helpers/fake-kube-api.js';
+
+/** The job's objects were created PS Job first, in `namespace`, every other one owned by the PS Job; `workers` completions. */
+function assertJobObjects(fake, { namespace, name, workers }) {
+  const posts = fake.requests.filter((r) => r.method === 'POST');
+  assert.deepEqual(posts.map((r) => `${r.body.kind}/${r.body.metadata.name}`), [`Job/${name}-ps`, `Secret/${name}-token`, `ConfigMap/${name}-config`, `Service/${name}-ps`, `Job/${name}-workers`]);
+  assert.ok(posts.every((r) => r.path.startsWith(`/api/v1/namespaces/${namespace}/`) || r.path.startsWith(`/apis/batch/v1/namespaces/${namespace}/`)));
+  const psUid = fake.objects.get(`Job/${namespace}/${name}-ps`).metadata.uid;
+  for (const r of posts.slice(1)) assert.deepEqual(r.body.metadata.ownerReferences.map((o) => [o.kind, o.name, o.uid]), [['Job', `${name}-ps`, psUid]]);
+  assert.equal(posts[4].body.spec.completions, workers);
+}
 
 const psLines = [1, 2, 3].map((epoch) => JSON.stringify({ level: 30, role: 'ps', msg: 'epoch', epoch }));
 
@@ -19,15 +29,26 @@ test('k8s train: the PS Job first, every other object owned by it, the PS log on
     const result = await startCli(['k8s', 'train', '--workers', '3', '--namespace', 'ml', '--poll-ms', '50'], { env }).exited;
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(result.lines.filter(Boolean), psLines, 'the PS log, line by line');
-    const posts = fake.requests.filter((r) => r.method === 'POST');
-    assert.deepEqual(posts.map((r) => `${r.body.kind}/${r.body.metadata.name}`), ['Job/tensorfleet-ps', 'Secret/tensorfleet-token', 'ConfigMap/tensorfleet-config', 'Service/tensorfleet-ps', 'Job/tensorfleet-workers']);
-    assert.ok(posts.every((r) => r.path.startsWith('/api/v1/namespaces/ml/') || r.path.startsWith('/apis/batch/v1/namespaces/ml/')));
-    const psUid = fake.objects.get('Job/ml/tensorfleet-ps').metadata.uid;
-    for (const r of posts.slice(1)) assert.deepEqual(r.body.metadata.ownerReferences.map((o) => [o.kind, o.name, o.uid]), [['Job', 'tensorfleet-ps', psUid]]);
-    assert.equal(posts[4].body.spec.completions, 3);
+    assertJobObjects(fake, { namespace: 'ml', name: 'tensorfleet', workers: 3 });
     const log = fake.requests.find((r) => r.path.endsWith('/log'));
     assert.equal(log.query.container, 'ps');
     assert.equal(log.query.follow, 'true');
+  } finally {
+    await fake.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('train --launcher kubernetes: the same objects as k8s train, the PS log on stdout, the PS exit code as its own', { timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tf-k8s-train-'));
+  const fake = await startFakeKubeApi({ script: (job) => (job.metadata.name.endsWith('-ps') ? { lines: psLines, exitCode: exitCodes.diverged } : { lines: [], exitCode: 0 }) });
+  try {
+    const env = { KUBECONFIG: fake.writeKubeconfig(dir) };
+    const result = await startCli(['train', '--launcher', 'kubernetes', '--workers', '3', '--namespace', 'ml', '--name', 'viatrain', '--poll-ms', '50'], { env }).exited;
+    assert.equal(result.code, exitCodes.diverged, result.stderr);
+    assert.deepEqual(result.lines.filter(Boolean), psLines, 'the PS log, line by line');
+    assertJobObjects(fake, { namespace: 'ml', name: 'viatrain', workers: 3 });
+    assert.match(result.stderr, /the PS exited with 3/);
   } finally {
     await fake.close();
     rmSync(dir, { recursive: true, force: true });

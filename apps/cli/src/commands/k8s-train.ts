@@ -1,9 +1,23 @@
-import { ConfigError, exitCodes } from '@tensorfleet/protocol';
+import { Option } from 'commander';
+import { ConfigError, exitCodes, kubernetesOptionsSchema } from '@tensorfleet/protocol';
 import { followJob, KubernetesApi, objectNames, type Manifest } from '@tensorfleet/kubernetes';
 import { manifestsFromFlags } from './k8s-manifests.js';
+import { numberArg } from './options.js';
+import { schemaFlags } from './schema-flags.js';
+
+/** What every kubernetes help text says, because it is true. */
+export const notRunLive = 'NOTE: this launcher has not run against a live cluster: its manifests are checked against the Kubernetes schema and its API calls against a fake API server only.';
+
+/** The flags of a Kubernetes training job (`k8s train`, `train --launcher kubernetes`): the launcher's options, and how often the PS Job is looked at. */
+export function kubernetesTrainFlags(): Option[] {
+  return [
+    ...schemaFlags(kubernetesOptionsSchema),
+    new Option('--poll-ms <ms>', 'how often the PS Job is looked at').argParser(numberArg('--poll-ms', true)).default(2000).hideHelp(),
+  ];
+}
 
 /**
- * `tensorfleet k8s train`: creates the job's objects in the cluster of the kubeconfig ($KUBECONFIG, else
+ * `tensorfleet k8s train` and `train --launcher kubernetes`: creates the job's objects in the cluster of the kubeconfig ($KUBECONFIG, else
  * ~/.kube/config; --context) and follows the PS's log to stdout until its Job ends. The PS Job is created first and
  * owns every other object, so one deletion (Ctrl-C here, or `kubectl delete job NAME-ps`) removes the whole job.
  * Returns the exit code: the PS pod's, or interrupted.
@@ -36,7 +50,8 @@ export async function trainOnKubernetes(flags: Record<string, unknown>): Promise
     const end = await followJob(api, options.namespace, names.ps, 'ps', (line) => process.stdout.write(`${line}\n`), { pollMs: (flags.pollMs as number | undefined) ?? 2000 });
     if (end.ended === 'exited') {
       if (end.code !== 0) say(`the PS exited with ${end.code}${end.failure ? ` (${end.failure})` : ''}`);
-      return end.code === 0 ? exitCodes.ok : interrupted ? exitCodes.interrupted : exitCodes.failed;
+      // The PS's own code (exitCodes: diverged, interrupted, ...) is the job's, as a local run's would be.
+      return end.code === 0 ? exitCodes.ok : interrupted ? exitCodes.interrupted : end.code;
     }
     if (end.ended === 'lost') say(`lost the job: ${end.error}`);
     else say(`Job ${names.ps} was deleted`);

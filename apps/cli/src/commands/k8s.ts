@@ -1,12 +1,9 @@
 import { Command, Option } from 'commander';
 import { defaultKubernetesImage, kubernetesOptionsSchema } from '@tensorfleet/protocol';
 import { writeManifests } from './k8s-manifests.js';
-import { trainOnKubernetes } from './k8s-train.js';
+import { kubernetesTrainFlags, notRunLive, trainOnKubernetes } from './k8s-train.js';
 import { numberArg } from './options.js';
 import { schemaFlags } from './schema-flags.js';
-
-/** What every kubernetes help text says, because it is true. */
-export const notRunLive = 'NOTE: this launcher has not run against a live cluster: its manifests are checked against the Kubernetes schema and its API calls against a fake API server only.';
 
 /** `tensorfleet k8s`: a training job as Kubernetes objects. */
 export function k8sCommand(): Command {
@@ -32,9 +29,8 @@ export function k8sCommand(): Command {
         `Ctrl-C deletes the job (the PS Job owns every other object). ${notRunLive}`,
     )
     .option('-c, --config <file>', 'YAML or JSON training config (stored in the ConfigMap; default: the default run)')
-    .addOption(new Option('-w, --workers <n>', "worker pods (default: the config's workers)").argParser(numberArg('--workers', true)))
-    .addOption(new Option('--poll-ms <ms>', 'how often the PS Job is looked at').argParser(numberArg('--poll-ms', true)).default(2000).hideHelp());
-  for (const option of schemaFlags(kubernetesOptionsSchema)) train.addOption(option);
+    .addOption(new Option('-w, --workers <n>', "worker pods (default: the config's workers)").argParser(numberArg('--workers', true)));
+  for (const option of kubernetesTrainFlags()) train.addOption(option);
   train.action(async (flags: Record<string, unknown>) => {
     process.exitCode = await trainOnKubernetes(flags);
   });

@@ -125,14 +125,6 @@ export function rejoinOption(flags: Record<string, unknown>): { rejoinTimeoutMs?
   return typeof flags.rejoinTimeout === 'number' ? { rejoinTimeoutMs: flags.rejoinTimeout * 1000 } : {};
 }
 
-/** `--launcher` and `--hosts` of `train`: where the workers run (the config's `launcher` field). */
-export function launcherOptions(): Option[] {
-  return [
-    new Option('--launcher <name>', "where the workers run: local (child processes), ssh (on the --hosts; the parameter server stays in this process) or slurm (the run as one batch job, a task per worker; see --partition, --time, ...); default: the config's launcher, local").choices([...launcherNames, 'slurm']),
-    new Option('--hosts <file>', 'ssh hostfile, one host per line: host[:port] slots=N gpus=0,1 (implies --launcher ssh)'),
-  ];
-}
-
 /**
  * The config with --launcher/--hosts applied: a launcher the file already names keeps its options (--hosts replaces
  * only its hosts); another name replaces the file's launcher. A relative --hosts is the caller's, from the cwd.
@@ -140,7 +132,7 @@ export function launcherOptions(): Option[] {
 function withLauncherFlags(merged: Record<string, unknown>, flags: Record<string, unknown>): Record<string, unknown> {
   const hosts = typeof flags.hosts === 'string' ? resolve(flags.hosts) : undefined;
   const name = (flags.launcher as string | undefined) ?? (hosts ? 'ssh' : undefined);
-  // (slurm is not a config launcher: `train --launcher slurm` submits the run, whose tasks run it as local.)
+  // (a whole-job launcher is no config launcher: `train --launcher slurm|kubernetes` runs the job elsewhere.)
   if (name === undefined || !(launcherNames as string[]).includes(name)) return merged;
   if (hosts && name !== 'ssh') throw new ConfigError(`--hosts is for --launcher ssh, not --launcher ${name}`);
   const current = merged.launcher;

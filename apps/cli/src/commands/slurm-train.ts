@@ -29,7 +29,7 @@ const numeric = new Set(['signalSeconds', 'pollSeconds', 'gpusPerWorker', 'worke
 export function slurmTrainFlags(): Option[] {
   return Object.entries(slurmTrainOptionsSchema.shape)
     .filter(([key]) => key !== 'sbatchArgs')
-    .map(([key, schema]) => new Option(`${flagOf(key)} <value>`, `with --launcher slurm: ${schema.description ?? key}`).argParser((raw: string): unknown => (numeric.has(key) ? Number(raw) : raw)));
+    .map(([key, schema]) => new Option(`${flagOf(key)} <value>`, schema.description ?? key).argParser((raw: string): unknown => (numeric.has(key) ? Number(raw) : raw)));
 }
 
 function slurmOptions(flags: Record<string, unknown>): z.output<typeof slurmTrainOptionsSchema> {

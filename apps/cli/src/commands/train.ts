@@ -4,11 +4,11 @@ import { selectBackend } from '@tensorfleet/core';
 import { ConfigError, configReference, exitCodes, isDivergence, jobFromConfig, logMessages, visibleDevices } from '@tensorfleet/protocol';
 import { RunStopped, type ParameterServerHandle } from '@tensorfleet/ps';
 import { createCliLogger, LogRouter, outputMode } from '../logging.js';
-import { runTrainOnSlurm, slurmTrainFlags } from './slurm-train.js';
+import { checkJobFlags, jobLauncher, jobLauncherFlags, launcherOptions, jobLauncherNames, type JobLauncherName } from './job-launchers.js';
 import { handleInterrupts, stoppedLine } from './interrupts.js';
 import { RunLogFiles } from '../output/run-files.js';
 import { outputOptions } from './output-options.js';
-import { configFromFlags, launcherOptions, metricsFromFlags, metricsOptions, numberArg, rejoinOption, rejoinTimeoutOption, trainConfigOptions } from './options.js';
+import { configFromFlags, metricsFromFlags, metricsOptions, numberArg, rejoinOption, rejoinTimeoutOption, trainConfigOptions } from './options.js';
 import { createLauncher, placeWorkers } from '@tensorfleet/launch';
 import type { LocalWorkers } from './local-cluster.js';
 import { detectClusterTask } from '../cluster/cluster-environment.js';
@@ -29,8 +29,10 @@ import { serveJob } from './serve-job.js';
  */
 export async function runTrain(flags: Record<string, unknown>, args: string[] = []): Promise<number> {
   const task = detectClusterTask();
-  // The job's tasks run this same command line, placed by Slurm: there each is a local train or a cluster task.
-  if (!task && flags.launcher === 'slurm') return runTrainOnSlurm(flags, asLocalLauncher(args));
+  // A whole-job launcher (slurm, kubernetes) runs the job elsewhere; inside a Slurm job's tasks (which run this same
+  // command line, with --launcher local) each task is a local train or a cluster task.
+  const job = task ? undefined : jobLauncher(flags.launcher);
+  if (job) return job.run(flags, args);
   if (task && task.rank > 0) {
     const config = configFromFlags(flags, { workers: task.worldSize });
     const log = createCliLogger({ role: 'cli' }, outputMode(flags));
@@ -148,11 +150,6 @@ async function runServingTrain(flags: Record<string, unknown>, placement: TrainP
   }
 }
 
-/** The command line with `--launcher slurm` made `--launcher local`. */
-function asLocalLauncher(args: string[]): string[] {
-  return args.map((a, i) => (a === '--launcher=slurm' ? '--launcher=local' : a === 'slurm' && args[i - 1] === '--launcher' ? 'local' : a));
-}
-
 /** The server's URL with the host the workers reach it at (ws://0.0.0.0:7070 is no address to connect to). */
 function advertised(url: string, host: string | undefined): string {
   if (!host) return url;
@@ -172,18 +169,22 @@ async function stopLocalWorkers(workers: LocalWorkers | undefined): Promise<void
 
 export function trainCommand(): Command {
   const command = new Command('train')
-    .description('train on a cluster: a parameter server in this process and N worker processes, on this machine or (--launcher ssh --hosts FILE) spread over SSH hosts')
+    .description(`train on a cluster: a parameter server in this process and N worker processes, on this machine or (--launcher ssh --hosts FILE) spread over SSH hosts; --launcher ${jobLauncherNames.join('|')} runs the whole job there`)
     .addOption(new Option('-w, --workers <n>', "worker processes (default: the config's workers, 2)").argParser(numberArg('--workers', true)))
     .addOption(new Option('--threads <n>', 'compute threads per worker (default: cores / workers)').argParser(numberArg('--threads', true)))
     .option('--resume', 'continue from the newest checkpoint in OUT/checkpoints')
     .addOption(new Option('--max-restarts <n>', 'restart a failed worker process up to N times in all (it rejoins from the current parameters)').argParser(numberArg('--max-restarts', true)).default(0))
     .addOption(rejoinTimeoutOption())
     .option('--help-config', 'print the config file reference (every field, its type, default and meaning) and exit');
-  for (const option of [...launcherOptions(), ...outputOptions(), ...trainConfigOptions(), ...metricsOptions(), ...slurmTrainFlags()]) command.addOption(option);
+  for (const option of [...launcherOptions(), ...outputOptions(), ...trainConfigOptions(), ...metricsOptions(), ...jobLauncherFlags()]) command.addOption(option);
   return command.action(async (flags: Record<string, unknown>) => {
     if (flags.helpConfig) {
       process.stdout.write(configReference());
       return;
+    }
+    if (jobLauncher(flags.launcher)) {
+      const given = command.options.filter((o) => command.getOptionValueSource(o.attributeName()) === 'cli').map((o) => [o.attributeName(), o.long ?? o.flags] as const);
+      checkJobFlags(flags.launcher as JobLauncherName, given);
     }
     process.exitCode = await runTrain(flags, process.argv.slice(process.argv.indexOf('train') + 1));
   });
