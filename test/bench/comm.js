@@ -1,11 +1,11 @@
 // `npm run bench -- comm [--cli PATH]... [--rounds R] [--epochs E] [--workers N] [--threads T] [--json]`
 // Where the default run's communication goes, and a before/after comparison of builds in one run: runs
 // `tensorfleet train` (README defaults, step profile on) with each --cli (default: this checkout's), alternating them
-// R times, and prints per build the medians of compute and communication ms per step, the communication share
+// R times (ABBA order), and prints per build the medians of compute and communication ms per step, the communication share
 // `commMsPerStep / (compute + comm)` and every step phase. The machine is shared: alternating the builds spreads the
 // others' load over both, and the medians drop the runs it hit hardest; each run's load average is printed.
 // Before/after: `git worktree add --detach ../base main`, build it, then
-//   npm run bench -- comm --cli ../base/apps/cli/dist/bin.js --cli apps/cli/dist/bin.js --rounds 3
+//   npm run bench -- comm --cli ../base/apps/cli/dist/bin.js --cli apps/cli/dist/bin.js --rounds 4
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -74,7 +74,11 @@ export async function run(args) {
   const runs = o.clis.map(() => []);
   try {
     for (let r = 0; r < o.rounds; r++) {
-      for (const [k, cli] of o.clis.entries()) {
+      // ABBA: every other round runs the builds in reverse, so neither always runs first (or last) in a round.
+      const order = o.clis.map((_, k) => k);
+      if (r % 2 === 1) order.reverse();
+      for (const k of order) {
+        const cli = o.clis[k];
         const result = await runOnce(cli, join(workDir, `run-${r}-${k}`), o);
         runs[k].push(result);
         console.error(`round ${r + 1}, ${cli}: compute ${result.computeMs.toFixed(1)} ms, comm ${result.commMs.toFixed(1)} ms (${(100 * result.commShare).toFixed(1)}%), load ${result.load.toFixed(1)}`);
