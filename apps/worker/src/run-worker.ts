@@ -41,8 +41,11 @@ export interface WorkerOptions {
   reconnect?: ReconnectOptions | false;
   /** Abort to stop after the current step (finishing it) and say bye. */
   signal?: AbortSignal;
-  /** Install SIGTERM/SIGINT handlers that do the same as `signal` (for a worker process). Default false. */
-  handleSignals?: boolean;
+  /**
+   * Install handlers that do the same as `signal` (for a worker process): `true` for SIGTERM and SIGINT, or the list of
+   * signals (a Slurm job's SIGUSR1 too). Default false.
+   */
+  handleSignals?: boolean | readonly NodeJS.Signals[];
 }
 
 /** What a worker did. */
@@ -127,10 +130,8 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     inbox.wakeUp();
   };
   options.signal?.addEventListener('abort', requestStop);
-  if (options.handleSignals) {
-    process.once('SIGTERM', requestStop);
-    process.once('SIGINT', requestStop);
-  }
+  const stopSignals: readonly NodeJS.Signals[] = options.handleSignals === true ? ['SIGTERM', 'SIGINT'] : options.handleSignals || [];
+  for (const s of stopSignals) process.on(s, requestStop);
 
   let built: Built | null = null;
   const client: ProtocolClient = await connectProtocolClient({
@@ -367,10 +368,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     }
   } finally {
     options.signal?.removeEventListener('abort', requestStop);
-    if (options.handleSignals) {
-      process.off('SIGTERM', requestStop);
-      process.off('SIGINT', requestStop);
-    }
+    for (const s of stopSignals) process.off(s, requestStop);
     dropPrefetched();
     client.close(ended === 'stopped' ? 'stopped by signal' : 'done');
     const b = built as Built | null;

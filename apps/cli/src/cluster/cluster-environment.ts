@@ -1,4 +1,5 @@
 import { slurmEnvironment } from './slurm-environment.js';
+import type { StopPolicy } from './stop-policy.js';
 
 /**
  * One task of a cluster that a scheduler started (Slurm's `srun`: one process per task, as torchrun and Lightning
@@ -21,11 +22,10 @@ export interface ClusterTask {
   /** Names this start of the cluster (job, step, attempt): the rendezvous of rank 0 and the others is keyed by it. */
   readonly id: string;
   /**
-   * Signals by which the scheduler asks the run to stop (preemption, requeue, time limit): rank 0 checkpoints at the
-   * step's end and stops; the other ranks wait for it to tell them. Repeats do not escalate (the scheduler sends
-   * SIGKILL itself when it stops waiting).
+   * How the scheduler asks the run to stop (preemption, requeue, time limit): rank 0 checkpoints at the step's end and
+   * stops; the other ranks wait for it to tell them.
    */
-  readonly stopSignals: NodeJS.Signals[];
+  readonly stops: StopPolicy;
   /** False when the launcher that submitted the job writes OUT/log.jsonl (from the job's output, every rank's lines). */
   readonly writesRunLogs: boolean;
   /** The address the other tasks reach a server on this task's node at. */

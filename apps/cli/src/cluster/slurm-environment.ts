@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import type { ClusterEnvironment, ClusterTask } from './cluster-environment.js';
 import { expandHostList, expandTasksPerNode } from './slurm-hostlist.js';
+import { slurmStopPolicy } from './stop-policy.js';
 
 /**
  * Set (to `launcher`) in the environment of a job submitted by `tensorfleet train --launcher slurm`: the submitting
@@ -78,7 +79,7 @@ export const slurmEnvironment: ClusterEnvironment = {
       localRank,
       gpus,
       id: `slurm-${env.SLURM_JOB_ID ?? 'job'}.${env.SLURM_STEP_ID}-${env.SLURM_RESTART_COUNT ?? '0'}`,
-      stopSignals: ['SIGTERM', 'SIGINT', 'SIGUSR1'],
+      stops: slurmStopPolicy,
       writesRunLogs: env[slurmRunLogsVariable] !== 'launcher',
       serverHost: () => nodeAddress(node, env),
     };

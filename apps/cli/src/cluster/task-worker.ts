@@ -61,7 +61,7 @@ export function startRankZeroWorker(task: ClusterTask, o: { psUrl: string; token
  */
 export async function runWorkerTask(task: ClusterTask, o: { out: string; backend: BackendPreference; log: Logger; workerLogger: Logger }): Promise<number> {
   const ignore = (signal: NodeJS.Signals) => o.log.warn({ signal }, `${signal}: rank 0 checkpoints and stops the run; this worker waits for it`);
-  for (const s of task.stopSignals) process.on(s, ignore);
+  for (const s of task.stops.signals) process.on(s, ignore);
   try {
     await selectBackend({ preferred: o.backend, log: (b) => o.log.info({ backend: b.selected, reason: b.reason }, logMessages.backendSelected) });
     const { url, token } = await new FileRendezvous(o.out, task.id).wait(rendezvousTimeoutMs);
@@ -71,6 +71,6 @@ export async function runWorkerTask(task: ClusterTask, o: { out: string; backend
     o.log.error({ err: (err as Error).message }, logMessages.workerFailed);
     return exitCodes.failed;
   } finally {
-    for (const s of task.stopSignals) process.off(s, ignore);
+    for (const s of task.stops.signals) process.off(s, ignore);
   }
 }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { terminalStopPolicy, type StopPolicy } from '../cluster/stop-policy.js';
 
 /** What {@link handleInterrupts} returns: how many interrupts came, and the way to remove the handlers. */
 export interface Interrupts {
@@ -17,7 +18,7 @@ export interface Interrupts {
 export function handleInterrupts(
   log: Logger,
   { first, second }: { first: () => void; second: () => void },
-  { signals = ['SIGINT', 'SIGTERM'], escalates = true }: { signals?: NodeJS.Signals[]; escalates?: boolean } = {},
+  { signals, escalates }: StopPolicy = terminalStopPolicy,
 ): Interrupts {
   let count = 0;
   const onSignal = (signal: NodeJS.Signals) => {

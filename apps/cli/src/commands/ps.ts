@@ -6,6 +6,7 @@ import { RunStopped, type ParameterServerHandle } from '@tensorfleet/ps';
 import { listenProblem } from '../listen-problem.js';
 import { LogRouter, outputMode } from '../logging.js';
 import { handleInterrupts, stoppedLine } from './interrupts.js';
+import { stopPolicyOf } from '../cluster/stop-policy.js';
 import { RunLogFiles } from '../output/run-files.js';
 import { outputOptions } from './output-options.js';
 import { epochProgressBar } from './progress.js';
@@ -51,7 +52,7 @@ export function psCommand(): Command {
     const interrupts = handleInterrupts(cli, {
       first: () => (server ? server.requestStop() : process.exit(exitCodes.interrupted)),
       second: () => void server?.close(),
-    });
+    }, stopPolicyOf(process.env));
     try {
       const { path } = await serveJob(config, {
         token, logger: router.logger(), cliLogger: () => cli, onShardLine: (line) => router.line(line), backend: backend.selected, host: flags.host as string, port: flags.port as number,

@@ -5,6 +5,7 @@ import type { ProcessLauncher, WorkerPlacement } from '@tensorfleet/launch';
 import type { LogRouter } from '../logging.js';
 import type { ClusterTask } from '../cluster/cluster-environment.js';
 import { FileRendezvous } from '../cluster/rendezvous.js';
+import { stopPolicyOf, type StopPolicy } from '../cluster/stop-policy.js';
 import { logTaskPlacement, narrowToTaskGpus, startRankZeroWorker } from '../cluster/task-worker.js';
 import { startLocalWorkers, type LocalWorkers } from './local-cluster.js';
 
@@ -40,10 +41,8 @@ export interface TrainPlacement {
   readonly listen: { host: string; port: number } | undefined;
   /** Whether this process writes OUT/log.jsonl and metrics.csv. */
   readonly writesRunLogs: boolean;
-  /** The signals that stop the run: the first finishes the step, checkpoints and stops. */
-  readonly stopSignals: NodeJS.Signals[];
-  /** Whether the next one stops at once (a terminal's second Ctrl-C), or repeats the request (a scheduler's). */
-  readonly escalates: boolean;
+  /** The signals that stop the run (the first finishes the step, checkpoints and stops), and what a repeat does. */
+  readonly stops: StopPolicy;
   /** Logs where this process is (once the run's logger exists). */
   describe(log: Logger): void;
   /** Starts the workers once the server listens. */
@@ -52,14 +51,16 @@ export interface TrainPlacement {
   end(): void;
 }
 
-/** Today's `train`: the server in this process, `--workers` child processes on this machine. */
+/**
+ * Today's `train`: the server in this process, `--workers` child processes on this machine. Inside a Slurm job (a
+ * one-task `train --launcher slurm` job, a trial's job) the run stops on Slurm's signals, USR1 among them.
+ */
 export function localPlacement(flags: Record<string, unknown>): TrainPlacement {
   return {
     workers: flags.workers as number | undefined,
     listen: undefined,
     writesRunLogs: true,
-    stopSignals: ['SIGINT', 'SIGTERM'],
-    escalates: true,
+    stops: stopPolicyOf(process.env),
     describe: () => {},
     startWorkers: (s) =>
       startLocalWorkers(s.workers, {
@@ -85,8 +86,7 @@ export function clusterPlacement(task: ClusterTask, flags: Record<string, unknow
     workers: task.worldSize,
     listen: { host: '0.0.0.0', port: 0 },
     writesRunLogs: task.writesRunLogs,
-    stopSignals: task.stopSignals,
-    escalates: false,
+    stops: task.stops,
     describe: (log) => logTaskPlacement(log, task),
     startWorkers: (s) => {
       const port = new URL(s.ps.url).port;

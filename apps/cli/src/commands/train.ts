@@ -80,7 +80,7 @@ async function runServingTrain(flags: Record<string, unknown>, placement: TrainP
       if (server) void server.close();
       else process.exit(exitCodes.interrupted); // nothing started yet to close
     },
-  }, { signals: placement.stopSignals, escalates: placement.escalates });
+  }, placement.stops);
   try {
     const { summary, path } = await serveJob(config, {
       token,

@@ -5,6 +5,7 @@ import { ConfigError, exitCodes, logMessages, visibleDevices } from '@tensorflee
 import { createCliLogger } from '../logging.js';
 import { numberArg } from './options.js';
 import { exitWithParent } from './parent-watch.js';
+import { stopPolicyOf } from '../cluster/stop-policy.js';
 import { readPem, resolveToken, tokenOptions } from './secret.js';
 
 /** `tensorfleet worker --ps ws://HOST:PORT`: one worker process, on this machine or another, joining a job. */
@@ -43,7 +44,7 @@ export function workerCommand(): Command {
       try {
         await selectBackend({ preferred: flags.backend, ...(flags.threads ? { threads: flags.threads } : {}), log: (b) => log.info({ backend: b.selected, reason: b.reason, ...visibleDevices(process.env) }, logMessages.backendSelected) });
         const summary = await runWorker({
-          psUrl: flags.ps, token, logger: base, handleSignals: true, ...(flags.name ? { name: flags.name } : {}), ...(flags.rank !== undefined ? { rank: flags.rank } : {}),
+          psUrl: flags.ps, token, logger: base, handleSignals: stopPolicyOf(process.env).signals, ...(flags.name ? { name: flags.name } : {}), ...(flags.rank !== undefined ? { rank: flags.rank } : {}),
           ...(flags.cacheDir ? { cacheDir: flags.cacheDir } : {}), ...(tls ? { tls } : {}),
         });
         process.exitCode = summary.ended === 'done' ? exitCodes.ok : exitCodes.interrupted;
