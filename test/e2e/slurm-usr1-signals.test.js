@@ -54,7 +54,9 @@ test('one task, USR1 to the batch shell: every process takes it, the run checkpo
     const interrupted = result.logs.filter((l) => /^interrupted/.test(l.msg ?? '') && l.signal).map((l) => l.signal);
     assert.deepEqual(interrupted, ['SIGUSR1'], 'the run was stopped once, by USR1');
     const stopped = result.logs.find((l) => l.msg === 'run stopped');
-    assert.ok(stopped?.checkpoint && stopped.step > 0, `the run checkpointed at its stop: ${JSON.stringify(stopped)}`);
+    // (A worker child that left on its own signal before the server's last step made the server wait for it as lost.)
+    assert.ok(stopped?.checkpoint && stopped.step > 0, `the run checkpointed at its stop: ${JSON.stringify(stopped)}\n${describe(result)}`);
+    assert.ok(!result.logs.some((l) => /worker lost/.test(l.msg ?? '')), 'a worker left before the server stopped the run');
     assert.deepEqual(jobCompRecords(cluster).filter((r) => r.jobId === jobId).map((r) => r.state), ['PENDING', 'COMPLETED'], 'requeued once, then completed');
     const starts = result.logs.filter((l) => l.msg === logMessages.training);
     assert.deepEqual(starts.map((l) => l.step), [0, stopped.step], 'the requeued job resumed at the checkpointed step');

@@ -28,3 +28,26 @@ export const slurmStopPolicy: StopPolicy = { signals: ['SIGTERM', 'SIGINT', 'SIG
 export function stopPolicyOf(env: NodeJS.ProcessEnv): StopPolicy {
   return env.SLURM_JOB_ID !== undefined ? slurmStopPolicy : terminalStopPolicy;
 }
+
+/** What a worker process does with each signal: stop after its step and say bye, or leave the stop to the server. */
+export interface WorkerSignals {
+  readonly stop: readonly NodeJS.Signals[];
+  /** Taken and logged, nothing more: the server gets the same signal and tells this worker when the run stops. */
+  readonly ignore: readonly NodeJS.Signals[];
+}
+
+/**
+ * The signals of a `tensorfleet worker`. Outside Slurm a worker stops on SIGTERM/SIGINT (its parent `train` stops it
+ * with SIGTERM; a terminal's Ctrl-C reaches only `train`: the workers have their own process group). In a Slurm job
+ * every process of the step gets the scheduler's signals at once, so a worker that `train` started (`supervised`:
+ * its server runs in the parent) leaves the stop to that server: leaving on its own before the server's last step
+ * would cost the run its checkpoint (the server waits for a lost worker instead). A worker on its own in a job stops
+ * on SIGTERM/SIGINT; USR1, the time limit's warning, is its server's business.
+ * @example
+ * const { stop, ignore } = workerSignals(process.env, exitWithParent(onGone));
+ */
+export function workerSignals(env: NodeJS.ProcessEnv, supervised: boolean): WorkerSignals {
+  if (stopPolicyOf(env) !== slurmStopPolicy) return { stop: terminalStopPolicy.signals, ignore: [] };
+  if (supervised) return { stop: [], ignore: slurmStopPolicy.signals };
+  return { stop: terminalStopPolicy.signals, ignore: slurmStopPolicy.signals.filter((s) => !terminalStopPolicy.signals.includes(s)) };
+}

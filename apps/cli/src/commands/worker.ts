@@ -5,7 +5,7 @@ import { ConfigError, exitCodes, logMessages, visibleDevices } from '@tensorflee
 import { createCliLogger } from '../logging.js';
 import { numberArg } from './options.js';
 import { exitWithParent } from './parent-watch.js';
-import { stopPolicyOf } from '../cluster/stop-policy.js';
+import { workerSignals } from '../cluster/stop-policy.js';
 import { readPem, resolveToken, tokenOptions } from './secret.js';
 
 /** `tensorfleet worker --ps ws://HOST:PORT`: one worker process, on this machine or another, joining a job. */
@@ -38,13 +38,16 @@ export function workerCommand(): Command {
       if (flags.ca !== undefined && !flags.ps.startsWith('wss://')) throw new ConfigError(`--ca is for a wss:// parameter server; --ps is "${flags.ps}"`);
       const tls = flags.ca !== undefined ? { ca: readPem('--ca', flags.ca) } : undefined;
       // A worker started by `tensorfleet train` dies with it, even when it is SIGKILLed.
-      exitWithParent(() => log.error('the parent process (tensorfleet train) is gone; exiting'));
+      const supervised = exitWithParent(() => log.error('the parent process (tensorfleet train) is gone; exiting'));
+      const signals = workerSignals(process.env, supervised);
+      const ignore = (signal: NodeJS.Signals) => log.warn({ signal }, `${signal}: the parameter server checkpoints and stops the run; this worker waits for it`);
+      for (const s of signals.ignore) process.on(s, ignore);
       // Until the run completes, an exit for any reason (even an event loop left empty) is a failure.
       process.exitCode = exitCodes.failed;
       try {
         await selectBackend({ preferred: flags.backend, ...(flags.threads ? { threads: flags.threads } : {}), log: (b) => log.info({ backend: b.selected, reason: b.reason, ...visibleDevices(process.env) }, logMessages.backendSelected) });
         const summary = await runWorker({
-          psUrl: flags.ps, token, logger: base, handleSignals: stopPolicyOf(process.env).signals, ...(flags.name ? { name: flags.name } : {}), ...(flags.rank !== undefined ? { rank: flags.rank } : {}),
+          psUrl: flags.ps, token, logger: base, handleSignals: signals.stop, ...(flags.name ? { name: flags.name } : {}), ...(flags.rank !== undefined ? { rank: flags.rank } : {}),
           ...(flags.cacheDir ? { cacheDir: flags.cacheDir } : {}), ...(tls ? { tls } : {}),
         });
         process.exitCode = summary.ended === 'done' ? exitCodes.ok : exitCodes.interrupted;
