@@ -6,6 +6,7 @@
 // (`scontrol update TimeLimit=10`), so its second run finishes instead of being warned again every minute. The study
 // completes with nothing lost or run twice: every epoch once, one submission per trial, no run killed by TIMEOUT.
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { test } from 'node:test';
 import { slurmJobName } from '@tensorfleet/coordinator';
 import { describe } from './helpers/cli.js';
@@ -14,9 +15,10 @@ import {
   studyFolder, trialLog, waitFor, writeStudySpec,
 } from './helpers/slurm-study.js';
 
-// Two trials at once, one worker each on 60% of the digits: ~60 s of training each on a loaded 2-core machine, more
-// than the 10-40 s before the warning. (On a machine twice as fast a trial could finish before it: raise the epochs.)
-const epochs = 8;
+// Two trials at once, one worker each on 80% of the digits: ~60 s of training each (after ~10 s of start-up) on a
+// loaded 2-core machine, well past the 10-40 s before the warning. (A much faster machine could finish a trial before
+// it: the test then fails saying so; raise the epochs.)
+const epochs = 14;
 
 test('the time limit\'s USR1 on running trials: each checkpoints, requeues itself and resumes there; the study completes', { timeout: 290_000 }, async () => {
   const dir = studyFolder('slurm-usr1-hpo');
@@ -24,7 +26,7 @@ test('the time limit\'s USR1 on running trials: each checkpoints, requeues itsel
   let cli;
   try {
     const spec = writeStudySpec(dir, {
-      name: 'usr1', trials: 2, maxEpochs: epochs, gpus: 4, batchSize: 64, split: 0.6,
+      name: 'usr1', trials: 2, maxEpochs: epochs, gpus: 4, batchSize: 64, split: 0.8,
       extra: { launcher: { slurm: { partition: 'debug', time: '1', signalSeconds: 20, pollSeconds: 0.5 } } },
     });
     cli = runHpo(spec, slurm);
@@ -68,5 +70,6 @@ test('the time limit\'s USR1 on running trials: each checkpoints, requeues itsel
   } finally {
     cli?.child.kill('SIGKILL');
     await slurm.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

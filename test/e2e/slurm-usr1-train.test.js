@@ -15,9 +15,10 @@ import { describe, readSummary, startCli } from './helpers/cli.js';
 import { startSlurm } from './helpers/slurm.js';
 import { exitWithin, jobCompRecords, waitFor } from './helpers/slurm-study.js';
 
-// ~55 s of training for 2 wasm workers on a loaded 2-core machine (3.5 s an epoch): it outlasts the warning, which
-// comes 10-40 s after the job starts. (On a machine twice as fast the job could finish before it: raise the epochs.)
-const epochs = 16;
+// ~70 s of training for 2 wasm workers on a loaded 2-core machine (~3.2 s an epoch, after ~5 s of start-up): well past
+// the warning, which comes 10-40 s after the job starts. (A much faster machine could finish before it: the test then
+// fails saying so; raise the epochs.)
+const epochs = 22;
 const job = ['--preset', 'mlp', '--epochs', String(epochs), '--batch-size', '64', '--seed', '7', '--backend', 'wasm', '--metrics-port', '0', '--json'];
 
 let cluster;
