@@ -35,7 +35,8 @@ test('train --launcher slurm: one job, the PS on rank 0 and a worker per node, s
   assert.deepEqual(tasks, [[0, 'n1', true], [1, 'n2', false]]);
   const logged = readFileSync(join(out, 'log.jsonl'), 'utf8').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
   assert.deepEqual(logged.filter((l) => l.msg === 'worker joined').map((l) => l.name).sort(), ['slurm-0@n1', 'slurm-1@n2']);
-  const { summary } = readSummary(result);
+  const { summary, path } = readSummary(result);
+  assert.equal(result.lines.filter((l) => l.trim() === path).length, 1, 'the summary path is printed once');
   const local = readSummary(await runCli(['train', ...job, '--workers', '2', '--out', join(root, 'local')]));
   assert.ok(summary.testAccuracy > 0.5, `it trained: ${summary.testAccuracy}`);
   assert.equal(summary.testAccuracy, local.summary.testAccuracy, 'the same test accuracy as a local train of the same seed');

@@ -77,8 +77,11 @@ export async function runTrainOnSlurm(flags: Record<string, unknown>, trainArgs:
   }
   log.info({ slurmJobId: jobId, script, workers: config.workers }, `submitted Slurm job ${jobId} (${config.workers} worker tasks)`);
   const output = new OutputFiles({ stdout: join(out, `slurm-${jobId}.out`), stderr: join(out, `slurm-${jobId}.err`) }, join(out, 'slurm-offsets.json'), 'end');
+  const summaryPath = join(out, runFiles.summary);
   const forward = (stream: 'stdout' | 'stderr', text: string) => {
     if (!text.trim()) return;
+    // The job's train prints the summary path as its last line; this command prints it once, last, when the job ends.
+    if (stream === 'stdout' && resolve(text.trim()) === summaryPath) return;
     if (stream === 'stdout') router.line(text);
     else process.stderr.write(`${text}\n`);
   };
@@ -111,6 +114,6 @@ export async function runTrainOnSlurm(flags: Record<string, unknown>, trainArgs:
   const code = cancelled || last?.state.startsWith('CANCELLED') ? exitCodes.interrupted : (last?.exitCode ?? exitCodes.failed);
   log.info({ slurmJobId: jobId, state: last?.state, exitCode: code, restarts: last?.restarts }, `Slurm job ${jobId} ended ${last?.state}; the run exits ${code}`);
   router.closeFiles();
-  if (last?.state === 'COMPLETED' && code === exitCodes.ok) process.stdout.write(`${join(out, runFiles.summary)}\n`);
+  if (last?.state === 'COMPLETED' && code === exitCodes.ok) process.stdout.write(`${summaryPath}\n`);
   return code;
 }
