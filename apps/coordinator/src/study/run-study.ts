@@ -210,8 +210,8 @@ async function runWithStore(store: StudyStore, options: RunStudyOptions): Promis
         store.finishTrial(trial.id, { state: 'crashed', crashedEpoch: epoch, objective: null, detail: `crashed@${epoch} epoch: the job reported divergence`, error: { kind: 'diverged', message: `epoch ${epoch}: exit code ${exit.code}` } });
       } else if (exit.code === 0) {
         const summary = exit.summaryPath ? (JSON.parse(readFileSync(exit.summaryPath, 'utf8')) as Record<string, unknown>) : null;
-        backfillFromSummary(store, trial, entry.attempt, summary, entry.epochBase ?? trial.epochBase ?? 1);
-        store.finishTrial(trial.id, { state: 'completed', summary, detail: `completed ${trial.epochs} epochs` });
+        backfillFromSummary(store, trial, entry.attempt, summary, entry.epochBase ?? trial.epochBase ?? 1, spec.objective.metric);
+        store.finishTrial(trial.id, { state: 'completed', summary, detail: `completed ${store.trial(trial.id).epochs} epochs` });
       } else {
         const message = exit.startError ?? `${exit.cause ? `${exit.cause}: ` : ''}exit code ${exit.code}${exit.signal ? `, signal ${exit.signal}` : ''}${exit.stderrTail ? `:\n${exit.stderrTail}` : ''}`;
         store.finishTrial(trial.id, { state: 'failed', detail: 'the job failed', error: { kind: 'failed', message } });
@@ -310,16 +310,24 @@ function trialResult(trial: TrialRow): TrialResult {
   return { state: trial.state as TrialResult['state'], objective: trial.objective, epochs: trial.epochs, crashedEpoch: trial.crashedEpoch };
 }
 
-/** Fills epochs missing from the record with summary.json's history (epochs a resumed job ran before it was heard). */
-function backfillFromSummary(store: StudyStore, trial: TrialRow, attempt: number, summary: Record<string, unknown> | null, epochBase: number): void {
+/**
+ * Fills epochs missing from the record with summary.json's history: epochs a resumed job ran before it was heard, and
+ * epochs past the record when a stopped job's checkpoint got ahead of its last heard line (the resumed job then has
+ * nothing left to run). Those go through recordEpoch, so the trial's epochs and objective follow them.
+ */
+function backfillFromSummary(store: StudyStore, trial: TrialRow, attempt: number, summary: Record<string, unknown> | null, epochBase: number, metric: string): void {
   if (!summary || !Array.isArray(summary.history)) return;
   const epochs = (summary.history as Record<string, unknown>[])
     .filter((h) => typeof h.epoch === 'number')
     .map((h) => ({
       epoch: (h.epoch as number) + 1 - epochBase,
       metrics: Object.fromEntries(Object.entries(h).filter(([k]) => k !== 'epoch').map(([k, v]) => [k, typeof v === 'number' ? v : Number.NaN])),
-    }));
-  store.backfillEpochs(trial.id, attempt, epochs);
+    }))
+    .sort((a, b) => a.epoch - b.epoch);
+  store.backfillEpochs(trial.id, attempt, epochs.filter((e) => e.epoch <= trial.epochs));
+  for (const e of epochs.filter((e) => e.epoch > trial.epochs)) {
+    store.recordEpoch(trial.id, attempt, e.epoch, epochBase, e.metrics, e.metrics[metric] ?? Number.NaN);
+  }
 }
 
 function countStates(trials: TrialRow[]): Record<string, number> {
