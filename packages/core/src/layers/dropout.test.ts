@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 
 import { dropout } from './dropout.js';
-import { positionMaskStreams } from './seed-stream.js';
+import { positionMaskStreams, SeedStream } from './seed-stream.js';
 
 /** 5 binomial standard deviations around n·p: a wrong rate fails, a right one passes except with probability ~6e-7. */
 function assertBinomialCount(count: number, n: number, p: number, label: string): void {
@@ -93,4 +93,20 @@ test('positionMaskStreams: masks depend on (seed, key, call within key), not on 
   assert.deepEqual(maskAt(used, '0/7'), maskAt(fresh, '0/7'));
   assert.notDeepEqual(maskAt(fresh, '0/7'), maskAt(fresh, '1/7')); // another rank, other masks
   assert.notDeepEqual(maskAt(fresh, '0/7'), maskAt(fresh, '0/8'));
+});
+
+test('the one-pass keep multiplier is bit for bit tfjs\'s randomUniform mask on the same call seed', () => {
+  for (const [rate, shape] of [[0.5, [64, 256]], [0.05, [3, 7, 5]], [0.3, [1]]] as [number, number[]][]) {
+    const fast = new SeedStream(9);
+    const reference = new SeedStream(9);
+    fast.position('1/42');
+    reference.position('1/42');
+    for (let call = 0; call < 3; call++) {
+      const got = fast.nextKeepMultiplier(shape, rate);
+      const want = tf.tidy(() => tf.mul(tf.cast(tf.greaterEqual(reference.nextUniform(shape), tf.scalar(rate)), 'float32'), tf.scalar(Math.fround(1 / (1 - rate)))));
+      assert.deepEqual(got.shape, shape);
+      assert.deepEqual(got.dataSync(), want.dataSync(), `rate ${rate}, shape [${shape.join(', ')}], call ${call}`);
+      tf.dispose([got, want]);
+    }
+  }
 });

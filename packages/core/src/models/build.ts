@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { initializer } from '../init/index.js';
 import { l1, l1l2, l2, type Regularizer } from '../regularizers/index.js';
-import { batchNorm, dropConnectDense, dropout, spatialDropout2d } from '../layers/index.js';
-import { layerName, type KernelOptions, type LayerSpec, type ModelSpec, type RegularizerSpec } from './spec.js';
+import { batchNorm, dropConnectDense, dropout, inputDense, spatialDropout2d } from '../layers/index.js';
+import { layerName, weightedLayerTypes, type KernelOptions, type LayerSpec, type ModelSpec, type RegularizerSpec } from './spec.js';
 import { effectiveRegularizer, validateModelSpec } from './validate.js';
 
 function kernelRegularizer(reg: RegularizerSpec | undefined): Regularizer | undefined {
@@ -27,7 +27,8 @@ function kernelArgs(layer: KernelOptions, spec: ModelSpec, seed: number | undefi
   };
 }
 
-function makeLayer(layer: LayerSpec, index: number, spec: ModelSpec): tf.layers.Layer {
+/** `afterData`: no layer before this one has weights, so its input needs no gradient. */
+function makeLayer(layer: LayerSpec, index: number, spec: ModelSpec, afterData: boolean): tf.layers.Layer {
   // Stable names (not tfjs's global counters) so weight names, e.g. "dense_3/kernel", agree across processes.
   const name = layerName(layer, index);
   const seed = spec.seed === undefined ? undefined : spec.seed + index;
@@ -42,7 +43,7 @@ function makeLayer(layer: LayerSpec, index: number, spec: ModelSpec): tf.layers.
         ...kernelArgs(layer, spec, seed),
       });
     case 'dense':
-      return tf.layers.dense({ name, units: layer.units, ...kernelArgs(layer, spec, seed) });
+      return (afterData ? inputDense : tf.layers.dense)({ name, units: layer.units, ...kernelArgs(layer, spec, seed) });
     case 'dropConnectDense':
       return dropConnectDense({ name, units: layer.units, dropRate: layer.dropRate, seed, ...kernelArgs(layer, spec, seed) });
     case 'batchNorm':
@@ -89,7 +90,8 @@ export function buildModel(spec: ModelSpec): tf.LayersModel {
   const input = tf.input({ shape: spec.inputShape, name: 'input' });
   let output = input;
   spec.layers.forEach((layer, i) => {
-    output = makeLayer(layer, i, spec).apply(output) as tf.SymbolicTensor;
+    const afterData = !spec.layers.slice(0, i).some((l) => weightedLayerTypes.has(l.type));
+    output = makeLayer(layer, i, spec, afterData).apply(output) as tf.SymbolicTensor;
   });
   return tf.model({ inputs: input, outputs: output, name: spec.name ?? 'classifier' });
 }

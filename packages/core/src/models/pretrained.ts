@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildModel } from './build.js';
 import { readManifestWeights, readModelJson, weightShapes, type NamedWeights } from './named-weights.js';
-import { layerName, type LayerSpec, type ModelSpec } from './spec.js';
+import { layerName, weightedLayerTypes, type LayerSpec, type ModelSpec } from './spec.js';
 
 /** What `freeze` may say: layer names, or every layer but the head (the last dense layer). */
 export type FreezeSpec = string[] | 'all-but-head';
@@ -120,8 +120,7 @@ export function frozenLayerNames(spec: ModelSpec, freeze: FreezeSpec): string[] 
   const names = spec.layers.map((l, i) => layerName(l, i));
   if (freeze === 'all-but-head') {
     const head = headLayerName(spec);
-    const weighted = new Set(['conv2d', 'dense', 'dropConnectDense', 'batchNorm']);
-    return names.filter((name, i) => weighted.has(spec.layers[i]!.type) && name !== head);
+    return names.filter((name, i) => weightedLayerTypes.has(spec.layers[i]!.type) && name !== head);
   }
   if (!Array.isArray(freeze)) throw new Error(`expected a list of layer names or 'all-but-head', got ${JSON.stringify(freeze)}`);
   for (const name of freeze) {

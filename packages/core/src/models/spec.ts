@@ -127,6 +127,9 @@ export type LayerSpec =
 
 export type LayerType = LayerSpec['type'];
 
+/** Layer types that own weights (kernels, biases, BN's gamma/beta and statistics). */
+export const weightedLayerTypes: ReadonlySet<LayerType> = new Set<LayerType>(['conv2d', 'dense', 'dropConnectDense', 'batchNorm']);
+
 /**
  * A classifier: input shape, class count and the layer stack. The last layer must produce `numClasses`
  * probabilities through a softmax.
