@@ -11,7 +11,7 @@ import { StalenessGate } from './staleness-gate.js';
 export type AsyncRun = Pick<
   RunContext,
   'o' | 'log' | 'W' | 'stepsPerEpoch' | 'step' | 'epoch' | 'updates' | 'states' | 'freeze' | 'optimizer' | 'schedulerClock' |
-  'ownedParameters' | 'barrier' | 'lastCheckpoint' | 'lifecycle' | 'membership'
+  'ownedParameters' | 'barrier' | 'lastCheckpoint' | 'checkpointCommits' | 'lifecycle' | 'membership'
 >;
 
 /** The epoch's sums of what the workers pushed, per push, and the staleness of the applied gradients. */
@@ -67,7 +67,10 @@ export class AsyncConsistency implements Consistency {
     await Promise.race([finishedEpoch, run.lifecycle.failure, run.lifecycle.stopRequest]);
     // A stopped async run keeps its newest epoch-end checkpoint: mid-epoch, the workers' clocks differ, and resuming
     // them all at the slowest one would apply the faster ones' steps twice.
-    if (run.lifecycle.stopRequested && !gate.done) throw new RunStopped(run.step, run.lastCheckpoint);
+    if (run.lifecycle.stopRequested && !gate.done) {
+      await run.checkpointCommits.settled(); // the epoch-end checkpoint still being written is the one to resume from
+      throw new RunStopped(run.step, run.lastCheckpoint);
+    }
     const s = this.sums;
     const steps = run.step - firstStep;
     const totals: EpochTotals = {

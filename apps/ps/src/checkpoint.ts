@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Packr } from 'msgpackr';
 import type { NormalizationStats, OptimizerStateDict, SchedulerStateDict } from '@tensorfleet/core';
-import { fsyncDir, tempName, writeFileAtomicSync, writeFileSynced } from './atomic-file.js';
+import { fsyncDirAsync, tempName, writeFileAtomic, writeFileSyncedAsync } from './atomic-file.js';
 import { CheckpointFileError, manifestOf, MANIFEST_FILE, parseJsonFile, readCheckpointFile, readVerifiedFiles } from './checkpoint-manifest.js';
 import type { EpochTotals } from './epoch-totals.js';
 import { toStockTopology } from './keras-export.js';
@@ -78,54 +79,79 @@ export async function modelArtifacts(model: tf.LayersModel, metadata: Record<str
   return { modelJson, weights };
 }
 
+/** A checkpoint taken at its step, as bytes: {@link commitCheckpoint} writes it while the run goes on. */
+export interface PreparedCheckpoint {
+  dir: string;
+  name: string;
+  step: number;
+  epoch: number;
+  keep: number;
+  files: Record<(typeof FILES)[number] | typeof MANIFEST_FILE, Uint8Array>;
+}
+
 /**
- * Writes checkpoint `ckpt-<step>` under `dir` atomically: a temp folder of fsynced files, manifest.json (size and sha256
- * of each) last, renamed into place; then the `latest.json` pointer replaced the same way. Keeps the newest `keep`
- * (default 2: the newest and one to fall back to when the newest turns out broken) and the shards' parts of those;
- * `shardParts` (a sharded run's parts of this step: path under `dir` → bytes) go into the manifest too. The model must
- * already hold the checkpoint's parameters and states. Returns the checkpoint folder.
- * @example
- * await writeCheckpoint('runs/x', model, stats, state);
+ * Takes checkpoint `ckpt-<step>` of `state` and the model (which must already hold the checkpoint's parameters and
+ * states) as bytes, manifest.json (size and sha256 of each file) included. Nothing is written: the run may change
+ * everything it was taken from as soon as this resolves. `shardParts` (a sharded run's parts of this step: path
+ * under `dir` → bytes) go into the manifest too.
  */
-export async function writeCheckpoint(
+export async function prepareCheckpoint(
   dir: string,
   model: tf.LayersModel,
   normalization: NormalizationStats | null,
   state: CheckpointState,
   keep = 2,
   shardParts: Record<string, Uint8Array> = {},
-): Promise<string> {
-  mkdirSync(dir, { recursive: true });
-  const name = checkpointName(state.step);
-  const final = join(dir, name);
+): Promise<PreparedCheckpoint> {
+  const { modelJson, weights } = await modelArtifacts(model, { normalization, step: state.step, epoch: state.epoch, runId: state.runId });
+  const files = {
+    'model.json': Buffer.from(modelJson),
+    'weights.bin': weights,
+    'normalization.json': Buffer.from(JSON.stringify(normalization)),
+    'state.msgpack': packr.pack({ ...state, format: CHECKPOINT_FORMAT }),
+  };
+  const manifest = Buffer.from(JSON.stringify(manifestOf(files, shardParts)));
+  return { dir, name: checkpointName(state.step), step: state.step, epoch: state.epoch, keep, files: { ...files, [MANIFEST_FILE]: manifest } };
+}
+
+/**
+ * Writes a prepared checkpoint under its `dir` atomically, off the event loop: a temp folder of fsynced files,
+ * manifest.json last, renamed into place; then the `latest.json` pointer replaced the same way. Keeps the newest
+ * `keep` (default 2: the newest and one to fall back to when the newest turns out broken) and the shards' parts of
+ * those. Returns the checkpoint folder. One commit at a time per folder: the caller waits for one before the next.
+ */
+export async function commitCheckpoint(c: PreparedCheckpoint): Promise<string> {
+  const final = join(c.dir, c.name);
   const tmp = tempName(final);
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp);
+  await mkdir(c.dir, { recursive: true });
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp);
   try {
-    const { modelJson, weights } = await modelArtifacts(model, { normalization, step: state.step, epoch: state.epoch, runId: state.runId });
-    const files: Record<(typeof FILES)[number], Uint8Array> = {
-      'model.json': Buffer.from(modelJson),
-      'weights.bin': weights,
-      'normalization.json': Buffer.from(JSON.stringify(normalization)),
-      'state.msgpack': packr.pack({ ...state, format: CHECKPOINT_FORMAT }),
-    };
-    for (const f of FILES) writeFileSynced(join(tmp, f), files[f]);
-    writeFileSynced(join(tmp, MANIFEST_FILE), JSON.stringify(manifestOf(files, shardParts)));
-    fsyncDir(tmp);
-    rmSync(final, { recursive: true, force: true });
-    renameSync(tmp, final);
+    for (const f of [...FILES, MANIFEST_FILE] as const) await writeFileSyncedAsync(join(tmp, f), c.files[f]);
+    await fsyncDirAsync(tmp);
+    await rm(final, { recursive: true, force: true });
+    await rename(tmp, final);
   } catch (e) {
-    rmSync(tmp, { recursive: true, force: true }); // e.g. a full disk: leave nothing half-written behind
+    await rm(tmp, { recursive: true, force: true }); // e.g. a full disk: leave nothing half-written behind
     throw e;
   }
-  fsyncDir(dir);
-  writeFileAtomicSync(join(dir, LATEST_FILE), JSON.stringify({ checkpoint: name, step: state.step, epoch: state.epoch }));
-  for (const f of listCheckpoints(dir).slice(Math.max(1, keep))) {
-    rmSync(join(dir, f), { recursive: true, force: true });
+  await fsyncDirAsync(c.dir);
+  await writeFileAtomic(join(c.dir, LATEST_FILE), JSON.stringify({ checkpoint: c.name, step: c.step, epoch: c.epoch }));
+  for (const f of listCheckpoints(c.dir).slice(Math.max(1, c.keep))) {
+    await rm(join(c.dir, f), { recursive: true, force: true });
     // and the shards' parts of that step (shard-k/part-N.msgpack), which nothing resumes from any more
-    for (const shard of readdirSync(dir).filter((n) => /^shard-\d+$/.test(n))) rmSync(join(dir, shard, `${f.replace('ckpt-', 'part-')}.msgpack`), { force: true });
+    for (const shard of readdirSync(c.dir).filter((n) => /^shard-\d+$/.test(n))) await rm(join(c.dir, shard, `${f.replace('ckpt-', 'part-')}.msgpack`), { force: true });
   }
   return final;
+}
+
+/**
+ * Takes and writes a checkpoint at once ({@link prepareCheckpoint}, then {@link commitCheckpoint}).
+ * @example
+ * await writeCheckpoint('runs/x', model, stats, state);
+ */
+export async function writeCheckpoint(...args: Parameters<typeof prepareCheckpoint>): Promise<string> {
+  return commitCheckpoint(await prepareCheckpoint(...args));
 }
 
 /** The bytes tfjs needs for the weights of model.json's manifest (float32/int32: 4 bytes a value, bool: 1). */

@@ -133,10 +133,15 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
       const endStep = await membership.formEpoch(r);
       const result = await mode.runEpoch(endStep);
       await finishEpoch(r, { t0, lr }, result, mode.name);
-      await checkpointRun(r);
-      if (lifecycle.stopRequested) throw new RunStopped(r.step, r.lastCheckpoint);
+      // Written while the next epoch trains; a stop, the next checkpoint and the run's end wait for it.
+      await checkpointRun(r, { inBackground: true });
+      if (lifecycle.stopRequested) {
+        await r.checkpointCommits.settled();
+        throw new RunStopped(r.step, r.lastCheckpoint);
+      }
     }
-    const test = o.job.evaluateTest === false || !r.data.test ? null : await evaluate(r, 'test');
+    const test = o.job.evaluateTest === false || !r.data.test ? null : await evaluate(r, 'test'); // while the last checkpoint is written
+    await r.checkpointCommits.settled();
     await gatherShards(r);
     for (const link of shards) link.stop();
     if (test) log.info({ test }, 'test evaluation');
@@ -158,6 +163,7 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
   const trained = train();
   trained.catch((e: Error) => lifecycle.fail(e)); // whatever ended training early ends the run for every worker too
   const done = Promise.race([trained, lifecycle.failure]).finally(async () => {
+    await r.checkpointCommits.settled().catch(() => {}); // a failed run still leaves its last checkpoint whole on disk
     for (const link of shards) link.close();
     await server.close();
     await metrics?.close();

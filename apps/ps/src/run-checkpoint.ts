@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 import { writeFileAtomicSync } from './atomic-file.js';
-import { LATEST_FILE, readLatestCheckpoint, writeCheckpoint, type CheckpointState } from './checkpoint.js';
+import { commitCheckpoint, LATEST_FILE, prepareCheckpoint, readLatestCheckpoint, type CheckpointState } from './checkpoint.js';
 import { isEpochTotals } from './epoch-totals.js';
 import { membershipRegistry } from './membership.js';
 import { shardPartPath } from './parameter-shard.js';
@@ -92,14 +92,19 @@ export async function gatherShards(run: Pick<RunContext, 'shards' | 'step' | 'ep
 export type CheckpointedRun = Pick<
   RunContext,
   'o' | 'shards' | 'step' | 'epoch' | 'parameters' | 'states' | 'trainer' | 'model' | 'data' | 'runId' | 'optimizer' | 'scheduler' |
-  'history' | 'epochTotals' | 'epochStartedAt' | 'updates' | 'log' | 'lastCheckpoint'
+  'history' | 'epochTotals' | 'epochStartedAt' | 'updates' | 'log' | 'lastCheckpoint' | 'checkpointCommits'
 >;
 
-/** Writes a checkpoint of the whole run (the shards write their parts next to it), when checkpoints are on. */
-export async function checkpointRun(run: CheckpointedRun): Promise<void> {
+/**
+ * Writes a checkpoint of the whole run (the shards write their parts next to it), when checkpoints are on. It is taken
+ * at the current step; `inBackground`, it is written while the run goes on (see {@link CheckpointCommits}), else
+ * before this resolves. Either way the previous one is on disk first.
+ */
+export async function checkpointRun(run: CheckpointedRun, { inBackground = false } = {}): Promise<void> {
   const { o } = run;
   if (!o.checkpoint) return;
   const { dir } = o.checkpoint;
+  await run.checkpointCommits.settled();
   await gatherShards(run, dir);
   // The shards' parts of this step, as they wrote them (fsynced before they answered), for the manifest. A shard on
   // another host without this folder shared keeps its part to itself: nothing to hash here.
@@ -110,7 +115,7 @@ export async function checkpointRun(run: CheckpointedRun): Promise<void> {
   }
   run.trainer.setParameters(run.parameters);
   run.trainer.setStates(run.states);
-  run.lastCheckpoint = await writeCheckpoint(o.checkpoint.dir, run.model, run.data.normalization, {
+  const prepared = await prepareCheckpoint(o.checkpoint.dir, run.model, run.data.normalization, {
     runId: run.runId, step: run.step, epoch: run.epoch, updates: run.updates, dataSeed: o.job.dataSeed, parameters: run.parameters, states: run.states,
     optimizer: run.optimizer.stateDict(), scheduler: run.scheduler ? run.scheduler.stateDict() : null, history: run.history,
     // Mid-epoch: the epoch's sums so far, so a resume from here reports the whole epoch (at an epoch end they are reset).
@@ -118,5 +123,9 @@ export async function checkpointRun(run: CheckpointedRun): Promise<void> {
       ? { ...run.epochTotals, priorSeconds: run.epochTotals.priorSeconds + (performance.now() - run.epochStartedAt) / 1000 }
       : null,
   }, o.checkpoint.keep, shardParts);
-  run.log.info({ step: run.step, epoch: run.epoch, path: run.lastCheckpoint }, 'checkpoint written');
+  run.checkpointCommits.start(async () => {
+    run.lastCheckpoint = await commitCheckpoint(prepared);
+    run.log.info({ step: prepared.step, epoch: prepared.epoch, path: run.lastCheckpoint }, 'checkpoint written');
+  });
+  if (!inBackground) await run.checkpointCommits.settled();
 }

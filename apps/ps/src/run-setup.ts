@@ -1,3 +1,4 @@
+import { CheckpointCommits } from './checkpoint-commits.js';
 import { randomUUID } from 'node:crypto';
 import {
   assignNamedWeights, buildModel, createOptimizer, createScheduler, createTrainer, createWarmupScheduler, loadDatasetSpec,
@@ -39,7 +40,9 @@ export interface PreparedRun {
   /** Optimizer updates applied over the run (a resumed run's included). */
   updates: number;
   history: EpochSummary[];
+  /** The newest checkpoint on disk (a commit in flight counts once {@link checkpointCommits} settled). */
   lastCheckpoint: string | null;
+  checkpointCommits: CheckpointCommits;
   /** The checkpoint folder resumed from ('' for a fresh run): the shards resume their parts from it too. */
   resumedFrom: string;
   /** Sync epochs: the sums of the current epoch's steps so far (carried over from a mid-epoch checkpoint on resume). */
@@ -83,7 +86,7 @@ export function prepareRun(o: ResolvedOptions): PreparedRun {
   const run: PreparedRun = {
     data, stepsPerEpoch, model, trainer, parameters, states: trainer.getStates(), parts, owned, ownedParameters, optimizer, freeze, scheduler,
     schedulerClock: schedulerClock(scheduler, o.scheduler?.name ?? null, o.schedulerInterval),
-    runId: o.runId ?? randomUUID(), step: 0, epoch: 0, updates: 0, history: [], lastCheckpoint: null, resumedFrom: '',
+    runId: o.runId ?? randomUUID(), step: 0, epoch: 0, updates: 0, history: [], lastCheckpoint: null, checkpointCommits: new CheckpointCommits(), resumedFrom: '',
     epochTotals: emptyEpochTotals(), epochStartedAt: performance.now(), warnings,
   };
   if (o.resume && o.checkpoint) resumeFromLatestCheckpoint(o, run);
