@@ -77,20 +77,23 @@ export class RankOrderMean {
     if (this.folded === 0) {
       // The first rank in sets the sums (buffers of the right sizes kept from the previous step when they fit).
       if (this.sums.length !== tensors.length) this.sums = new Array<Float32Array>(tensors.length);
-      tensors.forEach((t, k) => {
+      for (let k = 0; k < tensors.length; k++) {
+        const t = tensors[k]!;
         const sum = this.sums[k]?.length === t.length ? this.sums[k]! : (this.sums[k] = new Float32Array(t.length));
         if (divideBy === 0) sum.set(t);
         else for (let i = 0; i < sum.length; i++) sum[i] = t[i]! / divideBy;
-      });
+      }
     } else {
       if (tensors.length !== this.sums.length) throw new Error(`RankOrderMean: rank ${rank} sent ${tensors.length} tensors, the first rank ${this.sums.length}`);
-      tensors.forEach((t, k) => {
+      // Plain loops, not forEach: V8 runs the element loop of a callback closure at about half the speed.
+      for (let k = 0; k < tensors.length; k++) {
+        const t = tensors[k]!;
         const sum = this.sums[k]!;
         if (t.length !== sum.length) throw new Error(`RankOrderMean: rank ${rank} tensor ${k} has ${t.length} values, the first rank's has ${sum.length}`);
         // Each partial sum is rounded to float32 (on store, or by fround before the division), as in add + finish.
         if (divideBy === 0) for (let i = 0; i < sum.length; i++) sum[i] = sum[i]! + t[i]!;
         else for (let i = 0; i < sum.length; i++) sum[i] = Math.fround(sum[i]! + t[i]!) / divideBy;
-      });
+      }
     }
     this.folded += 1;
   }

@@ -100,13 +100,16 @@ function tensors(m: Raw, field: string, shapes: number[][] | undefined, requireF
     });
   }
   if (requireFinite) {
-    list.forEach((t, i) => {
+    // Plain loops, not forEach: V8 runs the element loop of a callback closure at about half the speed (a push's
+    // every gradient value passes here on the server's critical path).
+    for (let i = 0; i < list.length; i++) {
+      const t = list[i]!;
       for (let j = 0; j < t.length; j++) {
         if (!Number.isFinite(t[j]!)) {
           throw new ProtocolError('non-finite', `"${m.type}".${field}[${i}][${j}] is ${t[j]}, expected a finite number`);
         }
       }
-    });
+    }
   }
   return list;
 }

@@ -73,7 +73,9 @@ export class Adagrad extends Optimizer {
   protected override updateGroup(group: ParamGroup, grads: Float32Array[], first: number): void {
     const wd = f(group.weightDecay as number);
     const eps = f(group.eps as number);
-    group.params.forEach((param, j) => {
+    // Plain loops, not forEach: V8 runs the element loop of a callback closure at about half the speed.
+    for (let j = 0; j < group.params.length; j++) {
+      const param = group.params[j]!;
       const grad = grads[first + j]!;
       const state = (this.state[first + j] ??= Adagrad.freshState(group, param.length));
       const step = (state.step = (state.step as number) + 1);
@@ -86,7 +88,7 @@ export class Adagrad extends Optimizer {
         const std = f(f(Math.sqrt(s)) + eps);
         param[i] = param[i]! + f(negClr * g) / std;
       }
-    });
+    }
   }
 }
 

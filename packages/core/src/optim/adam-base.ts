@@ -59,7 +59,9 @@ export abstract class AdamFamily extends Optimizer {
     const coupledWd = this.decoupled ? 0 : f(weightDecay);
     const decay = this.decoupled ? f(1 - lr * weightDecay) : 1;
 
-    group.params.forEach((param, j) => {
+    // Plain loops, not forEach: V8 runs the element loop of a callback closure at about half the speed.
+    for (let j = 0; j < group.params.length; j++) {
+      const param = group.params[j]!;
       const grad = grads[first + j]!;
       const n = param.length;
       const state = (this.state[first + j] ??= { step: 0 }) as LiveState;
@@ -83,6 +85,6 @@ export abstract class AdamFamily extends Optimizer {
         const denom = f(f(f(Math.sqrt(vi)) / biasCorrection2Sqrt) + eps);
         param[i] = param[i]! + f(negStepSize * mi) / denom;
       }
-    });
+    }
   }
 }

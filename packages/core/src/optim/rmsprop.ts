@@ -68,7 +68,9 @@ export class RMSprop extends Optimizer {
     const centered = group.centered as boolean;
     const negLr = f(-group.lr);
 
-    group.params.forEach((param, j) => {
+    // Plain loops, not forEach: V8 runs the element loop of a callback closure at about half the speed.
+    for (let j = 0; j < group.params.length; j++) {
+      const param = group.params[j]!;
       const grad = grads[first + j]!;
       const n = param.length;
       const state = (this.state[first + j] ??= { step: 0 }) as LiveState;
@@ -96,7 +98,7 @@ export class RMSprop extends Optimizer {
           param[i] = param[i]! + f(negLr * g) / avg;
         }
       }
-    });
+    }
   }
 }
 

@@ -61,7 +61,9 @@ export class SGD extends Optimizer {
     const mu = f(momentum);
     const keep = f(1 - (group.dampening as number));
     const negLr = f(-group.lr);
-    group.params.forEach((param, j) => {
+    // Plain loops, not forEach: V8 runs the element loop of a callback closure at about half the speed.
+    for (let j = 0; j < group.params.length; j++) {
+      const param = group.params[j]!;
       const grad = grads[first + j]!;
       let buf: Float32Array | undefined;
       let fresh = false;
@@ -90,7 +92,7 @@ export class SGD extends Optimizer {
             param[i] = param[i]! + negLr * b;
           }
         }
-        return;
+        continue;
       }
       for (let i = 0; i < param.length; i++) {
         let d = grad[i]!;
@@ -103,7 +105,7 @@ export class SGD extends Optimizer {
         }
         param[i] = param[i]! + negLr * d;
       }
-    });
+    }
   }
 }
 
