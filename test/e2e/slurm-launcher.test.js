@@ -1,30 +1,20 @@
 // `tensorfleet train --launcher slurm` from outside an allocation, on the local Slurm of infra/slurm: one batch job
 // with a task per worker on its own virtual node, its output streamed back into the terminal and OUT/log.jsonl, the
 // job's end as the command's exit, and the accuracy of a local run of the same seed.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, readSummary, runCli, startCli } from './helpers/cli.js';
-import { startSlurm } from './helpers/slurm.js';
+import { useLocalSlurm } from './helpers/slurm.js';
 
 const job = ['--preset', 'mlp', '--epochs', '1', '--batch-size', '64', '--seed', '7', '--backend', 'wasm', '--metrics-port', '0', '--json'];
 
-let cluster;
-let root;
-before(async () => {
-  root = mkdtempSync(join(tmpdir(), 'tf-e2e-slurm-launcher-'));
-  cluster = await startSlurm(); // fails (never skips) when the local Slurm cannot start
-});
-after(async () => {
-  await cluster?.stop();
-  if (root) rmSync(root, { recursive: true, force: true });
-});
+const localSlurm = useLocalSlurm('slurm-launcher');
 
 test('train --launcher slurm: one job, the PS on rank 0 and a worker per node, streamed back, the accuracy of a local run', { timeout: 170_000 }, async () => {
-  const out = join(root, 'slurm');
-  const run = startCli(['train', '--launcher', 'slurm', ...job, '--out', out], { env: cluster.env });
+  const out = join(localSlurm.root, 'slurm');
+  const run = startCli(['train', '--launcher', 'slurm', ...job, '--out', out], { env: localSlurm.cluster.env });
   const timer = setTimeout(() => run.child.kill('SIGINT'), 150_000);
   const result = await run.exited.finally(() => clearTimeout(timer));
   assert.equal(result.code, 0, `train --launcher slurm failed\n${describe(result)}`);
@@ -37,22 +27,22 @@ test('train --launcher slurm: one job, the PS on rank 0 and a worker per node, s
   assert.deepEqual(logged.filter((l) => l.msg === 'worker joined').map((l) => l.name).sort(), ['slurm-0@n1', 'slurm-1@n2']);
   const { summary, path } = readSummary(result);
   assert.equal(result.lines.filter((l) => l.trim() === path).length, 1, 'the summary path is printed once');
-  const local = readSummary(await runCli(['train', ...job, '--workers', '2', '--out', join(root, 'local')]));
+  const local = readSummary(await runCli(['train', ...job, '--workers', '2', '--out', join(localSlurm.root, 'local')]));
   assert.ok(summary.testAccuracy > 0.5, `it trained: ${summary.testAccuracy}`);
   assert.equal(summary.testAccuracy, local.summary.testAccuracy, 'the same test accuracy as a local train of the same seed');
 });
 
 test('scontrol requeue mid-run: the run checkpoints, the requeued job resumes from it, the final step count is unchanged', { timeout: 170_000 }, async () => {
-  const out = join(root, 'requeue');
+  const out = join(localSlurm.root, 'requeue');
   const logs = [];
-  const run = startCli(['train', '--launcher', 'slurm', ...job, '--epochs', '2', '--verbose', '--out', out], { env: cluster.env, onLine: (_, l) => l && logs.push(l) });
+  const run = startCli(['train', '--launcher', 'slurm', ...job, '--epochs', '2', '--verbose', '--out', out], { env: localSlurm.cluster.env, onLine: (_, l) => l && logs.push(l) });
   const timer = setTimeout(() => run.child.kill('SIGINT'), 150_000);
   try {
     const deadline = Date.now() + 120_000;
     while (!logs.some((l) => l.msg === 'step' && l.step >= 20) && Date.now() < deadline && run.child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
     const jobId = logs.find((l) => l.slurmJobId && l.script)?.slurmJobId;
     assert.ok(jobId, 'the job was submitted');
-    cluster.slurm('scontrol', ['requeue', jobId]); // what a preemption with PreemptMode=REQUEUE does
+    localSlurm.cluster.slurm('scontrol', ['requeue', jobId]); // what a preemption with PreemptMode=REQUEUE does
     const result = await run.exited;
     assert.equal(result.code, 0, `train --launcher slurm failed\n${describe(result)}`);
     const stopped = result.logs.find((l) => l.msg === 'run stopped');

@@ -5,34 +5,24 @@
 //   the run checkpoints and stops, the job requeues itself and resumes there. No process may take USR1 for Node's
 //   default, which opens the inspector (a debugger port) and goes on training past the limit.
 // - Ctrl-C of the command cancels the job within seconds, and the command exits with the interrupted code.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseJobRecord } from '@tensorfleet/coordinator';
 import { exitCodes, logMessages } from '@tensorfleet/protocol';
 import { describe, readSummary, startCli } from './helpers/cli.js';
-import { startSlurm } from './helpers/slurm.js';
+import { useLocalSlurm } from './helpers/slurm.js';
 import { exitWithin, jobCompRecords, waitFor } from './helpers/slurm-study.js';
 
 const job = ['--preset', 'mlp', '--batch-size', '64', '--seed', '7', '--backend', 'wasm', '--metrics-port', '0', '--json', '--poll-seconds', '0.5'];
 
-let cluster;
-let root;
-before(async () => {
-  root = mkdtempSync(join(tmpdir(), 'tf-e2e-slurm-signals-'));
-  cluster = await startSlurm(); // fails (never skips) when the local Slurm cannot start
-});
-after(async () => {
-  await cluster?.stop();
-  if (root) rmSync(root, { recursive: true, force: true });
-});
+const localSlurm = useLocalSlurm('slurm-signals');
 
 /** Starts `train --launcher slurm ...args`; resolves once its job has checkpointed `steps` steps, with the job id. */
 async function trainUntil(args, out, steps) {
   const logs = [];
-  const cli = startCli(['train', '--launcher', 'slurm', ...job, ...args, '--out', out], { env: cluster.env, onLine: (_, l) => l && logs.push(l) });
+  const cli = startCli(['train', '--launcher', 'slurm', ...job, ...args, '--out', out], { env: localSlurm.cluster.env, onLine: (_, l) => l && logs.push(l) });
   const jobId = await waitFor(`the job to checkpoint step ${steps}`, 120_000, () => {
     if (cli.child.exitCode !== null) throw new Error(`train --launcher slurm exited ${cli.child.exitCode} early`);
     return logs.some((l) => l.msg === 'checkpoint written' && l.step >= steps) && logs.find((l) => l.slurmJobId && l.script)?.slurmJobId;
@@ -44,11 +34,11 @@ async function trainUntil(args, out, steps) {
 }
 
 test('one task, USR1 to the batch shell: every process takes it, the run checkpoints, requeues and resumes there', { timeout: 200_000 }, async () => {
-  const out = join(root, 'one-task');
+  const out = join(localSlurm.root, 'one-task');
   const epochs = 4;
   const { cli, jobId } = await trainUntil(['--workers', '1', '--epochs', String(epochs)], out, 1);
   try {
-    cluster.slurm('scancel', ['--batch', '--signal=USR1', jobId]);
+    localSlurm.cluster.slurm('scancel', ['--batch', '--signal=USR1', jobId]);
     const result = await exitWithin(cli, 170_000);
     assert.equal(result.code, exitCodes.ok, `train --launcher slurm failed\n${describe(result)}`);
     const interrupted = result.logs.filter((l) => /^interrupted/.test(l.msg ?? '') && l.signal).map((l) => l.signal);
@@ -57,7 +47,7 @@ test('one task, USR1 to the batch shell: every process takes it, the run checkpo
     // (A worker child that left on its own signal before the server's last step made the server wait for it as lost.)
     assert.ok(stopped?.checkpoint && stopped.step > 0, `the run checkpointed at its stop: ${JSON.stringify(stopped)}\n${describe(result)}`);
     assert.ok(!result.logs.some((l) => /worker lost/.test(l.msg ?? '')), 'a worker left before the server stopped the run');
-    assert.deepEqual(jobCompRecords(cluster).filter((r) => r.jobId === jobId).map((r) => r.state), ['PENDING', 'COMPLETED'], 'requeued once, then completed');
+    assert.deepEqual(jobCompRecords(localSlurm.cluster).filter((r) => r.jobId === jobId).map((r) => r.state), ['PENDING', 'COMPLETED'], 'requeued once, then completed');
     const starts = result.logs.filter((l) => l.msg === logMessages.training);
     assert.deepEqual(starts.map((l) => l.step), [0, stopped.step], 'the requeued job resumed at the checkpointed step');
     const perEpoch = starts[0].stepsPerEpoch;
@@ -71,7 +61,7 @@ test('one task, USR1 to the batch shell: every process takes it, the run checkpo
 });
 
 test('Ctrl-C of train --launcher slurm: the job is cancelled within seconds and the command exits interrupted', { timeout: 180_000 }, async () => {
-  const out = join(root, 'ctrl-c');
+  const out = join(localSlurm.root, 'ctrl-c');
   const { cli, jobId } = await trainUntil(['--epochs', '50'], out, 1);
   try {
     const interruptedAt = Date.now();
@@ -80,10 +70,10 @@ test('Ctrl-C of train --launcher slurm: the job is cancelled within seconds and 
     const seconds = (Date.now() - interruptedAt) / 1000;
     assert.equal(result.code, exitCodes.interrupted, describe(result));
     assert.ok(seconds < 15, `the command took ${seconds} s to exit after Ctrl-C`);
-    const record = parseJobRecord(cluster.slurm('scontrol', ['show', 'job', '-o', jobId]));
+    const record = parseJobRecord(localSlurm.cluster.slurm('scontrol', ['show', 'job', '-o', jobId]));
     assert.match(record?.state ?? '', /^CANCELLED/, `the job's state after Ctrl-C: ${record?.state}`);
     // Then nothing of it runs on the nodes any more: squeue says CANCELLED, no longer COMPLETING.
-    const queued = () => cluster.slurm('squeue', ['-h', '-j', jobId, '-t', 'all', '-o', '%T']).trim();
+    const queued = () => localSlurm.cluster.slurm('squeue', ['-h', '-j', jobId, '-t', 'all', '-o', '%T']).trim();
     await waitFor(`the job's processes to end (squeue: ${queued()})`, 40_000, () => queued() === 'CANCELLED');
     assert.ok(result.logs.some((l) => l.slurmJobId === jobId && l.state?.startsWith('CANCELLED')), 'the command logged the cancelled job');
   } finally {

@@ -5,14 +5,13 @@
 // requeued job resumes from that checkpoint. Once the job is back in the queue the test gives it a ten-minute limit
 // (`scontrol update TimeLimit=10`), so the second run finishes instead of being warned again every minute. The end
 // is that of an uninterrupted run: every epoch once, the steps of E epochs, exit 0 and the summary path last.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exitCodes, logMessages } from '@tensorfleet/protocol';
 import { describe, readSummary, startCli } from './helpers/cli.js';
-import { startSlurm } from './helpers/slurm.js';
+import { useLocalSlurm } from './helpers/slurm.js';
 import { exitWithin, jobCompRecords, waitFor } from './helpers/slurm-study.js';
 
 // ~70 s of training for 2 wasm workers on a loaded 2-core machine (~3.2 s an epoch, after ~5 s of start-up): well past
@@ -21,24 +20,15 @@ import { exitWithin, jobCompRecords, waitFor } from './helpers/slurm-study.js';
 const epochs = 22;
 const job = ['--preset', 'mlp', '--epochs', String(epochs), '--batch-size', '64', '--seed', '7', '--backend', 'wasm', '--metrics-port', '0', '--json'];
 
-let cluster;
-let root;
-before(async () => {
-  root = mkdtempSync(join(tmpdir(), 'tf-e2e-slurm-usr1-'));
-  cluster = await startSlurm(); // fails (never skips) when the local Slurm cannot start
-});
-after(async () => {
-  await cluster?.stop();
-  if (root) rmSync(root, { recursive: true, force: true });
-});
+const localSlurm = useLocalSlurm('slurm-usr1');
 
 const jsonLines = (path) => readFileSync(path, 'utf8').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
 
 test('the time limit\'s USR1: the run checkpoints, the job requeues itself and resumes there, the end of an uninterrupted run', { timeout: 280_000 }, async (t) => {
-  const out = join(root, 'usr1');
+  const out = join(localSlurm.root, 'usr1');
   const logs = [];
   const cli = startCli(['train', '--launcher', 'slurm', ...job, '--time', '1', '--signal-seconds', '20', '--poll-seconds', '0.5', '--out', out], {
-    env: cluster.env, onLine: (_, l) => l && logs.push(l),
+    env: localSlurm.cluster.env, onLine: (_, l) => l && logs.push(l),
   });
   const started = Date.now();
   try {
@@ -47,7 +37,7 @@ test('the time limit\'s USR1: the run checkpoints, the job requeues itself and r
       return logs.find((l) => l.slurmJobId && l.restarts === 1 && l.state);
     });
     const jobId = requeued.slurmJobId;
-    cluster.slurm('scontrol', ['update', `JobId=${jobId}`, 'TimeLimit=10']);
+    localSlurm.cluster.slurm('scontrol', ['update', `JobId=${jobId}`, 'TimeLimit=10']);
 
     const result = await exitWithin(cli, 200_000);
     const at = (l) => `${((l.time - started) / 1000).toFixed(1)} s`;
@@ -65,7 +55,7 @@ test('the time limit\'s USR1: the run checkpoints, the job requeues itself and r
 
     // Slurm ran the job twice: a run that ended by requeue (not TIMEOUT), then one that completed.
     // (jobcomp records a requeued run with the state the job is in then: PENDING.)
-    const runs = jobCompRecords(cluster).filter((r) => r.jobId === jobId).map((r) => r.state);
+    const runs = jobCompRecords(localSlurm.cluster).filter((r) => r.jobId === jobId).map((r) => r.state);
     assert.deepEqual(runs, ['PENDING', 'COMPLETED'], `the job's runs: ${runs}`);
 
     // The second run started at the checkpointed step, and no epoch ran twice or was skipped.

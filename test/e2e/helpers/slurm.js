@@ -2,6 +2,7 @@
 // test's own folder, point Slurm's commands at it with the returned env, stop it in `after`/`finally`.
 // A test that needs it FAILS when it cannot start (no root, packages missing): .ci/run installs them.
 import { execFileSync } from 'node:child_process';
+import { after, before } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,4 +32,25 @@ export async function startSlurm({ timeoutMs = 90_000 } = {}) {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * One local Slurm for a whole test file, started in `before` and stopped in `after`, with a temp folder for the
+ * file's runs (`tf-e2e-<prefix>-…`, removed in `after`). The fields are set once `before` has run.
+ * @returns {{ cluster: Awaited<ReturnType<typeof startSlurm>>, root: string }}
+ * @example
+ * const localSlurm = useLocalSlurm('slurm-step');
+ * test('…', () => runCli([...], { env: localSlurm.cluster.env, out: join(localSlurm.root, 'run') }));
+ */
+export function useLocalSlurm(prefix) {
+  const context = { cluster: undefined, root: undefined };
+  before(async () => {
+    context.root = mkdtempSync(join(tmpdir(), `tf-e2e-${prefix}-`));
+    context.cluster = await startSlurm(); // fails (never skips) when the local Slurm cannot start
+  });
+  after(async () => {
+    await context.cluster?.stop();
+    if (context.root) rmSync(context.root, { recursive: true, force: true });
+  });
+  return context;
 }
