@@ -77,9 +77,17 @@ function makeModel(core, name) {
   return { model: localModel(name), source: 'local (core presets not built)' };
 }
 
-function trainingStep(model, optimizer, x, y) {
-  // The preset ends in softmax: cross-entropy on probabilities, as model.fit with categoricalCrossentropy does.
-  optimizer.minimize(() => tf.tidy(() => tf.neg(tf.mean(tf.sum(tf.mul(y, tf.log(tf.add(model.apply(x, { training: true }), 1e-7))), -1)))), false);
+/**
+ * The step's loss: core's cross-entropy on probabilities (the trainer's, one differentiable op) when the built core
+ * has it, else the same formula in tfjs ops. The presets end in softmax, as model.fit with categoricalCrossentropy.
+ */
+function lossOf(core) {
+  if (typeof core.labelSmoothingCrossEntropy === 'function') return { loss: core.labelSmoothingCrossEntropy({ epsilon: 0 }), lossSource: "core's cross-entropy" };
+  return { loss: (y, p) => tf.neg(tf.mean(tf.sum(tf.mul(y, tf.log(tf.add(p, 1e-7))), -1))), lossSource: 'tfjs ops' };
+}
+
+function trainingStep({ model, optimizer, x, y, loss }) {
+  optimizer.minimize(() => tf.tidy(() => loss(y, model.apply(x, { training: true }))), false);
 }
 
 function measure(core, name, batch, seconds, maxSteps = Infinity) {
@@ -87,16 +95,17 @@ function measure(core, name, batch, seconds, maxSteps = Infinity) {
   const optimizer = tf.train.sgd(0.01);
   const x = tf.randomNormal([batch, ...INPUT[name]]);
   const y = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32'), 10);
+  const run = { model, optimizer, x, y, ...lossOf(core) };
   const warmup = Math.min(2, maxSteps);
-  for (let i = 0; i < warmup; i++) trainingStep(model, optimizer, x, y);
+  for (let i = 0; i < warmup; i++) trainingStep(run);
   let steps = 0;
   const start = performance.now();
   while (steps < Math.min(5, maxSteps) || (performance.now() - start < seconds * 1000 && steps < maxSteps)) {
-    trainingStep(model, optimizer, x, y);
+    trainingStep(run);
     steps++;
   }
   const ms = (performance.now() - start) / steps;
-  return { model, optimizer, x, y, source, msPerStep: ms, samplesPerSec: (batch * 1000) / ms, steps };
+  return { ...run, source, msPerStep: ms, samplesPerSec: (batch * 1000) / ms, steps };
 }
 
 function disposeRun(r) {
@@ -106,7 +115,7 @@ function disposeRun(r) {
 }
 
 async function profileStep(r) {
-  const info = await tf.profile(() => trainingStep(r.model, r.optimizer, r.x, r.y));
+  const info = await tf.profile(() => trainingStep(r));
   const byKernel = new Map();
   for (const k of info.kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + Number(k.kernelTimeMs));
   return [...byKernel].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([kernel, ms]) => ({ kernel, ms: Math.round(ms * 10) / 10 }));
@@ -223,7 +232,7 @@ async function measureAll(core, opts, torch, log) {
       const best = measured.reduce((a, b) => (b.samplesPerSec > a.samplesPerSec ? b : a));
       rows.push({
         preset: name, input: INPUT[name], batch: opts.batch, backend, samplesPerSec: best.samplesPerSec, msPerStep: best.msPerStep, steps: best.steps,
-        rounds: measured.map((r) => r.samplesPerSec), model: best.source,
+        rounds: measured.map((r) => r.samplesPerSec), model: best.source, loss: best.lossSource,
         ...(torchBest === undefined ? {} : { torch1Thread: torchBest, ratio: best.samplesPerSec / torchBest }),
       });
     }
@@ -238,9 +247,9 @@ async function measureAll(core, opts, torch, log) {
 /** Steps `steps` more times and compares tf.memory() and the backend's buffer count with the state after 10. */
 function memoryRun(r, steps) {
   const snapshot = () => ({ numTensors: tf.memory().numTensors, numBytes: tf.memory().numBytes, dataBuffers: tf.backend().numDataIds() });
-  for (let i = 0; i < 10; i++) trainingStep(r.model, r.optimizer, r.x, r.y);
+  for (let i = 0; i < 10; i++) trainingStep(r);
   const after10 = snapshot();
-  for (let i = 10; i < steps; i++) trainingStep(r.model, r.optimizer, r.x, r.y);
+  for (let i = 10; i < steps; i++) trainingStep(r);
   const end = snapshot();
   return { steps, after10, end, flat: after10.numTensors === end.numTensors && after10.numBytes === end.numBytes && after10.dataBuffers === end.dataBuffers };
 }
@@ -266,7 +275,7 @@ function printTable(report) {
       continue;
     }
     const rounds = r.rounds.length > 1 ? ` (rounds ${r.rounds.map((v) => v.toFixed(0)).join('/')})` : '';
-    console.log(`${pad(r.preset, 17)}${pad(r.input.join('x'), 10)}${pad(r.backend, 12)}${pad(num(r.samplesPerSec), 11)}${pad(num(r.torch1Thread), 10)}${pad(r.ratio === undefined ? '-' : `${r.ratio.toFixed(2)}x`, 11)}${r.model}${rounds}`);
+    console.log(`${pad(r.preset, 17)}${pad(r.input.join("x"), 10)}${pad(r.backend, 12)}${pad(num(r.samplesPerSec), 11)}${pad(num(r.torch1Thread), 10)}${pad(r.ratio === undefined ? "-" : `${r.ratio.toFixed(2)}x`, 11)}${r.model}, ${r.loss}${rounds}`);
   }
   if (report.memory) {
     const mem = report.memory;

@@ -7,6 +7,7 @@ export * from './data/index.js';
 export * from './init/index.js';
 export * from './layers/index.js';
 export * from './losses/index.js';
+export { customOp, type CustomOpForward, type GradSave } from './ops/custom-op.js';
 export * from './models/index.js';
 export * from './optim/index.js';
 export * from './regularizers/index.js';

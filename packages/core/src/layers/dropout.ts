@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { customOp } from '../ops/custom-op.js';
 
 import { type CallKwargs, CLASS_PREFIX, type LayerArgs } from './layer-args.js';
 import { checkRate, checkSeed, isTraining, SeedStream } from './seed-stream.js';
@@ -27,6 +28,19 @@ export interface DropoutArgs extends LayerArgs {
  * ] });
  * ```
  */
+/**
+ * x · mask (the mask broadcast over x) as one op whose gradient is dy · mask. tf.mul under a gradient tape saves and
+ * clones both operands and casts the mask in its backward pass; this saves only the mask (the tape disposes
+ * intermediates before the backward pass) and takes one kernel back: 4 kernels a layer instead of 7.
+ */
+function applyKeepMultiplier(x: tf.Tensor, mask: tf.Tensor): tf.Tensor {
+  const op = customOp(([input], save) => {
+    save([mask]);
+    return { value: tf.mul(input!, mask), gradFunc: (dy, [m]) => tf.mul(dy, m!) };
+  });
+  return op(x);
+}
+
 export class Dropout extends tf.layers.Layer {
   static className = `${CLASS_PREFIX}Dropout`;
   readonly rate: number;
@@ -52,7 +66,7 @@ export class Dropout extends tf.layers.Layer {
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
     const maskShape = this.maskShape(x); // also validates the input, in inference too
     if (!isTraining(kwargs) || this.rate === 0) return x.clone();
-    return tf.tidy(() => tf.mul(x, this.maskStream.nextKeepMultiplier(maskShape, this.rate)));
+    return tf.tidy(() => applyKeepMultiplier(x, this.maskStream.nextKeepMultiplier(maskShape, this.rate)));
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {

@@ -2,7 +2,7 @@
 // Registered class names carry a "Tensorfleet" prefix so they never replace tfjs's own (e.g. its "Dropout").
 export { Dropout, dropout, type DropoutArgs } from './dropout.js';
 export { SpatialDropout2D, spatialDropout2d, type SpatialDropout2DArgs } from './spatial-dropout.js';
-export { InputDense, inputDense, type DenseArgs } from './input-dense.js';
+export { LeanDense, leanDense, type DenseArgs, type LeanDenseArgs } from './lean-dense.js';
 export { DropConnectDense, dropConnectDense, type DropConnectDenseArgs } from './drop-connect-dense.js';
 export { BatchNorm, batchNorm } from './batch-norm.js';
 export type { BatchNormArgs } from './batch-norm-options.js';

@@ -35,15 +35,7 @@ export class SeedStream {
     const key = seedrandom.alea(String(this.nextCallSeed() ?? Math.random())).int32();
     const dropBelow = rate * 2 ** 32; // dropped iff the draw, uniform on [0, 2^32), is below: P = rate to 2^-32
     const scale = Math.fround(1 / (1 - rate));
-    const mask = new Float32Array(shape.reduce((n, d) => n * d, 1));
-    for (let i = 0; i < mask.length; i++) {
-      let z = (key + Math.imul(i + 1, 0x9e3779b9)) | 0;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-      z ^= z >>> 16;
-      mask[i] = z >>> 0 >= dropBelow ? scale : 0;
-    }
-    return tf.tensor(mask, shape, 'float32');
+    return tf.tensor(fillKeepMultiplier(new Float32Array(shape.reduce((n, d) => n * d, 1)), key, dropBelow, scale), shape, 'float32');
   }
 
   /** The seed of the next draw, (seed, key, call within the key); undefined without a seed. */
@@ -52,6 +44,22 @@ export class SeedStream {
     this.calls++;
     return callSeed;
   }
+}
+
+/**
+ * mask[i] = scale when element i's SplitMix32 draw is ≥ dropBelow, else 0. Branch-free (scale times the comparison):
+ * the drop decision is random, so a branch on it mispredicts about rate of the time, which made the loop twice as slow.
+ */
+function fillKeepMultiplier(mask: Float32Array, key: number, dropBelow: number, scale: number): Float32Array {
+  const n = mask.length;
+  for (let i = 0; i < n; i++) {
+    let z = (key + Math.imul(i + 1, 0x9e3779b9)) | 0;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    z ^= z >>> 16;
+    mask[i] = scale * Number(z >>> 0 >= dropBelow);
+  }
+  return mask;
 }
 
 /** Validates a drop probability: a finite number in [0, 1). `what` names the option in the error. */

@@ -73,6 +73,21 @@ test('a zero probability gives a finite loss (clip), default epsilon is 0.1', ()
   assertClose([value], [0.05 * -Math.log(1e-12)], { rtol: 1e-4, label: 'clipped loss' });
 });
 
+test('the probabilities path differentiates as the chain of ops does, a clipped probability included', () => {
+  // Row 0 has an exact 0 and a probability below the clip; row 1 is ordinary. The chain: clip, log, mul, sum, mean.
+  const p = tf.tensor2d([[0, 1e-13, 0.3, 0.7 - 1e-13], [0.1, 0.2, 0.3, 0.4]]);
+  const y = tf.tensor2d([[0.25, 0.25, 0.25, 0.25], [0, 0, 1, 0]]);
+  const loss = labelSmoothingCrossEntropy({ epsilon: 0 });
+  const chain = (q: tf.Tensor) => tf.mean(tf.neg(tf.sum(tf.mul(y, tf.log(tf.clipByValue(q, 1e-12, Infinity))), -1))) as tf.Scalar;
+  const ours = tf.valueAndGrad((q: tf.Tensor) => loss(y, q))(p);
+  const want = tf.valueAndGrad(chain)(p);
+  assertClose(ours.value.dataSync(), want.value.dataSync(), { label: 'loss' });
+  const grad = ours.grad.dataSync();
+  assert.ok(grad.every(Number.isFinite), `finite gradient: ${Array.from(grad).join(', ')}`);
+  assert.ok(grad[0] === 0 && grad[1] === 0, `no gradient below the clip: ${grad[0]}, ${grad[1]}`); // -0 counts as 0
+  assertClose(grad, want.grad.dataSync(), { label: 'gradient' });
+});
+
 test('works as model.compile({loss}): fit reports our loss and training lowers it', async () => {
   const model = tf.sequential();
   model.add(tf.layers.dense({ units: 4, inputShape: [3], activation: 'softmax',

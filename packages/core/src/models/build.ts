@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { initializer } from '../init/index.js';
 import { l1, l1l2, l2, type Regularizer } from '../regularizers/index.js';
-import { batchNorm, dropConnectDense, dropout, inputDense, spatialDropout2d } from '../layers/index.js';
+import { batchNorm, dropConnectDense, dropout, leanDense, spatialDropout2d } from '../layers/index.js';
 import { layerName, weightedLayerTypes, type KernelOptions, type LayerSpec, type ModelSpec, type RegularizerSpec } from './spec.js';
 import { effectiveRegularizer, validateModelSpec } from './validate.js';
 
@@ -43,7 +43,7 @@ function makeLayer(layer: LayerSpec, index: number, spec: ModelSpec, afterData: 
         ...kernelArgs(layer, spec, seed),
       });
     case 'dense':
-      return (afterData ? inputDense : tf.layers.dense)({ name, units: layer.units, ...kernelArgs(layer, spec, seed) });
+      return leanDense({ name, units: layer.units, inputGradient: !afterData, ...kernelArgs(layer, spec, seed) });
     case 'dropConnectDense':
       return dropConnectDense({ name, units: layer.units, dropRate: layer.dropRate, seed, ...kernelArgs(layer, spec, seed) });
     case 'batchNorm':
