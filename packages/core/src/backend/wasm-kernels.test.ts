@@ -174,3 +174,21 @@ describe('wasm Identity (ours, zero-copy)', () => {
     assert.equal(backend.numDataIds(), buffers);
   });
 });
+
+describe('wasm Cast (ours: zero-copy to the same dtype)', () => {
+  it('shares the buffer for float32 → float32 and still converts to int32', async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend() as tf.KernelBackend & { numDataIds(): number };
+    const buffers = backend.numDataIds();
+    const x = tf.tensor([1.5, -2, 0, 4], [2, 2]);
+    const same = tf.cast(x, 'float32');
+    assert.equal(backend.numDataIds(), buffers + 1, 'no copy made');
+    x.dispose();
+    assert.deepEqual(Array.from(same.dataSync()), [1.5, -2, 0, 4]);
+    const ints = tf.cast(same, 'int32');
+    assert.equal(ints.dtype, 'int32');
+    assert.deepEqual(Array.from(ints.dataSync()), [1, -2, 0, 4]);
+    tf.dispose([same, ints]);
+    assert.equal(backend.numDataIds(), buffers);
+  });
+});

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { initializer } from '../init/index.js';
 import { l1, l1l2, l2, type Regularizer } from '../regularizers/index.js';
-import { batchNorm, dropConnectDense, dropout, leanDense, spatialDropout2d } from '../layers/index.js';
+import { batchNorm, dropConnectDense, dropout, leanConv2d, leanDense, spatialDropout2d } from '../layers/index.js';
 import { layerName, weightedLayerTypes, type KernelOptions, type LayerSpec, type ModelSpec, type RegularizerSpec } from './spec.js';
 import { effectiveRegularizer, validateModelSpec } from './validate.js';
 
@@ -34,8 +34,9 @@ function makeLayer(layer: LayerSpec, index: number, spec: ModelSpec, afterData: 
   const seed = spec.seed === undefined ? undefined : spec.seed + index;
   switch (layer.type) {
     case 'conv2d':
-      return tf.layers.conv2d({
+      return leanConv2d({
         name,
+        inputGradient: !afterData,
         filters: layer.filters,
         kernelSize: layer.kernelSize,
         strides: layer.strides ?? 1,

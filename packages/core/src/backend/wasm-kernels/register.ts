@@ -8,6 +8,7 @@ import { type KernelFunc, originalWasmKernels } from './kernel-calls.js';
 import { makeMaxPoolGrad } from './max-pool-grad.js';
 import { makeTile } from './tile.js';
 import { makeIdentity } from './identity.js';
+import { makeCast } from './cast.js';
 import { makeChannelBinary, makeLeadingReduce } from './channel-ops.js';
 
 /** Kernels tfjs-backend-wasm 4.22 lacks, without which a convnet cannot train on wasm. */
@@ -19,7 +20,7 @@ export const addedKernelNames = [
 
 /** wasm kernels that exist but take plain loops an order of magnitude slower than what we build from XNNPACK. */
 export const replacedKernelNames = [
-  'BatchMatMul', 'Conv2DBackpropInput', 'Identity', 'MaxPoolGrad', 'Tile', 'Sum', 'Mean', 'Multiply', 'Add', 'Sub', 'RealDiv',
+  'BatchMatMul', 'Conv2DBackpropInput', 'Identity', 'Cast', 'MaxPoolGrad', 'Tile', 'Sum', 'Mean', 'Multiply', 'Add', 'Sub', 'RealDiv',
 ] as const;
 
 const OURS = Symbol.for('tensorfleet.wasmTrainingKernel');
@@ -46,7 +47,7 @@ function register(name: string, kernelFunc: KernelFunc): void {
  * Registers, for tfjs's 'wasm' backend, the training kernels tfjs-backend-wasm 4.22 lacks
  * (Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput) and faster
  * replacements for slow ones (BatchMatMul with a transposed operand, Conv2DBackpropInput, MaxPoolGrad, Tile,
- * a copying Identity,
+ * a copying Identity and Cast to the same dtype,
  * per-channel Sum/Mean and channel-broadcast Multiply/Add/Sub/RealDiv; other cases go to wasm's own), all built from wasm's XNNPACK kernels.
  * Idempotent. Call it after `@tensorflow/tfjs-backend-wasm` is imported (importing that package registers its own
  * kernels, which would overwrite ours) and before or after `tf.setBackend('wasm')`; it throws a clear error when
@@ -79,6 +80,7 @@ export function registerWasmTrainingKernels(): void {
   }
   const wrapping: Record<string, (original: KernelFunc | undefined) => unknown> = {
     Identity: makeIdentity,
+    Cast: makeCast,
     MaxPoolGrad: makeMaxPoolGrad,
     Tile: makeTile,
     Sum: (o) => makeLeadingReduce('Sum', o),
