@@ -26,6 +26,14 @@ export interface NativeKernels {
   binary(heap: ArrayBuffer, op: number, aOffset: number, aRepeat: number, aLength: number, bOffset: number, bRepeat: number, bLength: number, outOffset: number, n: number): void;
   /** scale · sums of a rows×cols matrix: per column (overRows 1, out has cols values) or per row (0, rows values); in double. */
   sum(heap: ArrayBuffer, xOffset: number, rows: number, cols: number, scale: number, outOffset: number, overRows: number): void;
+  /** Per-channel mean and biased variance of a rows×channels matrix (double sums, two passes). */
+  channelMoments(heap: ArrayBuffer, xOffset: number, rows: number, channels: number, meanOffset: number, varianceOffset: number): void;
+  /** y[r, c] = x[r, c]·alpha[c] + shift[c] (BatchNorm's normalization) in one pass. */
+  channelAffine(heap: ArrayBuffer, xOffset: number, rows: number, channels: number, alphaOffset: number, shiftOffset: number, yOffset: number): void;
+  /** BatchNorm backward sums per channel: Σdy and Σdy·x̂, x̂ = (x − mean)·invStd. */
+  batchNormGradSums(heap: ArrayBuffer, dyOffset: number, xOffset: number, rows: number, channels: number, meanOffset: number, invStdOffset: number, sumDyOffset: number, sumDyXhatOffset: number): void;
+  /** BatchNorm's input gradient dx = (dy − (x̂·meanDyXhat + meanDy))·alpha, x̂ recomputed from x. */
+  batchNormGradInput(heap: ArrayBuffer, dyOffset: number, xOffset: number, rows: number, channels: number, meanOffset: number, invStdOffset: number, alphaOffset: number, meanDyOffset: number, meanDyXhatOffset: number, dxOffset: number): void;
   /** dx of max pooling; geometry as for conv2d with the pool window as the filter (outChannels ignored). */
   maxPoolGrad(heap: ArrayBuffer, geometry: Int32Array, xOffset: number, dyOffset: number, dxOffset: number): void;
   /** OpenBLAS worker threads for every later call. */

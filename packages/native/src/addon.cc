@@ -5,7 +5,9 @@
 #include <node_api.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
+#include <vector>
 
 #include "kernels.h"
 
@@ -16,8 +18,8 @@ using tfnative::ConvGeometry;
 
 struct Args {
   napi_env env;
-  napi_value argv[10];
-  size_t argc = 10;
+  napi_value argv[12];
+  size_t argc = 12;
   uint8_t* heap = nullptr;
   size_t heapBytes = 0;
   bool ok = true;
@@ -234,6 +236,66 @@ napi_value Sum(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// BatchNorm passes over an [rows, channels] activation; per-channel vectors are `channels` floats each.
+// channelMoments(heap, xOff, rows, channels, meanOff, varianceOff)
+// channelAffine(heap, xOff, rows, channels, alphaOff, shiftOff, yOff)
+// batchNormGradSums(heap, dyOff, xOff, rows, channels, meanOff, invStdOff, sumDyOff, sumDyXhatOff)
+// batchNormGradInput(heap, dyOff, xOff, rows, channels, meanOff, invStdOff, alphaOff, meanDyOff, meanDyXhatOff, dxOff)
+/** The ranges of a BatchNorm pass: arguments `full` hold rows×channels floats, `perChannel` channels floats each. */
+struct ChannelArgs {
+  int64_t rows = 0, channels = 0;
+  std::vector<float*> full, perChannel;
+};
+
+ChannelArgs channelArgs(Args& a, size_t shapeAt, std::initializer_list<size_t> full, std::initializer_list<size_t> perChannel) {
+  ChannelArgs c;
+  a.heapAt(0);
+  c.rows = static_cast<int64_t>(a.number(shapeAt));
+  c.channels = static_cast<int64_t>(a.number(shapeAt + 1));
+  if (a.ok && (c.rows < 1 || c.channels < 1)) a.fail("invalid [rows, channels] shape");
+  for (size_t i : full) c.full.push_back(a.floats(i, c.rows * c.channels));
+  for (size_t i : perChannel) c.perChannel.push_back(a.floats(i, c.channels));
+  return c;
+}
+
+napi_value ChannelMoments(napi_env env, napi_callback_info info) {
+  Args a(env, info, 6);
+  if (!a.ok) return nullptr;
+  const ChannelArgs c = channelArgs(a, 2, {1}, {4, 5});
+  if (!a.ok) return nullptr;
+  tfnative::channelMoments(c.full[0], c.rows, c.channels, c.perChannel[0], c.perChannel[1]);
+  return undefined(env);
+}
+
+napi_value ChannelAffine(napi_env env, napi_callback_info info) {
+  Args a(env, info, 7);
+  if (!a.ok) return nullptr;
+  const ChannelArgs c = channelArgs(a, 2, {1, 6}, {4, 5});
+  if (!a.ok) return nullptr;
+  tfnative::channelAffine(c.full[0], c.rows, c.channels, c.perChannel[0], c.perChannel[1], c.full[1]);
+  return undefined(env);
+}
+
+napi_value BatchNormGradSums(napi_env env, napi_callback_info info) {
+  Args a(env, info, 9);
+  if (!a.ok) return nullptr;
+  const ChannelArgs c = channelArgs(a, 3, {1, 2}, {5, 6, 7, 8});
+  if (!a.ok) return nullptr;
+  const auto& v = c.perChannel;
+  tfnative::batchNormGradSums(c.full[0], c.full[1], c.rows, c.channels, v[0], v[1], v[2], v[3]);
+  return undefined(env);
+}
+
+napi_value BatchNormGradInput(napi_env env, napi_callback_info info) {
+  Args a(env, info, 11);
+  if (!a.ok) return nullptr;
+  const ChannelArgs c = channelArgs(a, 3, {1, 2, 10}, {5, 6, 7, 8, 9});
+  if (!a.ok) return nullptr;
+  const auto& v = c.perChannel;
+  tfnative::batchNormGradInput(c.full[0], c.full[1], c.rows, c.channels, v[0], v[1], v[2], v[3], v[4], c.full[2]);
+  return undefined(env);
+}
+
 // setThreads(n): OpenBLAS's worker threads for every later call.
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   Args a(env, info, 1);
@@ -277,6 +339,10 @@ napi_value Init(napi_env env, napi_value exports) {
       {"depthwiseConv2dBackpropFilter", nullptr, ConvGradient<Tensor::kX, Tensor::kY, Tensor::kDepthwiseFilter, tfnative::depthwiseConv2dBackpropFilter>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sum", nullptr, Sum, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"channelMoments", nullptr, ChannelMoments, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"channelAffine", nullptr, ChannelAffine, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormGradSums", nullptr, BatchNormGradSums, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormGradInput", nullptr, BatchNormGradInput, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackpropInput", nullptr, ConvGradient<Tensor::kY, Tensor::kFilter, Tensor::kX, tfnative::conv2dBackpropInput>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackpropFilter", nullptr, ConvGradient<Tensor::kX, Tensor::kY, Tensor::kFilter, tfnative::conv2dBackpropFilter>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPoolGrad", nullptr, ConvGradient<Tensor::kX, Tensor::kPooled, Tensor::kX, tfnative::maxPoolGrad>, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -62,6 +62,21 @@ void sumRows(const float* x, int64_t rows, int64_t cols, double scale, float* ou
 /** out[r] = scale · Σ_j x[r, j] (a reduction over trailing axes), in double. */
 void sumColumns(const float* x, int64_t rows, int64_t cols, double scale, float* out);
 
+/** Per-channel mean and biased variance of an [rows, channels] matrix (double sums, two passes). */
+void channelMoments(const float* x, int64_t rows, int64_t channels, float* mean, float* variance);
+
+/** y[r, c] = x[r, c]·alpha[c] + shift[c]: BatchNorm's normalization in one pass. */
+void channelAffine(const float* x, int64_t rows, int64_t channels, const float* alpha, const float* shift, float* y);
+
+/** BatchNorm backward sums per channel: Σdy and Σdy·x̂ with x̂ = (x − mean)·invStd. */
+void batchNormGradSums(const float* dy, const float* x, int64_t rows, int64_t channels, const float* mean,
+                       const float* invStd, float* sumDy, float* sumDyXhat);
+
+/** BatchNorm's input gradient dx = (dy − (x̂·meanDyXhat + meanDy))·alpha, x̂ recomputed from x. */
+void batchNormGradInput(const float* dy, const float* x, int64_t rows, int64_t channels, const float* mean,
+                        const float* invStd, const float* alpha, const float* meanDy, const float* meanDyXhat,
+                        float* dx);
+
 /** dx of max pooling (outChannels unused: pooling keeps inChannels); window = filter, no dilation. */
 void maxPoolGrad(const ConvGeometry& g, const float* x, const float* dy, float* dx);
 

@@ -10,6 +10,8 @@ import { loadNativeKernels } from './native-kernels/load.js';
 import { installNativeKernels, nativeKernelNames, nativeKernelsInstalled } from './native-kernels/register.js';
 import { assertPresetGradientsMatchCpu, presetGradientCases } from './preset-gradients.js';
 import { selectBackend } from './select-backend.js';
+import { batchNorm } from '../layers/batch-norm.js';
+import { batchNormPasses, composedPasses, fusedPasses } from '../layers/batch-norm-passes.js';
 import { assertRelClose, prepareBackends, randomInt, randomValues, rng, runKernelOn } from './test-support.js';
 
 const required = process.env['TENSORFLEET_REQUIRE_NATIVE'] === '1';
@@ -284,6 +286,50 @@ describe('native BatchMatMul and _FusedMatMul match cpu', { skip }, () => {
     const a = { values: new Float32Array(6), shape: [2, 3] };
     const b = { values: new Float32Array(8), shape: [4, 2] };
     await assert.rejects(runKernelOn('wasm', 'BatchMatMul', { a, b }, { transposeA: false, transposeB: false }), /inner shapes/);
+  });
+});
+
+describe("native BatchNorm passes match the composed ops (and BatchNorm's layer uses them)", { skip }, () => {
+  /** Each pass run fused on wasm and composed on cpu, on the same [rows, C] inputs. */
+  const passOn = async (backend: 'cpu' | 'wasm', rows: number, channels: number, seed: number) => {
+    await tf.setBackend(backend);
+    const passes = batchNormPasses();
+    assert.equal(passes, backend === 'wasm' ? fusedPasses : composedPasses);
+    const r = rng(seed);
+    const x = tf.tensor2d(randomValues(r, [rows, channels]).map((v) => 3 * v + 1.5), [rows, channels]);
+    const dy = tf.tensor2d(randomValues(r, [rows, channels]), [rows, channels]);
+    const gamma = tf.tensor1d(randomValues(r, [channels]));
+    const beta = tf.tensor1d(randomValues(r, [channels]));
+    const values = tf.tidy(() => {
+      const moments = passes.moments(x, (t) => tf.sum(t, 0) as tf.Tensor1D);
+      const invStd = tf.rsqrt(tf.add(moments.variance, 1e-5)) as tf.Tensor1D;
+      const alpha = tf.mul(gamma, invStd) as tf.Tensor1D;
+      const { y, saved } = passes.normalize(x, moments, invStd, alpha, tf.sub(beta, tf.mul(moments.mean, alpha)) as tf.Tensor1D);
+      const sums = passes.gradientSums(dy, saved, (t) => tf.sum(t, 0) as tf.Tensor1D);
+      const dx = passes.inputGradient(dy, saved, alpha, tf.div(sums.sumDy, rows) as tf.Tensor1D, tf.div(sums.sumDyXhat, rows) as tf.Tensor1D);
+      return [moments.mean, moments.variance, y, sums.sumDy, sums.sumDyXhat, dx].map((t) => t.dataSync() as Float32Array);
+    });
+    tf.dispose([x, dy, gamma, beta]);
+    return values;
+  };
+  for (const [rows, channels] of [[2 * 28 * 28, 16], [64, 512], [7, 3], [2, 1]] as const) {
+    it(`[${rows}, ${channels}]: moments, normalization, gradient sums and input gradient`, async () => {
+      const fused = await expectNative('channelMoments', true, () => passOn('wasm', rows, channels, rows + channels));
+      const composed = await passOn('cpu', rows, channels, rows + channels);
+      const names = ['mean', 'variance', 'y', 'sumDy', 'sumDyXhat', 'dx'];
+      // The fused sums are in double, cpu's in float32: sums of ~1.5k values differ by float32 rounding, so looser.
+      fused.forEach((v, k) => assertRelClose(v, composed[k]!, `${names[k]}`, 1e-4));
+    });
+  }
+  it('a BatchNorm layer in training runs the fused kernels forward and backward', async () => {
+    await tf.setBackend('wasm');
+    const layer = batchNorm();
+    const x = tf.randomNormal([4, 5, 5, 8], 0, 1, 'float32', 7);
+    (layer.apply(x) as tf.Tensor).dispose(); // builds its weights, so variableGrads finds them
+    await expectNative('batchNormGradInput', true, async () => {
+      tf.variableGrads(() => tf.sum(tf.square(layer.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar);
+    });
+    x.dispose();
   });
 });
 

@@ -1,22 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { type BatchNormArgs, resolveBatchNormOptions } from './batch-norm-options.js';
+import { batchNormPasses, type BatchMoments, type GradientSums, type RowSum } from './batch-norm-passes.js';
 import { type CallKwargs, CLASS_PREFIX } from './layer-args.js';
 import { isTraining } from './seed-stream.js';
 
-/** Per-channel batch statistics of one training forward. */
-export interface BatchMoments {
-  mean: tf.Tensor1D;
-  /** Biased (divide by count) variance: what the batch is normalized with. */
-  variance: tf.Tensor1D;
-  /** Values per channel the statistics cover (N·H·W, over all replicas for SyncBatchNorm). */
-  count: number;
-  /** x − mean when the statistics needed it anyway, so the forward does not compute it twice. */
-  centered?: tf.Tensor2D;
-}
-
-/** Sums an [rows, C] matrix over its rows, giving [C]. */
-export type RowSum = (t: tf.Tensor2D) => tf.Tensor1D;
+export type { BatchMoments, GradientSums, RowSum } from './batch-norm-passes.js';
 
 /**
  * Row sums as matrix products with a ones row. tfjs's Sum over axis 0 first transposes to put the reduced axis last;
@@ -34,12 +23,6 @@ function rowSumBy(groups: number): RowSum {
   };
 }
 
-/** The per-channel gradient sums the BatchNorm backward needs; SyncBatchNorm reduces them over replicas. */
-export interface GradientSums {
-  sumDy: tf.Tensor1D;
-  sumDyXhat: tf.Tensor1D;
-}
-
 /**
  * Batch normalization over the last axis of [N, C] or NHWC [N, H, W, C] inputs (torch `BatchNorm1d`/`BatchNorm2d`
  * semantics, channels-last layout). Any rank ≥ 2 works; statistics are taken over every axis but the last.
@@ -55,7 +38,7 @@ export interface GradientSums {
  *
  * The backward pass is the closed form dx = γ/σ·(dy − mean(dy) − x̂·mean(dy·x̂)), dγ = Σdy·x̂, dβ = Σdy, built from
  * broadcasting elementwise ops and row sums of an [N·H·W, C] view (no Tile, unlike tfjs-layers' BatchNormalization
- * gradient). Measured on a 64×28×28×16 activation, plain wasm backend: forward+backward ≈ 30 ms against ≈ 110 ms
+ * gradient), or, on core's native path, from fused kernels that make each pass one sweep (see batch-norm-passes.ts). Measured on a 64×28×28×16 activation, plain wasm backend: forward+backward ≈ 30 ms against ≈ 110 ms
  * for tfjs-layers' BatchNormalization, whose gradient spends half of that in Tile.
  *
  * @example
@@ -137,6 +120,7 @@ export class BatchNorm extends tf.layers.Layer {
     const channels = x.shape[x.rank - 1]!;
     const rows = x.size / channels;
     const sumRows = rowSumBy(x.rank > 2 ? x.shape[0]! : 1);
+    const passes = batchNormPasses();
     const normalize = tf.customGrad(((xIn: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, save: tf.GradSaveFunc) => {
       const x2d = tf.reshape(xIn, [rows, channels]) as tf.Tensor2D;
       const moments = this.batchMoments(x2d, sumRows);
@@ -147,28 +131,24 @@ export class BatchNorm extends tf.layers.Layer {
             `[${x.shape.join(', ')}] (${count} value(s) per channel)`,
         );
       }
-      const invStd = tf.rsqrt(tf.add(moments.variance, this.epsilon));
-      const xHat = tf.mul(moments.centered ?? tf.sub(x2d, moments.mean), invStd);
-      // Output as torch computes it, y = x·α + (β − μ·α), so rounding matches torch's closely.
-      const alpha = tf.mul(gamma, invStd);
-      const y = tf.add(tf.mul(x2d, alpha), tf.sub(beta, tf.mul(moments.mean, alpha)));
-      save([xHat, alpha]);
+      const invStd = tf.rsqrt(tf.add(moments.variance, this.epsilon)) as tf.Tensor1D;
+      const alpha = tf.mul(gamma, invStd) as tf.Tensor1D;
+      const { y, saved } = passes.normalize(x2d, moments, invStd, alpha, tf.sub(beta, tf.mul(moments.mean, alpha)) as tf.Tensor1D);
+      save([...saved, alpha]);
       // Last, after everything that can throw: a failed forward leaves the running statistics untouched.
       this.updateMovingStatistics(moments);
       return {
         value: tf.reshape(y, xIn.shape),
-        gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-          const [savedXHat, savedAlpha] = saved as [tf.Tensor2D, tf.Tensor1D];
+        gradFunc: (dy: tf.Tensor | tf.Tensor[], kept: tf.Tensor[]) => {
+          const forBackward = kept.slice(0, -1);
+          const savedAlpha = kept[kept.length - 1] as tf.Tensor1D;
           const dy2d = tf.reshape(Array.isArray(dy) ? dy[0]! : dy, [rows, channels]) as tf.Tensor2D;
-          const local: GradientSums = {
-            sumDy: sumRows(dy2d),
-            sumDyXhat: sumRows(tf.mul(dy2d, savedXHat)),
-          };
+          const local = passes.gradientSums(dy2d, forBackward, sumRows);
           const total = this.reduceGradientSums(local);
           // dx = γ/σ·(dy − Σdy/n − x̂·Σ(dy·x̂)/n); n and the sums are global for SyncBatchNorm.
-          const meanDy = tf.div(total.sumDy, count);
-          const meanDyXhat = tf.div(total.sumDyXhat, count);
-          const dx = tf.mul(tf.sub(dy2d, tf.add(tf.mul(savedXHat, meanDyXhat), meanDy)), savedAlpha);
+          const meanDy = tf.div(total.sumDy, count) as tf.Tensor1D;
+          const meanDyXhat = tf.div(total.sumDyXhat, count) as tf.Tensor1D;
+          const dx = passes.inputGradient(dy2d, forBackward, savedAlpha, meanDy, meanDyXhat);
           // γ and β gradients stay local: data-parallel training averages them like every other weight.
           return [tf.reshape(dx, xIn.shape), local.sumDyXhat, local.sumDy];
         },
@@ -178,15 +158,11 @@ export class BatchNorm extends tf.layers.Layer {
   }
 
   /**
-   * Batch mean and biased variance per channel of an [rows, C] view. SyncBatchNorm overrides this to reduce over
-   * replicas through its collective.
+   * Batch mean and biased variance per channel of an [rows, C] view (this replica's, from the backend's passes).
+   * SyncBatchNorm overrides this to reduce over replicas through its collective.
    */
   protected batchMoments(x2d: tf.Tensor2D, sumRows: RowSum): BatchMoments {
-    const count = x2d.shape[0];
-    const mean = tf.div(sumRows(x2d), count) as tf.Tensor1D;
-    const centered = tf.sub(x2d, mean) as tf.Tensor2D;
-    const variance = tf.div(sumRows(tf.square(centered)), count) as tf.Tensor1D;
-    return { mean, variance, count, centered };
+    return batchNormPasses().moments(x2d, sumRows);
   }
 
   /** Gradient sums of the backward pass; identity here, an allreduce in SyncBatchNorm. */

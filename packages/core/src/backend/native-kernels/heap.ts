@@ -25,16 +25,27 @@ export function onHeap(
   body: (heap: ArrayBuffer, out: number, offsets: number[]) => void,
   outDtype: 'float32' | 'bool' = 'float32',
 ): TensorInfo {
+  return onHeapOutputs(backend, [outShape], inputs, (heap, [out], offsets) => body(heap, out!, offsets), outDtype)[0]!;
+}
+
+/** {@link onHeap} for a kernel with several outputs (all of `outDtype`), in the order of `outShapes`. */
+export function onHeapOutputs(
+  backend: tf.KernelBackend,
+  outShapes: number[][],
+  inputs: Array<TensorInfo | undefined>,
+  body: (heap: ArrayBuffer, outs: number[], offsets: number[]) => void,
+  outDtype: 'float32' | 'bool' = 'float32',
+): TensorInfo[] {
   const wasm = backend as WasmHeapBackend;
-  const out = wasm.makeOutput(outShape, outDtype);
+  const outs = outShapes.map((shape) => wasm.makeOutput(shape, outDtype));
   const offsets = inputs.map((t) => (t === undefined ? -1 : wasm.getMemoryOffset(t.dataId)));
   try {
-    body(wasm.wasm.HEAPU8.buffer as ArrayBuffer, wasm.getMemoryOffset(out.dataId), offsets);
+    body(wasm.wasm.HEAPU8.buffer as ArrayBuffer, outs.map((o) => wasm.getMemoryOffset(o.dataId)), offsets);
   } catch (err) {
-    wasm.disposeData(out.dataId); // the addon refused (its message names why): free the output nobody will own
+    for (const o of outs) wasm.disposeData(o.dataId); // the addon refused (its message names why): free what nobody will own
     throw err;
   }
-  return out;
+  return outs;
 }
 
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);

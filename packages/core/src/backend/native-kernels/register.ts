@@ -6,6 +6,8 @@ import type { KernelFunc, NativeKernels } from './heap.js';
 import { makeMatMul } from './mat-mul.js';
 import { makeMaxPoolGrad } from './max-pool-grad.js';
 import { binaryOpCodes, type BinaryKernelName, makeBinary, makeReduce } from './elementwise.js';
+import { makeBatchNormKernels } from './batch-norm.js';
+import { fusedBatchNormKernels } from '../../layers/batch-norm-passes.js';
 
 type Make = (native: NativeKernels, fallback: KernelFunc) => KernelFunc;
 
@@ -27,7 +29,10 @@ const nativeKernelMakers: Record<string, Make> = {
   ...Object.fromEntries(Object.keys(binaryOpCodes).map((name) => [name, (n: NativeKernels, f: KernelFunc) => makeBinary(n, name as BinaryKernelName, f)])),
 };
 
-export const nativeKernelNames = Object.keys(nativeKernelMakers);
+/** Kernels tfjs has no counterpart of, which only the addon provides (BatchNorm's fused passes). */
+const fusedKernelNames: string[] = Object.values(fusedBatchNormKernels);
+
+export const nativeKernelNames = [...Object.keys(nativeKernelMakers), ...fusedKernelNames];
 
 /** The configs ours replaced, restored by uninstallNativeKernels. Non-empty exactly while ours are registered. */
 const replaced = new Map<string, tf.KernelConfig>();
@@ -47,6 +52,9 @@ export function installNativeKernels(native: NativeKernels): void {
     const { setupFunc } = previous;
     tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: make(native, previous.kernelFunc as KernelFunc) as tf.KernelFunc, ...(setupFunc ? { setupFunc } : {}) });
   }
+  for (const [name, kernelFunc] of Object.entries(makeBatchNormKernels(native))) {
+    if (tf.getKernel(name, 'wasm') === undefined) tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: kernelFunc as tf.KernelFunc });
+  }
 }
 
 /** Restores the kernels installNativeKernels replaced (no-op when ours are not installed). */
@@ -56,6 +64,7 @@ export function uninstallNativeKernels(): void {
     tf.registerKernel(previous);
   }
   replaced.clear();
+  for (const name of fusedKernelNames) if (tf.getKernel(name, 'wasm') !== undefined) tf.unregisterKernel(name, 'wasm');
 }
 
 export function nativeKernelsInstalled(): boolean {
