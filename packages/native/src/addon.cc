@@ -198,7 +198,7 @@ napi_value Binary(napi_env env, napi_callback_info info) {
   const int64_t bRepeat = static_cast<int64_t>(a.number(6)), bLength = static_cast<int64_t>(a.number(7));
   const int64_t n = static_cast<int64_t>(a.number(9));
   if (!a.ok) return nullptr;
-  if (op != static_cast<int>(op) || op < tfnative::kAdd || op > tfnative::kLessEqual) {
+  if (op != static_cast<int>(op) || op < tfnative::kAdd || op > tfnative::kMulStep) {
     a.fail("unknown binary op code");
     return nullptr;
   }

@@ -46,8 +46,9 @@ void depthwiseConv2dBackpropInput(const ConvGeometry& g, const float* dy, const 
 void depthwiseConv2dBackpropFilter(const ConvGeometry& g, const float* x, const float* dy, float* dw);
 
 /** Elementwise ops of binary(); codes shared with core's native-kernels/elementwise.ts. Comparisons write bytes. */
-enum BinaryOp : int32_t { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3, kGreater = 4, kGreaterEqual = 5, kLess = 6, kLessEqual = 7 };
-constexpr bool writesBytes(BinaryOp op) { return op >= kGreater; }
+// kMulStep: a · step(b) (1 where b > 0, 0 where not, NaN where b is NaN): ReLU's gradient dy · step(x) in one pass.
+enum BinaryOp : int32_t { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3, kGreater = 4, kGreaterEqual = 5, kLess = 6, kLessEqual = 7, kMulStep = 8 };
+constexpr bool writesBytes(BinaryOp op) { return op >= kGreater && op <= kLessEqual; }
 
 /**
  * out[i] = a[(i / aRepeat) % aLength] ∘ b[(i / bRepeat) % bLength] for i < n (float32, or a byte 0/1 for a comparison): every broadcast in which an operand's

@@ -333,6 +333,28 @@ describe("native BatchNorm passes match the composed ops (and BatchNorm's layer 
   });
 });
 
+describe("native ReLU gradient: tfjs's dy · step(x) in one kernel", { skip }, () => {
+  it('equals cpu on negatives, zeros, positives and NaN, and replaces Step + Cast + Multiply', async () => {
+    const xs = [-2, -0, 0, 1e-30, 3, NaN, -Infinity, Infinity];
+    const dys = [1, 2, 3, 4, 5, 6, 7, 8];
+    const grad = async (backend: 'cpu' | 'wasm') => {
+      await tf.setBackend(backend);
+      const x = tf.tensor1d(xs);
+      const dy = tf.tensor1d(dys);
+      const info = await tf.profile(() => void tf.grad((t: tf.Tensor) => tf.relu(t))(x, dy).dataSync());
+      const values = Array.from(tf.grad((t: tf.Tensor) => tf.relu(t))(x, dy).dataSync());
+      tf.dispose([x, dy]);
+      return { values, kernels: info.kernels.map((k) => k.name) };
+    };
+    const ours = await grad('wasm');
+    const ref = await grad('cpu');
+    assert.deepEqual(ours.values, ref.values);
+    assert.deepEqual(ours.values, [0, 0, 0, 4, 5, NaN, 0, 8]);
+    assert.ok(ours.kernels.includes('TensorfleetReluGrad') && !ours.kernels.includes('Step'), `kernels: ${ours.kernels.join(' ')}`);
+    assert.ok(ref.kernels.includes('Step'), "cpu keeps tfjs's own gradient");
+  });
+});
+
 describe('presets: one training step with the native kernels equals cpu', { skip }, () => {
   for (const [name, inputShape, batch] of presetGradientCases) {
     it(`${name} ${inputShape.join('x')} batch ${batch}`, () => assertPresetGradientsMatchCpu('wasm', name, inputShape, batch));

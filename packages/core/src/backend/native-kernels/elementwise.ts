@@ -8,6 +8,8 @@ import { type KernelArgs, type KernelFunc, type NativeKernels, nativeCase, onHea
 /** Op codes shared with the addon's `BinaryOp` enum (kernels.h); codes from 4 on are comparisons giving bool. */
 export const binaryOpCodes = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, Greater: 4, GreaterEqual: 5, Less: 6, LessEqual: 7 } as const;
 export type BinaryKernelName = keyof typeof binaryOpCodes;
+/** The addon's `kMulStep`: a · step(b), ReLU's gradient in one pass (a kernel of ours, not a tfjs one). */
+export const mulStepOpCode = 8;
 
 const product = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
 

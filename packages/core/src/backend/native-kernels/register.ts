@@ -7,6 +7,7 @@ import { makeMatMul } from './mat-mul.js';
 import { makeMaxPoolGrad } from './max-pool-grad.js';
 import { binaryOpCodes, type BinaryKernelName, makeBinary, makeReduce } from './elementwise.js';
 import { makeBatchNormKernels } from './batch-norm.js';
+import { installReluGradient, makeReluGrad, reluGradKernelName, uninstallReluGradient } from './relu-gradient.js';
 import { fusedBatchNormKernels } from '../../layers/batch-norm-passes.js';
 
 type Make = (native: NativeKernels, fallback: KernelFunc) => KernelFunc;
@@ -29,8 +30,8 @@ const nativeKernelMakers: Record<string, Make> = {
   ...Object.fromEntries(Object.keys(binaryOpCodes).map((name) => [name, (n: NativeKernels, f: KernelFunc) => makeBinary(n, name as BinaryKernelName, f)])),
 };
 
-/** Kernels tfjs has no counterpart of, which only the addon provides (BatchNorm's fused passes). */
-const fusedKernelNames: string[] = Object.values(fusedBatchNormKernels);
+/** Kernels tfjs has no counterpart of, which only the addon provides (BatchNorm's fused passes, ReLU's gradient). */
+const fusedKernelNames: string[] = [...Object.values(fusedBatchNormKernels), reluGradKernelName];
 
 export const nativeKernelNames = [...Object.keys(nativeKernelMakers), ...fusedKernelNames];
 
@@ -52,9 +53,10 @@ export function installNativeKernels(native: NativeKernels): void {
     const { setupFunc } = previous;
     tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: make(native, previous.kernelFunc as KernelFunc) as tf.KernelFunc, ...(setupFunc ? { setupFunc } : {}) });
   }
-  for (const [name, kernelFunc] of Object.entries(makeBatchNormKernels(native))) {
+  for (const [name, kernelFunc] of Object.entries({ ...makeBatchNormKernels(native), [reluGradKernelName]: makeReluGrad(native) })) {
     if (tf.getKernel(name, 'wasm') === undefined) tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: kernelFunc as tf.KernelFunc });
   }
+  installReluGradient();
 }
 
 /** Restores the kernels installNativeKernels replaced (no-op when ours are not installed). */
@@ -65,6 +67,7 @@ export function uninstallNativeKernels(): void {
   }
   replaced.clear();
   for (const name of fusedKernelNames) if (tf.getKernel(name, 'wasm') !== undefined) tf.unregisterKernel(name, 'wasm');
+  uninstallReluGradient();
 }
 
 export function nativeKernelsInstalled(): boolean {
