@@ -26,6 +26,8 @@ export interface NativeKernels {
   binary(heap: ArrayBuffer, op: number, aOffset: number, aRepeat: number, aLength: number, bOffset: number, bRepeat: number, bLength: number, outOffset: number, n: number): void;
   /** scale · sums of a rows×cols matrix: per column (overRows 1, out has cols values) or per row (0, rows values); in double. */
   sum(heap: ArrayBuffer, xOffset: number, rows: number, cols: number, scale: number, outOffset: number, overRows: number): void;
+  /** out[i] = scale where element i's SplitMix32 draw keyed by `key` (int32) is ≥ keepFrom, else 0: core's SeedStream dropout masks. */
+  keepMask(heap: ArrayBuffer, outOffset: number, n: number, key: number, keepFrom: number, scale: number): void;
   /** Per-channel mean and biased variance of a rows×channels matrix (double sums, two passes). */
   channelMoments(heap: ArrayBuffer, xOffset: number, rows: number, channels: number, meanOffset: number, varianceOffset: number): void;
   /** y[r, c] = x[r, c]·alpha[c] + shift[c] (BatchNorm's normalization) in one pass. */

@@ -296,6 +296,24 @@ napi_value BatchNormGradInput(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// keepMask(heap, outOff, n, key (int32), keepFrom (0..2^32), scale)
+napi_value KeepMask(napi_env env, napi_callback_info info) {
+  Args a(env, info, 6);
+  if (!a.ok) return nullptr;
+  a.heapAt(0);
+  const int64_t n = static_cast<int64_t>(a.number(2));
+  const double key = a.number(3), keepFrom = a.number(4), scale = a.number(5);
+  if (!a.ok) return nullptr;
+  if (n < 0 || key != static_cast<int32_t>(key) || !(keepFrom >= 0 && keepFrom <= 4294967296.0) || keepFrom != static_cast<uint64_t>(keepFrom)) {
+    a.fail("keepMask: n must be ≥ 0, key an int32 and keepFrom an integer in [0, 2^32]");
+    return nullptr;
+  }
+  float* out = a.floats(1, n);
+  if (!a.ok) return nullptr;
+  tfnative::keepMask(out, n, static_cast<uint32_t>(static_cast<int32_t>(key)), static_cast<uint64_t>(keepFrom), static_cast<float>(scale));
+  return undefined(env);
+}
+
 // setThreads(n): OpenBLAS's worker threads for every later call.
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   Args a(env, info, 1);
@@ -339,6 +357,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"depthwiseConv2dBackpropFilter", nullptr, ConvGradient<Tensor::kX, Tensor::kY, Tensor::kDepthwiseFilter, tfnative::depthwiseConv2dBackpropFilter>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sum", nullptr, Sum, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"keepMask", nullptr, KeepMask, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"channelMoments", nullptr, ChannelMoments, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"channelAffine", nullptr, ChannelAffine, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormGradSums", nullptr, BatchNormGradSums, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -78,6 +78,9 @@ void batchNormGradInput(const float* dy, const float* x, int64_t rows, int64_t c
                         const float* invStd, const float* alpha, const float* meanDy, const float* meanDyXhat,
                         float* dx);
 
+/** out[i] = scale where element i's SplitMix32 draw (keyed by key) is ≥ keepFrom, else 0 (core's SeedStream masks). */
+void keepMask(float* out, int64_t n, uint32_t key, uint64_t keepFrom, float scale);
+
 /** dx of max pooling (outChannels unused: pooling keeps inChannels); window = filter, no dilation. */
 void maxPoolGrad(const ConvGeometry& g, const float* x, const float* dy, float* dx);
 

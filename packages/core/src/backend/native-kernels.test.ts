@@ -11,6 +11,7 @@ import { installNativeKernels, nativeKernelNames, nativeKernelsInstalled } from 
 import { assertPresetGradientsMatchCpu, presetGradientCases } from './preset-gradients.js';
 import { selectBackend } from './select-backend.js';
 import { batchNorm } from '../layers/batch-norm.js';
+import { SeedStream } from '../layers/seed-stream.js';
 import { batchNormPasses, composedPasses, fusedPasses } from '../layers/batch-norm-passes.js';
 import { assertRelClose, prepareBackends, randomInt, randomValues, rng, runKernelOn } from './test-support.js';
 
@@ -353,6 +354,26 @@ describe("native ReLU gradient: tfjs's dy · step(x) in one kernel", { skip }, (
     assert.ok(ours.kernels.includes('TensorfleetReluGrad') && !ours.kernels.includes('Step'), `kernels: ${ours.kernels.join(' ')}`);
     assert.ok(ref.kernels.includes('Step'), "cpu keeps tfjs's own gradient");
   });
+});
+
+describe('native dropout masks: the bits of the JS SeedStream', { skip }, () => {
+  for (const [rate, shape] of [[0.2, [64, 256]], [0.5, [32, 128]], [0.05, [3, 7, 7, 5]], [0.999, [1000]], [1e-9, [17]]] as const) {
+    it(`rate ${rate}, shape [${shape}]`, async () => {
+      const draw = async (backend: 'cpu' | 'wasm') => {
+        await tf.setBackend(backend);
+        const stream = new SeedStream(5);
+        stream.position('1/42');
+        const masks = [stream.nextKeepMultiplier([...shape], rate), stream.nextKeepMultiplier([...shape], rate)];
+        const values = masks.map((m) => Array.from(m.dataSync()));
+        tf.dispose(masks);
+        return values;
+      };
+      const ours = await expectNative('keepMask', true, () => draw('wasm'));
+      const js = await draw('cpu');
+      assert.deepEqual(ours, js);
+      if (rate >= 0.05) assert.notDeepEqual(ours[0], ours[1], 'consecutive calls draw new masks');
+    });
+  }
 });
 
 describe('presets: one training step with the native kernels equals cpu', { skip }, () => {

@@ -2,6 +2,12 @@ import * as tf from '@tensorflow/tfjs';
 import seedrandom from 'seedrandom';
 
 /**
+ * A backend kernel drawing {@link SeedStream}'s masks bit for bit (attrs: shape, key, keepFrom = ⌈dropBelow⌉, scale; no
+ * inputs); the native path registers one for wasm.
+ */
+export const keepMaskKernelName = 'TensorfleetKeepMask';
+
+/**
  * Draws the keep-masks of one dropout-style layer. With a seed, the n-th training call of every layer built with that
  * seed uses the same mask (reproducible runs); without one, from Math.random.
  * Masks differ from call to call either way: the seed is combined with a call counter, never reused as is.
@@ -35,6 +41,10 @@ export class SeedStream {
     const key = seedrandom.alea(String(this.nextCallSeed() ?? Math.random())).int32();
     const dropBelow = rate * 2 ** 32; // dropped iff the draw, uniform on [0, 2^32), is below: P = rate to 2^-32
     const scale = Math.fround(1 / (1 - rate));
+    if (tf.getKernel(keepMaskKernelName, tf.getBackend()) !== undefined) {
+      // The same mask drawn on the backend itself (core's native path): no JS loop, no upload.
+      return tf.engine().runKernel(keepMaskKernelName, {}, { shape, key, keepFrom: Math.ceil(dropBelow), scale }) as tf.Tensor;
+    }
     return tf.tensor(fillKeepMultiplier(new Float32Array(shape.reduce((n, d) => n * d, 1)), key, dropBelow, scale), shape, 'float32');
   }
 

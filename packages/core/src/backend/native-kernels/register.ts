@@ -8,6 +8,8 @@ import { makeMaxPoolGrad } from './max-pool-grad.js';
 import { binaryOpCodes, type BinaryKernelName, makeBinary, makeReduce } from './elementwise.js';
 import { makeBatchNormKernels } from './batch-norm.js';
 import { installReluGradient, makeReluGrad, reluGradKernelName, uninstallReluGradient } from './relu-gradient.js';
+import { makeKeepMask } from './keep-mask.js';
+import { keepMaskKernelName } from '../../layers/seed-stream.js';
 import { fusedBatchNormKernels } from '../../layers/batch-norm-passes.js';
 
 type Make = (native: NativeKernels, fallback: KernelFunc) => KernelFunc;
@@ -30,8 +32,8 @@ const nativeKernelMakers: Record<string, Make> = {
   ...Object.fromEntries(Object.keys(binaryOpCodes).map((name) => [name, (n: NativeKernels, f: KernelFunc) => makeBinary(n, name as BinaryKernelName, f)])),
 };
 
-/** Kernels tfjs has no counterpart of, which only the addon provides (BatchNorm's fused passes, ReLU's gradient). */
-const fusedKernelNames: string[] = [...Object.values(fusedBatchNormKernels), reluGradKernelName];
+/** Kernels tfjs has no counterpart of, which only the addon provides (BatchNorm's fused passes, ReLU's gradient, dropout masks). */
+const fusedKernelNames: string[] = [...Object.values(fusedBatchNormKernels), reluGradKernelName, keepMaskKernelName];
 
 export const nativeKernelNames = [...Object.keys(nativeKernelMakers), ...fusedKernelNames];
 
@@ -53,7 +55,7 @@ export function installNativeKernels(native: NativeKernels): void {
     const { setupFunc } = previous;
     tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: make(native, previous.kernelFunc as KernelFunc) as tf.KernelFunc, ...(setupFunc ? { setupFunc } : {}) });
   }
-  for (const [name, kernelFunc] of Object.entries({ ...makeBatchNormKernels(native), [reluGradKernelName]: makeReluGrad(native) })) {
+  for (const [name, kernelFunc] of Object.entries({ ...makeBatchNormKernels(native), [reluGradKernelName]: makeReluGrad(native), [keepMaskKernelName]: makeKeepMask(native) })) {
     if (tf.getKernel(name, 'wasm') === undefined) tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: kernelFunc as tf.KernelFunc });
   }
   installReluGradient();
