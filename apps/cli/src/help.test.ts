@@ -4,21 +4,27 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { commandPath, helpExamples } from './help.js';
-import { buildProgram } from './main.js';
+import { buildProgram, commandLoaders } from './main.js';
 
 const bin = fileURLToPath(new URL('./bin.js', import.meta.url));
 const help = (args: string[]) => spawnSync(process.execPath, [bin, ...args, '--help'], { encoding: 'utf8' });
 
 const commands = (c: Command): Command[] => [c, ...c.commands.flatMap(commands)];
 
-test('every command has examples in its --help, and exits 0', () => {
-  for (const command of commands(buildProgram())) {
+test('every command has examples in its --help, and exits 0', async () => {
+  for (const command of commands(await buildProgram())) {
     const path = commandPath(command);
     assert.ok(helpExamples[path], `${path} has no examples in help.ts`);
     const r = help(path.split(' ').slice(1));
     assert.equal(r.status, 0, `${path} --help: ${r.stderr}`);
     assert.match(r.stdout, /\nExamples:\n {2}\$ .*npx tensorfleet/, `${path} --help shows no example`);
   }
+});
+
+test('each lazily loaded command is the one its key names, and a program of one command has just it', async () => {
+  for (const [name, load] of Object.entries(commandLoaders)) assert.equal((await load()).name(), name);
+  assert.deepEqual((await buildProgram('worker')).commands.map((c) => c.name()), ['worker']);
+  assert.equal((await buildProgram('trian')).commands.length, Object.keys(commandLoaders).length, 'an unknown name loads every command');
 });
 
 test('--help shows the defaults of the options a person is likely to change', () => {
