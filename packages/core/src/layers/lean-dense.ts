@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { customOp, type GradSave } from '../ops/custom-op.js';
+import { customOp } from '../ops/custom-op.js';
 
 /** tfjs-layers' Dense options (its class is not exported, only the factory). */
 export type DenseArgs = Parameters<typeof tf.layers.dense>[0];
@@ -21,38 +21,21 @@ interface DenseInternals {
 // tfjs-layers exports the Dense factory, not the class: take the class from an instance.
 const DenseClass = tf.layers.dense({ units: 1 }).constructor as new (args: DenseArgs) => DenseLayer;
 
-type Grads = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[];
-
-/**
- * x · W (+ b) as one differentiable op whose backward pass is exactly the products it needs: dW = xᵀ·dy, db = Σ dy
- * and, only when `inputGradient`, dx = dy·Wᵀ.
- *
- * Why not tf.matMul/tf.add, or the fused matMul tfjs-layers' Dense runs: every op under a gradient tape costs a kernel
- * dispatch plus a clone (an Identity kernel) of each tensor it saves, and the fused matMul's backward adds reshapes
- * to rank 3 and a gradient of its input whether or not anything reads it (a custom gradient is computed eagerly for
- * every input). For the mlp preset that was 18 dispatches a layer; this op takes 4 (its record, one clone of x, the
- * product and the bias add, which run untaped inside it) and 3 for the backward pass.
- * x is saved (cloned) because the tape disposes the forward pass's intermediates before the backward pass runs; the
- * kernel is a variable's value, which outlives it.
- */
 function denseProduct(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor | null, inputGradient: boolean): tf.Tensor2D {
-  const value = (input: tf.Tensor2D, save: GradSave, grads: Grads) => {
-    save([input]);
-    const product = tf.matMul(input, kernel);
-    return { value: bias ? tf.add(product, bias) : product, gradFunc: grads };
-  };
-  const weightGrads = (dy: tf.Tensor, input: tf.Tensor2D) => {
-    const dw = tf.matMul(input, dy as tf.Tensor2D, true, false);
-    return bias ? [dw, tf.sum(dy, 0)] : [dw];
-  };
-  const grads: Grads = (dy, [input]) => [
-    ...(inputGradient ? [tf.matMul(dy as tf.Tensor2D, kernel, false, true)] : []),
-    ...weightGrads(dy, input as tf.Tensor2D),
-  ];
   // The op's inputs are the tensors that get a gradient; the data-side input of a first layer is captured instead,
   // so the tape neither asks for its gradient nor computes one.
   const inputs = [...(inputGradient ? [x] : []), kernel, ...(bias ? [bias] : [])];
-  return customOp((_, save) => value(x, save, grads))(...inputs) as tf.Tensor2D;
+  const op = customOp((_, save) => {
+    save([x]);
+    const product = tf.matMul(x, kernel);
+    const gradFunc = (dy: tf.Tensor, [xs]: tf.Tensor[]) => [
+      ...(inputGradient ? [tf.matMul(dy as tf.Tensor2D, kernel, false, true)] : []),
+      tf.matMul(xs as tf.Tensor2D, dy as tf.Tensor2D, true, false),
+      ...(bias ? [tf.sum(dy, 0)] : []),
+    ];
+    return { value: bias ? tf.add(product, bias) : product, gradFunc };
+  });
+  return op(...inputs) as tf.Tensor2D;
 }
 
 /**
