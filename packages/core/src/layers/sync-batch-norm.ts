@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BatchNorm, type BatchMoments, type GradientSums, type RowSum } from './batch-norm.js';
 import type { BatchNormArgs } from './batch-norm-options.js';
 import { CLASS_PREFIX } from './layer-args.js';
+import { findNonFinite } from '../numeric/find-non-finite.js';
 
 /**
  * A synchronous sum over all replicas: every replica calls it with an array of the same length at the same point of
@@ -105,11 +106,8 @@ export class SyncBatchNorm extends BatchNorm {
       const got = result instanceof Float32Array ? `a Float32Array of length ${result.length}` : String(result);
       throw new Error(`syncBatchNorm collective.allreduceSum (${phase}): expected a Float32Array of length ${values.length}, got ${got}`);
     }
-    for (let i = 0; i < result.length; i++) {
-      if (!Number.isFinite(result[i])) {
-        throw new Error(`syncBatchNorm collective.allreduceSum (${phase}): non-finite value ${result[i]} at index ${i}`);
-      }
-    }
+    const i = findNonFinite(result);
+    if (i >= 0) throw new Error(`syncBatchNorm collective.allreduceSum (${phase}): non-finite value ${result[i]} at index ${i}`);
     return result;
   }
 }

@@ -7,6 +7,7 @@ import {
   type OptionRule,
   type OptionRules,
 } from './options.js';
+import { findNonFinite } from '../numeric/find-non-finite.js';
 import { readStateDict } from './state-dict.js';
 import type { OptimizerStateDict, ParamGroup, ParamState, ParamsInput } from './types.js';
 
@@ -234,11 +235,8 @@ export abstract class Optimizer {
             `${name}.step: grads[${i}] has length ${grad.length}, its parameter has length ${param.length}`,
           );
         }
-        for (let k = 0; k < grad.length; k++) {
-          if (!Number.isFinite(grad[k]!)) {
-            throw new OptimizerError(`${name}.step: grads[${i}][${k}] is ${grad[k]}; gradients must be finite`);
-          }
-        }
+        const k = findNonFinite(grad);
+        if (k >= 0) throw new OptimizerError(`${name}.step: grads[${i}][${k}] is ${grad[k]}; gradients must be finite`);
         i++;
       }
     }

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { labelSmoothingCrossEntropy } from '../losses/index.js';
 import { regularizationPenalty } from '../regularizers/index.js';
 import { BatchNorm } from '../layers/index.js';
+import { findNonFinite } from '../numeric/find-non-finite.js';
 import { countTopK } from './accuracy.js';
 import { readInto } from './read-into.js';
 
@@ -114,9 +115,8 @@ function assignAll(what: string, weights: tf.LayerVariable[], values: Float32Arr
     if (v.length !== size) {
       throw new Error(`${what}[${i}] (${w.originalName}): expected ${size} values for shape [${w.shape.join(',')}], got ${v.length}`);
     }
-    for (let j = 0; j < v.length; j++) {
-      if (!Number.isFinite(v[j]!)) throw new Error(`${what}[${i}] (${w.originalName}): value ${j} is ${v[j]}, not finite`);
-    }
+    const j = findNonFinite(v);
+    if (j >= 0) throw new Error(`${what}[${i}] (${w.originalName}): value ${j} is ${v[j]}, not finite`);
   });
   tf.tidy(() => weights.forEach((w, i) => w.write(tf.tensor(values[i]!, w.shape as number[], 'float32'))));
 }
