@@ -24,6 +24,39 @@ test('compactValues keeps up to 256 distinct values as bytes with an ascending t
   assert.equal(many.images[299], Math.fround(299 / 7));
 });
 
+/** compactValues as a JS Set and Map of Math.fround values would give it (its definition before the hashed table). */
+function compactByMap(values: number[]): { codes: number[]; levels: number[] } | null {
+  const distinct = [...new Set(values.map((v) => Math.fround(v)))];
+  if (distinct.length > 256) return null;
+  const sorted = distinct.sort((a, b) => a - b);
+  const code = new Map(sorted.map((v, k) => [v, k]));
+  return { codes: values.map((v) => code.get(Math.fround(v))!), levels: sorted };
+}
+
+test('compactValues: the codes and levels a Set and Map of float32 values give, at 1, 255, 256 and 257 distinct values', () => {
+  let seed = 7;
+  const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  for (const distinct of [1, 255, 256, 257]) {
+    // Values that differ only below float32's precision count as one; -0 is 0.
+    const palette = Array.from({ length: distinct }, (_, k) => (k === 0 ? -0 : (k - 100.5) / 3));
+    const values = Array.from({ length: 5000 }, (_, i) => (i < distinct ? palette[i]! : palette[Math.floor(random() * distinct)]!) * (i % 2 ? 1 + 1e-12 : 1));
+    const expected = compactByMap(values);
+    const got = compactValues(values);
+    if (!expected) {
+      assert.ok(got.images instanceof Float32Array && got.levels === undefined, `${distinct} distinct: float32`);
+      continue;
+    }
+    assert.ok(got.images instanceof Uint8Array, `${distinct} distinct: bytes`);
+    assert.deepEqual(Array.from(got.images), expected.codes);
+    assert.equal(expected.levels.length, distinct);
+    assert.deepEqual(Array.from(got.levels!.subarray(0, distinct)), expected.levels);
+  }
+  const zeros = compactValues([0, -0, 0.5, -0]);
+  assert.deepEqual(Array.from(zeros.images), [0, 0, 1, 0], '-0 is 0');
+  const nans = compactValues([NaN, 1, -NaN, 0 / 0]).images;
+  assert.ok(nans[0] === nans[2] && nans[2] === nans[3] && nans[0] !== nans[1], 'every NaN is one value');
+});
+
 test('loadCsv turns to float32 at the first non-byte value, keeping the earlier values exact', () => {
   const dir = tempDir();
   const f = join(dir, 'mixed.csv');
