@@ -13,8 +13,8 @@ export const HEAP_GROWING_PERCENT = 100;
  * step (socket reads, received frames, batches). It also spends a third of each step waiting on the network, so V8
  * sees a slow allocator and grows the heap by only 1.1× after each full collection. The worker then ran a 6–16 ms
  * Mark-Compact every 5 steps: about 100 in the 500 steps of a 4-epoch default run. Each one makes its worker the
- * step's straggler. Letting the heap double cut that to 4–8 (the heap's limit between collections goes from about 55 to
- * 80 MB), and the default run's step went from 27 to 21 ms. A `--heap-growing-percent` given to node is left alone.
+ * step's straggler. Letting the heap double cut that to 4–8 (the heap's limit between collections goes from about 55
+ * to 80 MB), and the train bench's step went from 26.9 to 18.2 ms. A `--heap-growing-percent` given to node is kept.
  * @example
  * paceGarbageCollection(); // true: V8 now grows the heap 2× after each full collection
  */
