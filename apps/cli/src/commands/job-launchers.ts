@@ -1,7 +1,8 @@
 import { Option } from 'commander';
 import { ConfigError, launcherNames, launcherOptionSchemas } from '@tensorfleet/protocol';
-import { kubernetesTrainFlags, notRunLive, trainOnKubernetes } from './k8s-train.js';
-import { runTrainOnSlurm, slurmTrainFlags } from './slurm-train.js';
+// Only the flags here: each launcher's code (the coordinator's Slurm client, the Kubernetes client) loads when it runs.
+import { kubernetesTrainFlags, notRunLive } from './k8s-train-flags.js';
+import { slurmTrainFlags } from './slurm-train-flags.js';
 
 /**
  * A launcher that runs the whole job somewhere else, the parameter server too (unlike the process launchers of
@@ -31,13 +32,13 @@ export const jobLaunchers = {
   slurm: {
     description: 'the run as one Slurm batch job, a task per worker, rank 0 hosting the parameter server',
     flags: slurmTrainFlags,
-    run: (flags, args) => runTrainOnSlurm(flags, asLocalLauncher(args)),
+    run: async (flags, args) => (await import('./slurm-train.js')).runTrainOnSlurm(flags, asLocalLauncher(args)),
   },
   kubernetes: {
     description: `a PS Job behind a Service and an Indexed Job of workers in your kubeconfig's cluster, its PS log followed; ${notRunLive}`,
     flags: kubernetesTrainFlags,
     uses: ['config', 'workers', 'launcher'],
-    run: (flags) => trainOnKubernetes(flags),
+    run: async (flags) => (await import('./k8s-train.js')).trainOnKubernetes(flags),
   },
 } as const satisfies Record<string, JobLauncher>;
 

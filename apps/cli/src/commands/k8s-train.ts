@@ -1,20 +1,8 @@
-import { Option } from 'commander';
-import { ConfigError, exitCodes, kubernetesOptionsSchema } from '@tensorfleet/protocol';
+import { ConfigError, exitCodes } from '@tensorfleet/protocol';
 import { followJob, KubernetesApi, objectNames, type Manifest } from '@tensorfleet/kubernetes';
 import { manifestsFromFlags } from './k8s-manifests.js';
-import { numberArg } from './options.js';
-import { schemaFlags } from './schema-flags.js';
 
-/** What every kubernetes help text says, because it is true. */
-export const notRunLive = 'NOTE: this launcher has not run against a live cluster: its manifests are checked against the Kubernetes schema and its API calls against a fake API server only.';
-
-/** The flags of a Kubernetes training job (`k8s train`, `train --launcher kubernetes`): the launcher's options, and how often the PS Job is looked at. */
-export function kubernetesTrainFlags(): Option[] {
-  return [
-    ...schemaFlags(kubernetesOptionsSchema),
-    new Option('--poll-ms <ms>', 'how often the PS Job is looked at').argParser(numberArg('--poll-ms', true)).default(2000).hideHelp(),
-  ];
-}
+export { kubernetesTrainFlags, notRunLive } from './k8s-train-flags.js';
 
 /**
  * `tensorfleet k8s train` and `train --launcher kubernetes`: creates the job's objects in the cluster of the kubeconfig ($KUBECONFIG, else

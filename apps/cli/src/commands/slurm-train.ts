@@ -1,9 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Option } from 'commander';
 import { z } from 'zod';
 import { jobPhase, OutputFiles, SlurmCli, type JobRecord } from '@tensorfleet/coordinator';
-import { ConfigError, exitCodes, jobFromConfig, runFiles, slurmTrialOptionsSchema } from '@tensorfleet/protocol';
+import { ConfigError, exitCodes, jobFromConfig, runFiles } from '@tensorfleet/protocol';
 import { tensorfleetCommand } from '@tensorfleet/launch';
 import { LogRouter, outputMode } from '../logging.js';
 import { RunLogFiles } from '../output/run-files.js';
@@ -11,26 +10,7 @@ import { slurmRunLogsVariable } from '../cluster/slurm-environment.js';
 import { trainJobScript } from '../slurm/train-job-script.js';
 import { configFromFlags } from './options.js';
 import { checkOutFolder } from './out-folder.js';
-
-/**
- * The options of `train --launcher slurm`: the study spec's Slurm job options (partition, time, account, USR1 warning,
- * extra sbatch options) and how the run's workers take up nodes and GPUs.
- */
-export const slurmTrainOptionsSchema = slurmTrialOptionsSchema.extend({
-  gpusPerWorker: z.number().int().min(0).default(0).describe('GPUs per worker task (the job asks --gres=gpu:gpusPerWorker×workersPerNode per node)'),
-  workersPerNode: z.number().int().min(1).default(1).describe('worker tasks per node (nodes = workers / workersPerNode)'),
-});
-
-/** Each option as a flag: `--partition`, `--time`, `--gpus-per-worker`, ... (kebab case of the schema's keys). */
-const flagOf = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-const numeric = new Set(['signalSeconds', 'pollSeconds', 'gpusPerWorker', 'workersPerNode']);
-
-/** The flags of `train --launcher slurm`, one per option of {@link slurmTrainOptionsSchema}. */
-export function slurmTrainFlags(): Option[] {
-  return Object.entries(slurmTrainOptionsSchema.shape)
-    .filter(([key]) => key !== 'sbatchArgs')
-    .map(([key, schema]) => new Option(`${flagOf(key)} <value>`, schema.description ?? key).argParser((raw: string): unknown => (numeric.has(key) ? Number(raw) : raw)));
-}
+import { flagOf, slurmTrainOptionsSchema } from './slurm-train-flags.js';
 
 function slurmOptions(flags: Record<string, unknown>): z.output<typeof slurmTrainOptionsSchema> {
   const given = Object.fromEntries(Object.keys(slurmTrainOptionsSchema.shape).filter((k) => flags[k] !== undefined).map((k) => [k, flags[k]]));

@@ -1,4 +1,4 @@
-import { wholeNumberX, type Chart } from '@tensorfleet/coordinator';
+import { wholeNumberX, type Chart } from '@tensorfleet/coordinator/plots'; // not the package index: no vega, SQLite or Kubernetes client in the train command
 import type { EpochLine } from '@tensorfleet/protocol';
 import { bucketByEpoch, epochBucketWidth } from '@tensorfleet/ps';
 import type { RunReportData } from './run-report-data.js';

@@ -1,6 +1,4 @@
 import { join } from 'node:path';
-import { stringify as toYaml } from 'yaml';
-import { chartFigure, chartRuntime, chartStyles, escapeHtml } from '@tensorfleet/coordinator';
 import { runFiles, type EpochLine } from '@tensorfleet/protocol';
 import type { ParameterServerHandle, TrainingSummary } from '@tensorfleet/ps';
 import { writeFileAtomic } from '../commands/write-file-atomic.js';
@@ -17,7 +15,7 @@ const pageStyles = [
 const pct = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? `${(v * 100).toFixed(2)}%` : '–');
 
 /** The environment and headline numbers as a two-column table. */
-function facts(data: RunReportData): string {
+function facts(data: RunReportData, escapeHtml: (s: string) => string): string {
   const last = data.epochs.at(-1);
   const rows: [string, string][] = [
     ['run', data.runId],
@@ -42,13 +40,16 @@ function facts(data: RunReportData): string {
  * writeFileSync('report.html', await runReportHtml(data));
  */
 export async function runReportHtml(data: RunReportData): Promise<string> {
+  // Loaded at the first render, not with the train command: vega and yaml took 0.7 s of the PS's start-up, before
+  // it could listen and the workers could start.
+  const [{ chartFigure, chartRuntime, chartStyles, escapeHtml }, { stringify: toYaml }] = await Promise.all([import('@tensorfleet/coordinator/charts'), import('yaml')]);
   const figures = await Promise.all(runCharts(data).map(({ id, chart }) => chartFigure(chart, id)));
   return [
     '<!doctype html><html><head><meta charset="utf-8">',
     `<title>tensorfleet run ${escapeHtml(data.runId)}</title>`,
     `<style>${pageStyles}\n${chartStyles}</style></head><body>`,
     `<h1>Run ${escapeHtml(data.runId)}<span class="state">${escapeHtml(data.state)}, updated ${escapeHtml(new Date(data.updatedAt).toISOString())}</span></h1>`,
-    facts(data),
+    facts(data, escapeHtml),
     ...figures,
     '<h2>Config</h2>',
     `<pre>${escapeHtml(toYaml(data.config))}</pre>`,

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
+import { readNumberArrayJson } from './number-array-json.js';
 import { compactValues } from './pixels.js';
 import type { ImageDataset } from './types.js';
 
@@ -20,14 +21,12 @@ let cached: ImageDataset | undefined;
 export function loadMnistDigits(): ImageDataset {
   if (cached) return cached;
   const pixelsPerImage = 28 * 28;
-  const perClass: number[][] = [];
+  const perClass: ArrayLike<number>[] = [];
   for (let digit = 0; digit < 10; digit++) {
     const file = require.resolve(`mnist/src/digits/${digit}.json`);
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { data: number[] };
-    if (!Array.isArray(parsed.data) || parsed.data.length % pixelsPerImage !== 0) {
-      throw new Error(`${file}: expected a "data" array whose length is a multiple of ${pixelsPerImage}`);
-    }
-    perClass.push(parsed.data);
+    const data = digitFile(file);
+    if (data.length % pixelsPerImage !== 0) throw new Error(`${file}: expected a "data" array whose length is a multiple of ${pixelsPerImage}`);
+    perClass.push(data);
   }
   const count = perClass.reduce((n, d) => n + d.length / pixelsPerImage, 0);
   const values = new Float32Array(count * pixelsPerImage);
@@ -40,4 +39,17 @@ export function loadMnistDigits(): ImageDataset {
   });
   cached = { ...compactValues(values), labels, count, height: 28, width: 28, channels: 1, numClasses: 10, name: 'mnist-digits' };
   return cached;
+}
+
+/** A digits file's `data` array: read straight into floats when it is the package's plain `{ "data": [...] }`. */
+function digitFile(file: string): ArrayLike<number> {
+  const bytes = readFileSync(file);
+  const open = bytes.indexOf(0x5b); // '['
+  if (open >= 0 && /^\s*\{\s*"data"\s*:\s*$/.test(bytes.subarray(0, open).toString('latin1'))) {
+    const array = readNumberArrayJson(bytes, open);
+    if (array && /^\s*\}\s*$/.test(bytes.subarray(array.end).toString('latin1'))) return array.values;
+  }
+  const parsed = JSON.parse(bytes.toString('utf8')) as { data?: unknown };
+  if (!Array.isArray(parsed.data)) throw new Error(`${file}: expected a "data" array of pixel values`);
+  return parsed.data as number[];
 }

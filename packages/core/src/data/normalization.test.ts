@@ -65,3 +65,31 @@ test('a constant channel gets std 1; malformed stats are refused with the field 
   assert.throws(() => parseNormalizationStats({ mean: ['a'], std: [1] }), /"mean" must be an array of finite numbers/);
   assert.throws(() => normalize(rgb(), { mean: [0], std: [1] }), /has 1 entries but the data has 3 channels/);
 });
+
+test('computeNormalization gives the bits of one float64 pass in storage order, 8-bit or float32 store, across chunks', () => {
+  // The definition: sums over the float values in order (each channel its own), then the deviations' squares.
+  const definition = (values: Float32Array, c: number) => {
+    const n = values.length / c;
+    const mean = Array.from({ length: c }, (_, k) => {
+      let s = 0;
+      for (let i = k; i < values.length; i += c) s += values[i]!;
+      return s / n;
+    });
+    const std = mean.map((m, k) => {
+      let s = 0;
+      for (let i = k; i < values.length; i += c) s += (values[i]! - m) ** 2;
+      return Math.sqrt(s / n);
+    });
+    return { mean, std };
+  };
+  const digits = loadMnistDigits(); // 8-bit store, 7.8M values: many chunks, the last one partial
+  assert.ok(digits.images instanceof Uint8Array);
+  const values = pixelValues(digits);
+  assert.deepEqual(computeNormalization(digits), definition(values, 1));
+  assert.deepEqual(computeNormalization({ ...digits, images: values, levels: undefined }), definition(values, 1));
+  // 3 channels over 70,001 pixels: a chunk length that is a multiple of 3, and a last chunk of another size.
+  const count = 70_001;
+  const rgbValues = Float32Array.from({ length: count * 3 }, (_, i) => Math.fround(Math.sin(i) * 100 + (i % 3)));
+  const ds: ImageDataset = { images: rgbValues, labels: new Int32Array(count), count, height: 1, width: 1, channels: 3, numClasses: 1, name: 'rgb-long' };
+  assert.deepEqual(computeNormalization(ds), definition(rgbValues, 3));
+});

@@ -1,5 +1,5 @@
 // No tfjs import here: the batch worker thread loads this file and must start fast.
-import { pixelValues } from './pixels.js';
+import { pixelValues, readPixels } from './pixels.js';
 import type { ImageDataset } from './types.js';
 
 /**
@@ -23,22 +23,51 @@ export function computeNormalization(ds: ImageDataset): NormalizationStats {
   const c = ds.channels;
   const n = ds.images.length / c;
   if (n === 0) throw new Error(`computeNormalization(${ds.name}): dataset is empty`);
-  // Compact pixels are read through their table in the same order as floats: the same sums, bit for bit.
-  const src = ds.images;
-  const levels = src instanceof Uint8Array ? ds.levels! : undefined;
-  const at = levels ? (i: number) => levels[src[i]!]! : (i: number) => src[i]!;
-  const sum = new Float64Array(c);
-  for (let i = 0; i < src.length; i += c) for (let k = 0; k < c; k++) sum[k] += at(i + k);
+  const sum = channelSums(ds, c);
   const mean = Array.from(sum, (s) => s / n);
-  const sq = new Float64Array(c);
-  for (let i = 0; i < src.length; i += c) {
-    for (let k = 0; k < c; k++) {
-      const d = at(i + k) - mean[k]!;
-      sq[k] += d * d;
-    }
-  }
+  const sq = channelSums(ds, c, mean);
   const std = Array.from(sq, (s) => Math.sqrt(s / n)).map((s) => (s > 1e-12 ? s : 1));
   return { mean, std };
+}
+
+/** Values read per pass of {@link channelSums}: a few hundred KB of floats. */
+const CHUNK = 1 << 16;
+
+/**
+ * Σ of each channel's values, or of their squared deviations from `mean`, in storage order. Compact pixels become
+ * floats a chunk at a time (readPixels) and the sums run over plain float arrays, so the 8-bit and float32 stores
+ * of the same pixels give the same sums bit for bit; a per-value accessor closure made the digits' 6.3M values take
+ * 200-460 ms here instead of about 50.
+ */
+function channelSums(ds: ImageDataset, c: number, mean?: number[]): Float64Array {
+  const sums = new Float64Array(c);
+  const total = ds.images.length;
+  const chunk = new Float32Array(Math.min(total, CHUNK - (CHUNK % c)));
+  for (let start = 0; start < total; start += chunk.length) {
+    const len = Math.min(chunk.length, total - start);
+    readPixels(ds, start, len, chunk, 0);
+    if (c === 1) {
+      let s = sums[0]!;
+      if (mean) {
+        const m = mean[0]!;
+        for (let i = 0; i < len; i++) {
+          const d = chunk[i]! - m;
+          s += d * d;
+        }
+      } else {
+        for (let i = 0; i < len; i++) s += chunk[i]!;
+      }
+      sums[0] = s;
+      continue;
+    }
+    for (let i = 0; i < len; i += c) {
+      for (let k = 0; k < c; k++) {
+        const d = mean ? chunk[i + k]! - mean[k]! : chunk[i + k]!;
+        sums[k] += mean ? d * d : d;
+      }
+    }
+  }
+  return sums;
 }
 
 /**
