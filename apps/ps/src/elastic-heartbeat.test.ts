@@ -31,7 +31,7 @@ test('elastic: a hung worker (SIGSTOP) is evicted by the heartbeat timeout; the 
     assert.ok(stoppedAt > 0);
     const applied = lines.filter((l) => l.msg === 'step applied');
     const stalled = evicted!.time - applied[2]!.time; // stopped right after step 2 was applied
-    assert.ok(stalled >= 3000 && stalled < 12000, `evicted ${stalled} ms after the stall: by the heartbeat timeout, not at once`);
+    assert.ok(stalled >= 3000 && stalled < 20_000, `evicted ${stalled} ms after the stall: by the heartbeat timeout, not at once`);
     assert.deepEqual(applied.map((l) => l.step), [...Array(summary.steps).keys()]);
     assert.deepEqual(applied.filter((l) => l.step >= 4).map((l) => l.ranks.length), new Array(summary.steps - 4).fill(1));
     const memberships = lines.filter((l) => l.msg === 'epoch membership');

@@ -30,16 +30,25 @@ test('SIGKILL the coordinator mid-study, start it again: finished trials kept, i
     import { simulatedSpec } from ${JSON.stringify(helpersUrl)};
     import { readFileSync } from 'node:fs';
     await runStudy({ spec: simulatedSpec(JSON.parse(readFileSync(${JSON.stringify(specPath)}, 'utf8'))), storage: ${JSON.stringify(storage)} });`;
-  const coordinator = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'ignore' });
+  const coordinator = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let coordinatorStderr = '';
+  coordinator.stderr!.on('data', (d: Buffer) => (coordinatorStderr += d.toString()));
   // Listen from the start: if the study ends before the kill point, a late once('exit') would wait forever.
   const coordinatorExited = new Promise((r) => coordinator.once('exit', r));
 
-  // Wait until one trial has finished and another is mid-way, then kill the coordinator without warning.
+  // Wait until one trial has finished and another is mid-way, then kill the coordinator without warning. The wait is
+  // bounded by time, not by polls: on a loaded CI machine a trial's node process alone took seconds to start, and 200
+  // polls (~11 s) once ended before any trial had finished.
   let before: TrialRow[] = [];
-  for (let i = 0; i < 200; i++) {
+  let studyEnded = false;
+  void coordinatorExited.then(() => (studyEnded = true));
+  const waitStart = Date.now();
+  while (Date.now() - waitStart < 120_000 && !studyEnded) {
     await sleep(50);
     try {
-      const store = new SqliteStudyStore(storage);
+      // Read-only, as `tensorfleet study` reads a live study: a writable open runs the schema and sets user_version,
+      // writes that contend with the coordinator's own.
+      const store = new SqliteStudyStore(storage, { readonly: true });
       const study = store.getStudy('resumable');
       before = study ? store.trials(study.id) : [];
       store.close();
@@ -52,7 +61,7 @@ test('SIGKILL the coordinator mid-study, start it again: finished trials kept, i
   await coordinatorExited;
   const finishedBefore = before.filter((t) => t.state === 'completed');
   const interrupted = before.filter((t) => t.state === 'running');
-  assert.ok(finishedBefore.length >= 1 && interrupted.length >= 1, `kill point not reached: ${before.map((t) => t.state)}`);
+  assert.ok(finishedBefore.length >= 1 && interrupted.length >= 1, `kill point not reached after ${Date.now() - waitStart} ms${studyEnded ? ` (the coordinator exited first: ${coordinatorStderr.trim() || 'no stderr'})` : ''}: ${before.map((t) => `${t.state}@${t.epochs}`)}`);
   // No trial outlives its coordinator (the kernel kills it: parent-death signal), so none trains on unrecorded.
   await sleep(300);
   const orphans = interrupted.map((t) => t.handle!).filter((h) => isSameProcess(h.pid as number, h.start as string));
@@ -79,13 +88,15 @@ test('SIGKILL the coordinator mid-study, start it again: finished trials kept, i
     const mine = transitions.filter((x) => x.trialId === prior.id).map((x) => x.detail ?? '');
     assert.ok(mine.some((d) => d.startsWith('interrupted')), mine.join('; '));
     const starts = logLines(studyLayout.trialLog(studyLayout.trialDir(result.study.outDir, prior.number))).filter((l) => l.msg === 'start');
-    assert.equal(starts.length, 2);
     if (prior.epochs >= 1) {
+      assert.equal(starts.length, 2);
       // The simulated trial checkpoints every epoch, so a trial interrupted after one resumes instead of starting over.
       assert.ok(mine.some((d) => d.startsWith('resumed from checkpoint')), mine.join('; '));
       assert.ok((starts[1]!.startEpoch as number) > 1);
     } else {
-      // Read at epoch 0 just before the kill: it may have written its first checkpoint in between, so either is right.
+      // Read at epoch 0 just before the kill: it may have written its first checkpoint in between, so either is right;
+      // and its first process may have been killed before it printed its start line (seen under load).
+      assert.ok(starts.length === 1 || starts.length === 2, `${starts.length} start lines`);
       assert.ok(mine.some((d) => d.startsWith('restarted') || d.startsWith('resumed from checkpoint')), mine.join('; '));
     }
   }
