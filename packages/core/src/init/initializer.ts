@@ -1,9 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { UntruncatedVarianceScaling, type Initializer } from './untruncated-variance-scaling.js';
 
-/** Names accepted by {@link initializer}. */
-export type InitializerName = 'xavierUniform' | 'xavierNormal' | 'heUniform' | 'heNormal' | 'zeros' | 'ones';
-export const initializerNames: readonly InitializerName[] = ['xavierUniform', 'xavierNormal', 'heUniform', 'heNormal', 'zeros', 'ones'];
+import { initializerNames, type InitializerName } from './initializer-names.js';
 
 /** Options of {@link initializer}. */
 export interface InitializerOptions {

@@ -1,3 +1,5 @@
+import type { InitializerName } from '../init/initializer-names.js';
+
 /**
  * The JSON model spec: a plain, serializable description of a feed-forward classifier that {@link buildModel} turns
  * into a tfjs LayersModel. Shapes exclude the batch dimension and images are NHWC (height, width, channels).
@@ -7,9 +9,8 @@
 export const activationNames = ['relu', 'linear', 'sigmoid', 'tanh', 'elu', 'selu', 'softmax', 'relu6', 'softplus', 'swish'] as const;
 export type ActivationName = (typeof activationNames)[number];
 
-/** Kernel initializers (core's `initializer` names; the lecture: He for ReLU nets, Xavier for tanh/sigmoid). */
-export const initializerNames = ['xavierUniform', 'xavierNormal', 'heUniform', 'heNormal', 'zeros', 'ones'] as const;
-export type InitializerName = (typeof initializerNames)[number];
+/** Kernel initializers: core's `initializer` names, defined with it. */
+export { initializerNames, type InitializerName } from '../init/initializer-names.js';
 
 /** Weight penalty on kernels: l1 = λ·Σ|w|, l2 = (λ/2)·Σw² (gradient λ·w, torch SGD weight_decay=λ). */
 export interface RegularizerSpec {
