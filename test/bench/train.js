@@ -11,7 +11,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadMnistDigits, splitDataset } from '@tensorfleet/core';
-import { STEP_PROFILE_ENV } from '@tensorfleet/protocol';
+import { logMessages, STEP_PROFILE_ENV } from '@tensorfleet/protocol';
 import { formatStepBreakdown, readStepBreakdown, stepTimes } from './lib/step-breakdown.js';
 import { anchorEnv, ensureTorchOnOpenBlas, isOpenBlasAnchor, python, systemBlas } from './lib/torch-anchor.js';
 
@@ -40,24 +40,36 @@ function parseArgs(args) {
   return o;
 }
 
-/** Runs the CLI; resolves with summary.json (path from its last stdout line). Progress goes to stderr. */
+/**
+ * Runs the CLI; resolves with summary.json (path from its last stdout line) and `startupSeconds`: from the spawn to
+ * the last worker's first step (its "model and data ready" line). Progress goes to stderr.
+ */
 function runTensorfleet(out, o) {
   const args = ['train', '--out', out, '--json'];
   if (o.epochs) args.push('--epochs', String(o.epochs));
   if (o.workers) args.push('--workers', String(o.workers));
   return new Promise((resolve, reject) => {
     // The step profile (phase timings, logged at each process's end) costs a few clock reads per step.
+    const spawnedAt = Date.now();
     const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, [STEP_PROFILE_ENV]: '1' } });
     let stdout = '';
+    let lastReadyAt = null;
+    let pending = '';
     child.stdout.setEncoding('utf8').on('data', (chunk) => {
       stdout += chunk;
-      for (const line of chunk.split('\n')) if (line.includes('"msg":"epoch"')) process.stderr.write(`tensorfleet ${epochNote(JSON.parse(line))}\n`);
+      const lines = (pending + chunk).split('\n');
+      pending = lines.pop();
+      for (const line of lines) {
+        if (line.includes('"msg":"epoch"')) process.stderr.write(`tensorfleet ${epochNote(JSON.parse(line))}\n`);
+        if (line.includes(`"msg":"${logMessages.workerReady}"`)) lastReadyAt = Math.max(lastReadyAt ?? 0, JSON.parse(line).time);
+      }
     });
     child.on('error', reject);
     child.on('close', (code) => {
       const last = stdout.trim().split('\n').at(-1) ?? '';
       if (code !== 0 || !last.endsWith('summary.json')) return reject(new Error(`tensorfleet train exited with ${code}:\n${stdout.slice(-2000)}`));
-      resolve(JSON.parse(readFileSync(last, 'utf8')));
+      const summary = JSON.parse(readFileSync(last, 'utf8'));
+      resolve({ ...summary, startupSeconds: lastReadyAt === null ? null : (lastReadyAt - spawnedAt) / 1000 });
     });
   });
 }
@@ -114,13 +126,14 @@ export async function run(args) {
       ['training samples/s', ours.samplesPerSec, theirs?.samplesPerSec ?? null, 0],
       ['test accuracy', ours.testAccuracy, theirs?.testAccuracy ?? null, 4],
       ['ms per step (ours: compute + comm)', times.computeMs + times.commMs, theirs ? (1000 * theirs.workers * BATCH) / theirs.samplesPerSec : null, 1],
+      ['start-up until the first step (s)', ours.startupSeconds, theirs?.startupSeconds ?? null, 2],
       ['epochs', ours.epochs, theirs?.epochs ?? null, 0],
       ['wall seconds (incl. start-up)', ours.wallSeconds, theirs?.wallSeconds ?? null, 2],
     ];
     const result = {
       target: Number(TARGET),
       machine,
-      tensorfleet: { stepTimes: times, stepBreakdown: breakdown, backend: ours.backend, workers: ours.workers, epochs: ours.epochs, timeToTarget: ours.timeToAccuracy[TARGET] ?? null, samplesPerSec: ours.samplesPerSec, testAccuracy: ours.testAccuracy, wallSeconds: ours.wallSeconds, history: ours.history },
+      tensorfleet: { startupSeconds: ours.startupSeconds, stepTimes: times, stepBreakdown: breakdown, backend: ours.backend, workers: ours.workers, epochs: ours.epochs, timeToTarget: ours.timeToAccuracy[TARGET] ?? null, samplesPerSec: ours.samplesPerSec, testAccuracy: ours.testAccuracy, wallSeconds: ours.wallSeconds, history: ours.history },
       pytorch: theirs ? { ...theirs, timeToTarget: theirs.timeToAccuracy[TARGET] ?? null } : { absent },
       ratios: theirs
         ? { timeToTarget: ratio(ours.timeToAccuracy[TARGET], theirs.timeToAccuracy[TARGET]), samplesPerSec: ratio(ours.samplesPerSec, theirs.samplesPerSec) }

@@ -342,7 +342,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       if (m.type === 'job' && !built) {
         built = await build(m);
         log = log.child({ rank: m.rank, run: m.runId });
-        log.info({ worldSize: m.worldSize, stepsPerEpoch: m.stepsPerEpoch, step: m.step, bn: built.spec.bn ?? 'local' }, 'job received; model and data ready');
+        log.info({ worldSize: m.worldSize, stepsPerEpoch: m.stepsPerEpoch, step: m.step, bn: built.spec.bn ?? 'local' }, logMessages.workerReady);
         continue;
       }
       if (!absorb(m)) continue;

@@ -15,6 +15,8 @@ export const logMessages = {
   training: 'all workers joined; training',
   /** The parameter server admitted a worker: `name`, `rank`, `remote`. */
   workerJoined: 'worker joined',
+  /** A worker built its model and loaded its data: it starts its first step (`worldSize`, `stepsPerEpoch`, `step`, `bn`). */
+  workerReady: 'job received; model and data ready',
   /** A worker that joined left before training started; its slot is free again: `name`, `rank`. */
   workerLeftBeforeTraining: 'worker left before training started; its slot is free again',
   /** The parameter server evaluated the test split: `test` {loss, top1, top5, count}. */
