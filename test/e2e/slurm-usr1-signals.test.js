@@ -35,7 +35,9 @@ async function trainUntil(args, out, steps) {
 
 test('one task, USR1 to the batch shell: every process takes it, the run checkpoints, requeues and resumes there', { timeout: 200_000 }, async () => {
   const out = join(localSlurm.root, 'one-task');
-  const epochs = 4;
+  // Epochs enough that the run is still training when USR1 comes after the first checkpoint: a quiet machine runs an
+  // mlp epoch in under a second.
+  const epochs = 10;
   const { cli, jobId } = await trainUntil(['--workers', '1', '--epochs', String(epochs)], out, 1);
   try {
     localSlurm.cluster.slurm('scancel', ['--batch', '--signal=USR1', jobId]);
