@@ -99,7 +99,10 @@ function runTorch(workDir, o) {
   writeFileSync(split, JSON.stringify(splitIndices()));
   const digits = dirname(require.resolve('mnist/src/digits/0.json'));
   const args = [torchScript, '--digits', digits, '--split', split, '--epochs', String(o.epochs), '--workers', String(o.workers)];
-  const r = spawnSync(python, args, { encoding: 'utf8', env: anchorEnv(), maxBuffer: 1 << 24 });
+  // Bounded: once (a split of seed 2, outside this bench) one DDP rank spun at 100% of a core for 10 minutes while the
+  // other waited; a hung anchor must fail the bench, not hold it forever.
+  const r = spawnSync(python, args, { encoding: 'utf8', env: anchorEnv(), maxBuffer: 1 << 24, timeout: TORCH_TIMEOUT_MS, killSignal: 'SIGKILL' });
+  if (r.error?.code === 'ETIMEDOUT') throw new Error(`train_torch.py did not finish within ${TORCH_TIMEOUT_MS / 60_000} minutes (a hung DDP rank?):\n${(r.stderr ?? '').slice(-3000)}`);
   if (r.status !== 0) throw new Error(`train_torch.py failed (${r.status}):\n${r.stderr.slice(-3000)}`);
   const result = JSON.parse(r.stdout.trim().split('\n').at(-1));
   if (!isOpenBlasAnchor(result.blas)) throw new Error(`train_torch.py ran on ${result.blas?.library} (libblas.so.3 -> ${systemBlas()}), not OpenBLAS: not an anchor`);
@@ -108,6 +111,7 @@ function runTorch(workDir, o) {
 
 const fmt = (v, digits = 2) => (v === null || v === undefined ? '—' : typeof v === 'number' ? v.toFixed(digits) : String(v));
 const BATCH = 32; // per worker, the CLI's and train_torch.py's default
+const TORCH_TIMEOUT_MS = 15 * 60_000; // its 10 epochs take well under a minute on 2 cores
 const ratio = (a, b) => (typeof a === 'number' && typeof b === 'number' && b !== 0 ? a / b : null);
 
 export async function run(args) {

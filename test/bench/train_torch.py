@@ -18,6 +18,7 @@ import time
 STARTED = time.perf_counter()
 
 import argparse  # noqa: E402
+import datetime  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import socket  # noqa: E402
@@ -98,7 +99,8 @@ def shard(dataset, rank, world):
 def worker(rank, args, port, queue):
     torch.set_num_threads(1)
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), GLOO_SOCKET_IFNAME="lo")
-    dist.init_process_group("gloo", rank=rank, world_size=args.workers, init_method=f"tcp://127.0.0.1:{port}")
+    # A collective that waits 5 minutes raises instead of hanging (train.js also bounds the whole run).
+    dist.init_process_group("gloo", rank=rank, world_size=args.workers, init_method=f"tcp://127.0.0.1:{port}", timeout=datetime.timedelta(minutes=5))
     images, labels = load_digits(args.digits)
     with open(args.split) as f:
         split = json.load(f)
