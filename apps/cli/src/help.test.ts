@@ -37,6 +37,8 @@ test('--help shows the defaults of the options a person is likely to change', ()
     const description = [line, ...rest.slice(1, rest.findIndex((l, i) => i > 0 && /^\s+-/.test(l)))].join(' ');
     assert.match(description, /\(default: [^)]+\)/, `train --help gives ${flag} a default: ${description}`);
   }
+  // A default the config spells differently from the flag (`model.bn: true`) is shown as a value the flag takes.
+  assert.match(train, /--bn <mode>[^]*?\(default:\s+local\)/);
   assert.match(help(['logs']).stdout, /--storage <file>.*\(default:\s+"runs\/hpo\/studies\.sqlite"\)/s);
   assert.match(help(['worker']).stdout, /--backend <name>.*default: "auto"/s);
 });

@@ -33,6 +33,8 @@ interface ConfigFlag {
   choices?: readonly string[];
   parse?: (raw: string) => unknown;
   override?: (value: unknown, flags: Record<string, unknown>) => Record<string, unknown>;
+  /** The flag value that means a config value, when the two differ (for the default the help shows). */
+  asFlag?: (configValue: unknown) => string;
 }
 
 const at = (path: string, value: unknown): Record<string, unknown> =>
@@ -51,6 +53,8 @@ const configFlags: ConfigFlag[] = [
   {
     flags: '--bn <mode>', attribute: 'bn', path: 'model.bn', help: 'BatchNorm across workers: local (per-worker statistics), sync (true SyncBN), none',
     choices: ['local', 'sync', 'none'], override: (bn) => ({ model: { bn: bn === 'none' ? false : bn } }),
+    // The config's `bn: true` is local BN and `false` none: the help names the default as the flag spells it.
+    asFlag: (bn) => (bn === false ? 'none' : bn === true ? 'local' : String(bn)),
   },
   { flags: '--ps-shards <k>', attribute: 'psShards', path: 'psShards', help: 'parameter-server processes sharing the parameters', parse: integer('--ps-shards') },
   { flags: '--elastic', attribute: 'elastic', path: 'elastic', help: 'elastic membership: lost workers are evicted, new ones join at the next epoch' },
@@ -79,7 +83,8 @@ export function trainConfigOptions(): Option[] {
     new Option('-c, --config <file>', 'YAML or JSON training config (every field optional; `tensorfleet train --help-config` lists them)'),
     ...configFlags.map((f) => {
       const fallback = defaultAt(f.path);
-      const option = new Option(f.flags, fallback === undefined || typeof fallback === 'object' ? f.help : `${f.help} (default: ${String(fallback)})`);
+      const shown = f.asFlag ? f.asFlag(fallback) : String(fallback);
+      const option = new Option(f.flags, fallback === undefined || typeof fallback === 'object' ? f.help : `${f.help} (default: ${shown})`);
       if (f.choices) option.choices(f.choices);
       if (f.parse) option.argParser(f.parse as (raw: string) => unknown);
       return option;
