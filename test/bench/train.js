@@ -99,8 +99,8 @@ function runTorch(workDir, o) {
   writeFileSync(split, JSON.stringify(splitIndices()));
   const digits = dirname(require.resolve('mnist/src/digits/0.json'));
   const args = [torchScript, '--digits', digits, '--split', split, '--epochs', String(o.epochs), '--workers', String(o.workers)];
-  // Bounded: once (a split of seed 2, outside this bench) one DDP rank spun at 100% of a core for 10 minutes while the
-  // other waited; a hung anchor must fail the bench, not hold it forever.
+  // Bounded: torch 1.13 can deadlock a DDP rank at exit (train_torch.py now exits without destructors for that reason);
+  // should an anchor hang some other way, it must fail the bench, not hold it forever.
   const r = spawnSync(python, args, { encoding: 'utf8', env: anchorEnv(), maxBuffer: 1 << 24, timeout: TORCH_TIMEOUT_MS, killSignal: 'SIGKILL' });
   if (r.error?.code === 'ETIMEDOUT') throw new Error(`train_torch.py did not finish within ${TORCH_TIMEOUT_MS / 60_000} minutes (a hung DDP rank?):\n${(r.stderr ?? '').slice(-3000)}`);
   if (r.status !== 0) throw new Error(`train_torch.py failed (${r.status}):\n${r.stderr.slice(-3000)}`);
