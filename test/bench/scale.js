@@ -1,5 +1,5 @@
 // `npm run bench -- scale [--quick] [--compute-ms MS] [--steps N] [--workers 1,2,..] [--sizes 0.1,1.5,11] [--shards 1,2,4]
-//                          [--svg FILE] [--json]`
+//                          [--transport auto,ws] [--svg FILE] [--json]`
 // How the parameter server scales with the number of workers. For each model size (an MLP whose hidden width gives
 // 0.1M, 1.5M or 11M parameters), PS shard count K and worker count W: the real `tensorfleet ps` process (and its K−1
 // shard processes) trains one epoch of sync steps for W emulated workers. An emulated worker speaks the real protocol
@@ -10,12 +10,15 @@
 // emulator is told apart from one limited by the PS. Bytes per step (W pushes in, W parameter sets out) are set
 // against the loopback bandwidth the wire bench's protocol path measures here; PS CPU is the PS processes' CPU time
 // over the measured steps; PS RSS is the primary's (and the largest shard's) resident memory at the end.
+// --transport runs each row with the config's `transport` (default auto: the emulated workers share the PS's host, so
+// they take its shared-memory offer and only notes cross the socket; ws keeps the tensors on the wire): a list gives
+// both side by side.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { connectProtocolClient, encodeMessage, generateToken } from '@tensorfleet/protocol';
+import { connectProtocolClient, encodeMessage, generateToken, transportNames } from '@tensorfleet/protocol';
 import { benchProtocol } from './wire.js';
 
 const require = createRequire(import.meta.url);
@@ -25,7 +28,7 @@ const IN_FLIGHT_BUDGET = 1 << 30; // W × parameter bytes held at once (by the P
 const EFFICIENT = 0.9;
 
 function parseArgs(args) {
-  const o = { quick: false, computeMs: 100, steps: undefined, workers: undefined, sizes: undefined, shards: undefined, svg: 'scale.svg', json: false };
+  const o = { quick: false, computeMs: 100, steps: undefined, workers: undefined, sizes: undefined, shards: undefined, transports: ['auto'], svg: 'scale.svg', json: false };
   const list = (a, v, parse) => {
     const items = String(v ?? '').split(',').map(parse);
     if (items.length === 0 || items.some((x) => !(x > 0))) throw new Error(`scale bench: ${a} expects a comma-separated list of positive numbers, got ${JSON.stringify(v)}`);
@@ -41,7 +44,11 @@ function parseArgs(args) {
     else if (a === '--sizes') o.sizes = list(a, args[++i], Number);
     else if (a === '--shards') o.shards = list(a, args[++i], Number);
     else if (a === '--svg') o.svg = args[++i];
-    else throw new Error(`scale bench: unknown option ${a} (known: --quick, --compute-ms MS, --steps N, --workers LIST, --sizes LIST (millions of parameters), --shards LIST, --svg FILE, --json)`);
+    else if (a === '--transport') {
+      o.transports = String(args[++i] ?? '').split(',');
+      const bad = o.transports.find((t) => !transportNames.includes(t));
+      if (bad !== undefined) throw new Error(`scale bench: --transport expects a comma-separated list of ${transportNames.join(', ')}, got ${JSON.stringify(bad)}`);
+    } else throw new Error(`scale bench: unknown option ${a} (known: --quick, --compute-ms MS, --steps N, --workers LIST, --sizes LIST (millions of parameters), --shards LIST, --transport LIST, --svg FILE, --json)`);
   }
   o.workers ??= o.quick ? [1, 4, 16, 64] : [1, 2, 4, 8, 16, 32, 64];
   o.sizes ??= [0.1, 1.5, 11];
@@ -172,13 +179,13 @@ class EmulatedWorker {
 }
 
 /** Trains one epoch of one configuration; resolves with its measurements. */
-async function runConfig({ millions, shards, workers, computeMs, steps, workDir }) {
+async function runConfig({ millions, shards, workers, transport, computeMs, steps, workDir }) {
   const { spec, parameters } = mlpSpec(millions);
   const batchSize = Math.max(1, Math.floor(Math.floor(TRAIN_SAMPLES / workers) / (steps + 2)));
   const dir = mkdtempSync(join(workDir, `w${workers}-k${shards}-`));
   const config = join(dir, 'config.json');
   writeFileSync(config, JSON.stringify({
-    model: { spec, bn: false }, batchSize, psShards: shards, epochs: 1, scheduler: { name: 'none' }, data: { augment: {} }, accuracyTargets: [0.9],
+    model: { spec, bn: false }, batchSize, psShards: shards, transport, epochs: 1, scheduler: { name: 'none' }, data: { augment: {} }, accuracyTargets: [0.9],
   }));
   const token = generateToken();
   const ps = spawn(process.execPath, [cli, 'ps', '--config', config, '--workers', String(workers), '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0', '--out', join(dir, 'out'), '--json'], {
@@ -225,7 +232,7 @@ async function runConfig({ millions, shards, workers, computeMs, steps, workDir 
     // Step s is complete when the last emulated worker holds every server's parameters of step s.
     const arrivals = new Map();
     const completed = new Map();
-    const window = { first: 2, last: null, t0: 0, t1: 0, elu0: null, elu: 0, stats0: null, stats1: null };
+    const window = { first: 2, last: null, t0: 0, t1: 0, elu0: null, elu: 0, stats0: null, stats1: null, sharedMemory: false };
     const arrived = (step) => {
       const n = (arrivals.get(step) ?? 0) + 1;
       arrivals.set(step, n);
@@ -236,6 +243,8 @@ async function runConfig({ millions, shards, workers, computeMs, steps, workDir 
         window.t0 = performance.now();
         window.elu0 = performance.eventLoopUtilization();
         window.stats0 = processStats(ps.pid);
+        // Whether every emulated worker's every connection took the shared-memory offer (no tensor crosses the wire).
+        window.sharedMemory = emulated.every((w) => w.clients.every((c) => c.sharingMemory));
       }
       if (window.last !== null && step === window.last) {
         window.t1 = performance.now();
@@ -265,8 +274,9 @@ async function runConfig({ millions, shards, workers, computeMs, steps, workDir 
     const s0 = window.stats0, s1 = window.stats1;
     const shardCpu = s1.shards.map((sh, k) => cpuOf(s0.shards[k], sh)).filter((x) => x !== null);
     const bytesPerStep = 2 * workers * 4 * parameters;
+    const sharedMemory = window.sharedMemory;
     return {
-      millions, parameters, shards, workers, batchSize, steps: measured, computeMs, stepMs, efficiency: computeMs / stepMs, bytesPerStep,
+      millions, parameters, shards, workers, transport, sharedMemory, batchSize, steps: measured, computeMs, stepMs, efficiency: computeMs / stepMs, bytesPerStep,
       psCpu: cpuOf(s0.primary, s1.primary), shardCpuMax: shardCpu.length ? Math.max(...shardCpu) : null,
       psRss: s1.primary?.rss ?? null, shardRssMax: s1.shards.length ? Math.max(...s1.shards.map((x) => x.rss)) : null, emulatorBusy: window.elu,
     };
@@ -286,7 +296,7 @@ async function runConfig({ millions, shards, workers, computeMs, steps, workDir 
 function limit(row, bandwidthBps) {
   if (row.efficiency >= EFFICIENT) return '';
   const overheadMs = row.stepMs - row.computeMs;
-  const wireMs = (1000 * row.bytesPerStep) / bandwidthBps;
+  const wireMs = row.sharedMemory ? 0 : (1000 * row.bytesPerStep) / bandwidthBps;
   const psBusy = Math.max(row.psCpu ?? 0, row.shardCpuMax ?? 0);
   if (wireMs >= 0.5 * overheadMs) return `bandwidth (${wireMs.toFixed(0)} of ${overheadMs.toFixed(0)} ms over ideal)`;
   if (psBusy >= 0.8) return `PS CPU (${(100 * psBusy).toFixed(0)}% of a core)`;
@@ -300,7 +310,11 @@ async function plot(rows, file) {
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: 'tensorfleet PS scaling: efficiency = compute-only step time / measured step time',
-    data: { values: rows.filter((r) => r.efficiency !== undefined).map((r) => ({ ...r, model: `${r.millions}M params`, series: `${r.millions}M params, ${r.shards} shard${r.shards > 1 ? 's' : ''}` })) },
+    data: {
+      values: rows.filter((r) => r.efficiency !== undefined).map((r) => ({
+        ...r, model: `${r.millions}M params`, path: `${r.shards} shard${r.shards > 1 ? 's' : ''}, ${r.sharedMemory ? 'shared memory' : 'ws'}`, series: `${r.millions}M ${r.shards} ${r.transport}`,
+      })),
+    },
     width: 520, height: 320,
     layer: [
       {
@@ -309,7 +323,7 @@ async function plot(rows, file) {
           x: { field: 'workers', type: 'quantitative', scale: { type: 'log', base: 2 }, title: 'workers (W)' },
           y: { field: 'efficiency', type: 'quantitative', title: 'scaling efficiency', scale: { domain: [0, 1.05] } },
           color: { field: 'model', type: 'nominal', title: 'model' },
-          strokeDash: { field: 'shards', type: 'ordinal', title: 'PS shards' },
+          strokeDash: { field: 'path', type: 'nominal', title: 'PS shards, transport' },
           detail: { field: 'series' },
         },
       },
@@ -335,15 +349,15 @@ export async function run(args) {
     const rows = [];
     for (const millions of o.sizes) {
       for (const shards of o.shards) {
-        for (const workers of o.workers) {
+        for (const workers of o.workers) for (const transport of o.transports) {
           const { parameters } = mlpSpec(millions);
-          const base = { millions, parameters, shards, workers, computeMs: o.computeMs, bytesPerStep: 2 * workers * 4 * parameters };
+          const base = { millions, parameters, shards, workers, transport, computeMs: o.computeMs, bytesPerStep: 2 * workers * 4 * parameters };
           if (workers * 4 * parameters > IN_FLIGHT_BUDGET) {
             rows.push({ ...base, skipped: `${((workers * 4 * parameters) / 2 ** 30).toFixed(1)} GiB of gradients in flight per step > the bench's 1 GiB budget` });
             continue;
           }
-          process.stderr.write(`scale: ${millions}M params, ${shards} shard(s), W=${workers} ...`);
-          const row = await runConfig({ millions, shards, workers, computeMs: o.computeMs, steps: o.steps, workDir }).catch((e) => ({ ...base, skipped: `failed: ${e.message.replace(/\s+/g, ' ').slice(0, 300)}` }));
+          process.stderr.write(`scale: ${millions}M params, ${shards} shard(s), W=${workers}, ${transport} ...`);
+          const row = await runConfig({ millions, shards, workers, transport, computeMs: o.computeMs, steps: o.steps, workDir }).catch((e) => ({ ...base, skipped: `failed: ${e.message.replace(/\s+/g, ' ').slice(0, 300)}` }));
           process.stderr.write(row.skipped ? ` ${row.skipped}\n` : ` ${(100 * row.efficiency).toFixed(0)}%\n`);
           rows.push(row);
         }
@@ -356,25 +370,26 @@ export async function run(args) {
       const mb = (b) => (b / 1e6).toFixed(1);
       const pct = (x) => (x === null || x === undefined ? '—' : `${(100 * x).toFixed(0)}%`);
       const table = rows.map((r) => ({
-        params: `${r.millions}M`, shards: r.shards, W: r.workers,
+        params: `${r.millions}M`, shards: r.shards, W: r.workers, transport: r.skipped ? r.transport : r.sharedMemory ? 'shm' : r.transport === 'auto' ? 'ws (offer declined)' : 'ws',
         ...(r.skipped ? { 'step ms': '—', efficiency: '—', note: r.skipped } : {
           'step ms': r.stepMs.toFixed(1), efficiency: pct(r.efficiency), 'MB/step': mb(r.bytesPerStep),
-          'wire ms': ((1000 * r.bytesPerStep) / bandwidthBps).toFixed(1), 'PS CPU': pct(r.psCpu), 'shard CPU': pct(r.shardCpuMax),
+          'wire ms': r.sharedMemory ? '—' : ((1000 * r.bytesPerStep) / bandwidthBps).toFixed(1), 'PS CPU': pct(r.psCpu), 'shard CPU': pct(r.shardCpuMax),
           'emulator busy': pct(r.emulatorBusy), 'PS RSS MB': r.psRss ? mb(r.psRss) : '—', 'shard RSS MB': r.shardRssMax ? mb(r.shardRssMax) : '—', note: r.limit,
         }),
       }));
       console.table(table);
       console.log(`compute-only ideal: ${o.computeMs} ms per step (a sleep in each emulated worker); efficiency = ideal / measured step time over ${o.steps} steps.`);
-      console.log(`loopback bandwidth (wire bench's protocol path, 4 MiB frames): ${(bandwidthBps / 1e6).toFixed(0)} MB/s; wire ms = bytes per step (W pushes + W parameter sets) at that rate, one stream.`);
+      console.log(`loopback bandwidth (wire bench's protocol path, 4 MiB frames): ${(bandwidthBps / 1e6).toFixed(0)} MB/s; wire ms = bytes per step (W pushes + W parameter sets) at that rate, one stream (— on shm rows: their tensors go through /dev/shm, only notes cross the socket).`);
       console.log(`emulated workers: all ${Math.max(...o.workers)} (at most) in this one process over real loopback sockets and the real protocol, so the step measures the PS, not the OS scheduling ${Math.max(...o.workers)} processes on ${machine.cpus} cores; "emulator busy" is this process's event-loop utilization.`);
       console.log(`PS: the real \`tensorfleet ps\` process (+ K−1 shard processes); PS CPU = its CPU time over the measured steps / wall time (100% = one core).`);
       for (const millions of o.sizes) {
         const below = rows.filter((r) => r.millions === millions && !r.skipped && r.efficiency < EFFICIENT);
-        const firstBelow = (shards) => below.filter((r) => r.shards === shards).sort((a, b) => a.workers - b.workers)[0];
-        const notes = o.shards.map((k) => {
-          const r = firstBelow(k);
-          return r ? `K=${k}: below 90% from W=${r.workers} (${r.limit})` : `K=${k}: ≥ 90% at every W measured`;
-        });
+        const firstBelow = (shards, transport) => below.filter((r) => r.shards === shards && r.transport === transport).sort((a, b) => a.workers - b.workers)[0];
+        const notes = o.shards.flatMap((k) => o.transports.map((t) => {
+          const r = firstBelow(k, t);
+          const label = o.transports.length > 1 ? `K=${k} ${t}` : `K=${k}`;
+          return r ? `${label}: below 90% from W=${r.workers} (${r.limit})` : `${label}: ≥ 90% at every W measured`;
+        }));
         console.log(`${millions}M params: ${notes.join('; ')}`);
       }
       console.log(`machine: ${machine.cpus} cores, 1-minute load average ${machine.loadAverageAtStart} at the start.`);

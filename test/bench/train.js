@@ -1,4 +1,4 @@
-// `npm run bench -- train [--epochs E] [--workers N] [--seed S] [--json] [--no-torch] [--keep]`
+// `npm run bench -- train [--epochs E] [--workers N] [--seed S] [--transport auto|ws] [--json] [--no-torch] [--keep]`
 // Runs `tensorfleet train` with the README defaults (mnist-small-cnn, 2 workers, the lecture's recipe) and reports
 // time to 97% validation accuracy (summary.json's timeToAccuracy, counted from the command's start) and training
 // samples/s; and, when /usr/bin/python3 imports torch, the same job under PyTorch DistributedDataParallel (gloo,
@@ -22,7 +22,7 @@ const TARGET = '0.97';
 const SPLIT = { ratios: [0.8, 0.1, 0.1], stratify: true }; // the CLI's split, seeded by its --seed (default 1)
 
 function parseArgs(args) {
-  const o = { epochs: undefined, workers: undefined, seed: 1, json: false, torch: true, keep: false };
+  const o = { epochs: undefined, workers: undefined, seed: 1, transport: undefined, json: false, torch: true, keep: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const int = () => {
@@ -34,10 +34,12 @@ function parseArgs(args) {
     else if (a === '--workers') o.workers = int();
     // One seed is one draw of split, init, order, dropout and shifts on both sides: compare several before concluding.
     else if (a === '--seed') o.seed = int();
+    // The CLI's own flag: auto (default, shared memory with these local workers) or ws (tensors over the socket).
+    else if (a === '--transport') o.transport = args[++i];
     else if (a === '--json') o.json = true;
     else if (a === '--no-torch') o.torch = false;
     else if (a === '--keep') o.keep = true;
-    else throw new Error(`train bench: unknown option ${a} (known: --epochs N, --workers N, --seed S, --json, --no-torch, --keep)`);
+    else throw new Error(`train bench: unknown option ${a} (known: --epochs N, --workers N, --seed S, --transport auto|ws, --json, --no-torch, --keep)`);
   }
   return o;
 }
@@ -51,6 +53,7 @@ function runTensorfleet(out, o) {
   if (o.epochs) args.push('--epochs', String(o.epochs));
   if (o.workers) args.push('--workers', String(o.workers));
   args.push('--seed', String(o.seed));
+  if (o.transport) args.push('--transport', o.transport);
   return new Promise((resolve, reject) => {
     // The step profile (phase timings, logged at each process's end) costs a few clock reads per step.
     const spawnedAt = Date.now();
@@ -147,7 +150,7 @@ export async function run(args) {
     const result = {
       target: Number(TARGET),
       machine,
-      tensorfleet: { startupSeconds: ours.startupSeconds, stepTimes: times, stepBreakdown: breakdown, backend: ours.backend, workers: ours.workers, epochs: ours.epochs, timeToTarget: ours.timeToAccuracy[TARGET] ?? null, samplesPerSec: ours.samplesPerSec, testAccuracy: ours.testAccuracy, wallSeconds: ours.wallSeconds, history: ours.history },
+      tensorfleet: { transport: o.transport ?? 'auto', startupSeconds: ours.startupSeconds, stepTimes: times, stepBreakdown: breakdown, backend: ours.backend, workers: ours.workers, epochs: ours.epochs, timeToTarget: ours.timeToAccuracy[TARGET] ?? null, samplesPerSec: ours.samplesPerSec, testAccuracy: ours.testAccuracy, wallSeconds: ours.wallSeconds, history: ours.history },
       pytorch: theirs ? { ...theirs, timeToTarget: theirs.timeToAccuracy[TARGET] ?? null } : { absent },
       ratios: theirs
         ? { timeToTarget: ratio(ours.timeToAccuracy[TARGET], theirs.timeToAccuracy[TARGET]), samplesPerSec: ratio(ours.samplesPerSec, theirs.samplesPerSec) }
@@ -157,7 +160,7 @@ export async function run(args) {
       console.log(JSON.stringify(result, null, 2));
       return;
     }
-    const head = ['', `tensorfleet (${ours.backend}, ${ours.workers} workers)`, theirs ? `PyTorch ${theirs.torch} DDP (gloo, ${theirs.workers}×1 thread, OpenBLAS)` : 'PyTorch DDP', 'tensorfleet / PyTorch'];
+    const head = ['', `tensorfleet (${ours.backend}, ${ours.workers} workers, transport ${o.transport ?? 'auto'})`, theirs ? `PyTorch ${theirs.torch} DDP (gloo, ${theirs.workers}×1 thread, OpenBLAS)` : 'PyTorch DDP', 'tensorfleet / PyTorch'];
     const body = rows.map(([name, a, b, d]) => [name, fmt(a, d), fmt(b, d), fmt(ratio(a, b), 2)]);
     const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
     const line = (r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');

@@ -60,12 +60,14 @@ describe('tensorfleet train serves Prometheus metrics and writes its report', { 
     const steps = training.map((f) => value(f, psMetricNames.step));
     assert.ok(steps.at(-1) > steps[0], `step did not advance: ${steps}`);
     for (let i = 1; i < parsed.length; i++) {
-      for (const counter of [psMetricNames.bytesReceived, psMetricNames.bytesSent]) {
+      for (const counter of [psMetricNames.bytesReceived, psMetricNames.bytesSent, psMetricNames.sharedBytesReceived, psMetricNames.sharedBytesSent]) {
         assert.ok(value(parsed[i], counter) >= value(parsed[i - 1], counter), `${counter} went down`);
       }
     }
     const last = training.at(-1);
-    assert.ok(value(last, psMetricNames.bytesReceived) > 1e5 && value(last, psMetricNames.bytesSent) > 1e5, 'gradients and parameters crossed the wire');
+    // Local workers take the shared-memory offer: gradients and parameters go through /dev/shm, notes over TCP.
+    assert.ok(value(last, psMetricNames.sharedBytesReceived) > 1e5 && value(last, psMetricNames.sharedBytesSent) > 1e5, 'gradients and parameters went through shared memory');
+    assert.ok(value(last, psMetricNames.bytesReceived) > 0 && value(last, psMetricNames.bytesSent) > 0, 'control messages crossed the socket');
     assert.equal(value(last, psMetricNames.epochsPlanned), 3);
     assert.equal(value(last, psMetricNames.lr), 0.01);
     assert.ok(value(last, psMetricNames.samplesPerSecond) > 0);

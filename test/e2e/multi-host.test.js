@@ -13,6 +13,7 @@ import { createNetwork, listNamespaces, netnsUnavailableReason } from './helpers
 import { mountNsUnavailableReason, withoutFolder } from './helpers/mount-ns.js';
 import { idxHeader } from './helpers/datasets.js';
 import { loadMnistDigits, pixelValues } from '@tensorfleet/core';
+import { logMessages } from '@tensorfleet/protocol';
 
 const EPOCHS = 2;
 const TARGET_ACCURACY = 0.88; // measured: the mlp preset after 2 epochs of 2 workers × batch 32 (seed 1) scores ~0.91
@@ -84,7 +85,8 @@ test(
 
       const workers = ['w0', 'w1'].map((host) =>
         startLogged(['worker', '--ps', `ws://${psAddress}:7070`, '--backend', 'wasm', '--name', host, '--cache-dir', join(root, `cache-${host}`), '--json'], {
-          prefix: [...net.exec(host), ...withoutFolder(psData)],
+          // Another host has its own /dev/shm too: the PS's shared-memory offer cannot be taken there.
+          prefix: [...net.exec(host), ...withoutFolder(psData), ...withoutFolder('/dev/shm')],
           env,
         }),
       );
@@ -96,6 +98,11 @@ test(
       // The workers reached the PS from their own hosts' addresses, not over a shared loopback.
       const joined = psResult.logs.filter((l) => l.msg === 'worker joined').map((l) => `${l.name}@${l.remote.replace(/:\d+$/, '')}`);
       assert.deepEqual(joined.sort(), [`w0@${net.hosts.w0.address}`, `w1@${net.hosts.w1.address}`]);
+
+      // Neither could open the PS's shared-memory file: both declined it and trained over the websocket.
+      const transport = psResult.logs.filter((l) => l.msg === logMessages.workerTransport);
+      assert.deepEqual(transport.map((l) => l.sharedMemory), [false, false]);
+      for (const l of transport) assert.match(l.reason, /cannot use \/dev\/shm\/tensorfleet-.*ENOENT/);
 
       // Neither worker could see the PS's files: each fetched both into its own cache.
       for (const [i, r] of workerResults.entries()) {

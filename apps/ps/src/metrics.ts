@@ -37,6 +37,8 @@ export const psMetricNames = {
   connections: 'tensorfleet_worker_connections',
   bytesReceived: 'tensorfleet_received_bytes_total',
   bytesSent: 'tensorfleet_sent_bytes_total',
+  sharedBytesReceived: 'tensorfleet_shared_memory_received_bytes_total',
+  sharedBytesSent: 'tensorfleet_shared_memory_sent_bytes_total',
   workerStep: 'tensorfleet_worker_step',
   workerComputeMs: 'tensorfleet_worker_compute_ms',
   workerCommMs: 'tensorfleet_worker_comm_ms',
@@ -95,12 +97,27 @@ const pushRing = (ring: number[], v: number) => {
   if (ring.length > stragglerRule.window) ring.shift();
 };
 
+/** Bytes a connection moved: on its TCP socket, and through its shared-memory channel. */
+interface ByteCounts {
+  received: number;
+  sent: number;
+  sharedReceived: number;
+  sharedSent: number;
+}
+const byteKinds = ['received', 'sent', 'sharedReceived', 'sharedSent'] as const;
+
+const bytesOf = (r: WorkerRecord): ByteCounts => ({
+  received: r.transport?.bytesRead ?? 0, sent: r.transport?.bytesWritten ?? 0, sharedReceived: r.peer.sharedBytes.read, sharedSent: r.peer.sharedBytes.written,
+});
+
 interface WorkerRecord {
   peer: Peer;
   name: string;
   host: string;
   /** The ws connection's TCP socket, for byte counts (ws keeps it as `_socket`; it has no public accessor). */
   transport: Socket | undefined;
+  /** Its close was seen (its byte counts moved into the closed totals). */
+  closed?: boolean;
   step: number;
   lastHeard: number;
   compute: number[];
@@ -132,10 +149,10 @@ export class RunMonitor {
   /** (time, samples pushed so far) over the recent steps: the live samples/s. */
   private readonly throughput: { t: number; samples: number }[] = [];
   private samples = 0;
-  private closedBytes = { received: 0, sent: 0 };
-  private readonly gauges: Record<Exclude<keyof typeof psMetricNames, 'bytesReceived' | 'bytesSent'>, Gauge>;
-  private readonly bytes: { received: Counter; sent: Counter };
-  private reported = { received: 0, sent: 0 };
+  private closedBytes: ByteCounts = { received: 0, sent: 0, sharedReceived: 0, sharedSent: 0 };
+  private readonly gauges: Record<Exclude<keyof typeof psMetricNames, 'bytesReceived' | 'bytesSent' | 'sharedBytesReceived' | 'sharedBytesSent'>, Gauge>;
+  private readonly bytes: Record<keyof ByteCounts, Counter>;
+  private reported: ByteCounts = { received: 0, sent: 0, sharedReceived: 0, sharedSent: 0 };
 
   constructor(private readonly runOf: () => MonitoredRun | undefined) {
     const gauge = (key: keyof typeof psMetricNames, help: string, labelNames: string[] = []) =>
@@ -166,6 +183,8 @@ export class RunMonitor {
     this.bytes = {
       received: new Counter({ name: psMetricNames.bytesReceived, help: 'Bytes received from worker connections (TCP).', registers: [this.registry] }),
       sent: new Counter({ name: psMetricNames.bytesSent, help: 'Bytes sent to worker connections (TCP).', registers: [this.registry] }),
+      sharedReceived: new Counter({ name: psMetricNames.sharedBytesReceived, help: 'Frame bytes received from co-located workers through shared memory (not on TCP).', registers: [this.registry] }),
+      sharedSent: new Counter({ name: psMetricNames.sharedBytesSent, help: 'Frame bytes sent to co-located workers through shared memory (not on TCP).', registers: [this.registry] }),
     };
   }
 
@@ -183,9 +202,10 @@ export class RunMonitor {
       if (m.type === 'push') this.onPush(record, m as PushMessage);
     });
     peer.on('close', () => {
-      this.closedBytes.received += record.transport?.bytesRead ?? 0;
-      this.closedBytes.sent += record.transport?.bytesWritten ?? 0;
+      const counts = bytesOf(record);
+      for (const k of byteKinds) this.closedBytes[k] += counts[k];
       record.transport = undefined;
+      record.closed = true;
       // A reconnect under the same name replaces this record; keep only the newest one of each name.
       const older = this.records.findIndex((r) => r !== record && r.name === record.name && !r.peer.isOpen);
       if (older >= 0) this.records.splice(older, 1);
@@ -306,11 +326,12 @@ export class RunMonitor {
     if (oldest && newest && newest.t > oldest.t) g.samplesPerSecond.set(((newest.samples - oldest.samples) * 1000) / (newest.t - oldest.t));
     const open = this.records.filter((r) => r.peer.isOpen);
     g.connections.set(open.length);
-    const received = this.closedBytes.received + open.reduce((s, r) => s + (r.transport?.bytesRead ?? 0), 0);
-    const sent = this.closedBytes.sent + open.reduce((s, r) => s + (r.transport?.bytesWritten ?? 0), 0);
-    this.bytes.received.inc(Math.max(0, received - this.reported.received));
-    this.bytes.sent.inc(Math.max(0, sent - this.reported.sent));
-    this.reported = { received: Math.max(received, this.reported.received), sent: Math.max(sent, this.reported.sent) };
+    const live = this.records.filter((r) => !r.closed).map(bytesOf);
+    for (const k of byteKinds) {
+      const total = this.closedBytes[k] + live.reduce((s, c) => s + c[k], 0);
+      this.bytes[k].inc(Math.max(0, total - this.reported[k]));
+      this.reported[k] = Math.max(total, this.reported[k]);
+    }
     const perWorker = [g.workerStep, g.workerComputeMs, g.workerCommMs, g.workerLateMs, g.workerStaleness, g.workerLastHeard, g.workerStraggler];
     for (const gauge of perWorker) gauge.reset(); // ranks change in elastic runs: only current members are exported
     for (const w of this.workers().filter((x) => x.connected && x.rank >= 0)) {

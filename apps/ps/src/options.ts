@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { LinearWarmupOptions, NamedWeights, OptimizerName, SchedulerInterval, SchedulerName } from '@tensorfleet/core';
 import { schedulerIntervals } from '@tensorfleet/core';
-import { consistencyExpected, parseConsistency, validateTrainJobSpec, type EpochLine, type TrainJobSpec } from '@tensorfleet/protocol';
+import { consistencyExpected, parseConsistency, transportNames, validateTrainJobSpec, type EpochLine, type TrainJobSpec, type TransportName } from '@tensorfleet/protocol';
 import { consistencyRegistry } from './consistency.js';
 import { withDataFiles } from './data-files.js';
 import { membershipNameOf, membershipRegistry } from './membership.js';
@@ -83,6 +83,12 @@ export interface ParameterServerOptions {
   minWorkers?: number;
   /** Elastic runs: a worker silent this long is evicted (workers are told to heartbeat 3× as often). Default 60 s. */
   heartbeatTimeoutMs?: number;
+  /**
+   * How tensor frames travel (transportSpecs): 'auto' (default) offers every worker a shared-memory channel, which
+   * one on this host takes (its large frames then skip the socket) and one elsewhere declines; 'ws' keeps them all
+   * on the websocket.
+   */
+  transport?: TransportName;
   /** Called after every applied step (progress bars); must be cheap and must not throw. */
   onStep?: (progress: StepProgress) => void;
   /** Called after each epoch's line is logged (run reports); must not throw. */
@@ -143,6 +149,7 @@ export function resolveOptions(o: ParameterServerOptions) {
   if (interval === 'step' && o.shards?.length) fail('schedulerInterval', '"epoch" with parameter shards (they learn the lr at epoch starts)', interval);
   if (lockstepOnly && o.shards?.length) fail('elastic', 'no parameter shards (shards expect a fixed world size)', o.shards);
   if (o.metrics !== undefined && !(Number.isInteger(o.metrics.port) && o.metrics.port >= 0 && o.metrics.port <= 65535)) fail('metrics.port', 'an integer port in [0, 65535]', o.metrics.port);
+  if (o.transport !== undefined && !transportNames.includes(o.transport)) fail('transport', transportNames.map((t) => `"${t}"`).join(' or '), o.transport);
   const hb = o.heartbeatTimeoutMs;
   if (hb !== undefined && !(membership === 'elastic' && Number.isFinite(hb) && hb >= 300)) fail('heartbeatTimeoutMs', 'a number ≥ 300 in an elastic run', hb);
   if (!lockstep && o.shards?.length) fail('consistency', '"sync" with parameter shards (shards apply lockstep steps)', o.consistency);
@@ -158,5 +165,6 @@ export function resolveOptions(o: ParameterServerOptions) {
     membership,
     shards: o.shards ?? [],
     minWorkers: o.minWorkers ?? 1,
+    transport: o.transport ?? ('auto' as TransportName),
   };
 }

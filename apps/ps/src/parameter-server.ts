@@ -82,7 +82,7 @@ export async function startParameterServer(options: ParameterServerOptions): Pro
   const shards: ShardLink[] = await connectShards(o.shards, {
     token: o.token, runId: prepared.runId, parts: prepared.parts.slice(1), parameters, shapes: shapes.parameterShapes, workers: W,
     stepsPerEpoch: prepared.stepsPerEpoch, step: prepared.step, epoch: prepared.epoch,
-    lr: optimizer.lr, optimizer: o.optimizer, resumeDir: prepared.resumedFrom, onLost: (e) => lifecycle.fail(e),
+    lr: optimizer.lr, optimizer: o.optimizer, resumeDir: prepared.resumedFrom, transport: o.transport, onLost: (e) => lifecycle.fail(e),
   });
   const server = await createProtocolServer({
     token: o.token, host: o.host, port: o.port, tls: o.tls, maxPayload: maxPayloadFor(shapes.parameterShapes, shapes.stateShapes),

@@ -4,7 +4,8 @@ import pino, { type Logger } from 'pino';
 import { Packr } from 'msgpackr';
 import { createOptimizer, type Optimizer, type OptimizerName } from '@tensorfleet/core';
 import {
-  createProtocolServer, logMessages, TensorFrameWriter, ProtocolError, STEP_PROFILE_ENV, stepProfiler, type ControlMessage, type Peer, type PushMessage,
+  createProtocolServer, logMessages, offersSharedMemory, TensorFrameWriter, tensorFrameBytes, ProtocolError, STEP_PROFILE_ENV, stepProfiler, type ControlMessage, type Peer,
+  type PushMessage, type SharedMemoryOutcome,
 } from '@tensorfleet/protocol';
 import { RankOrderMean } from './rank-order-mean.js';
 import { sendParams } from './run-messages.js';
@@ -192,6 +193,10 @@ export async function startParameterShard(options: ParameterShardOptions): Promi
       maybeApply();
     });
     peer.send(paramsMessage());
+    if (offersSharedMemory(init.transport)) {
+      peer.once('shared-memory', ({ on, reason }: SharedMemoryOutcome) => log.info({ rank, sharedMemory: on, ...(on ? {} : { reason }) }, logMessages.workerTransport));
+      peer.offerSharedMemory(tensorFrameBytes(params.reduce((n, p) => n + p.length, 0)));
+    }
   });
 
   const close = async () => {

@@ -1,5 +1,5 @@
 import type { OptimizerName } from '@tensorfleet/core';
-import { connectProtocolClient, type ControlMessage, type Outgoing, type ParamsMessage, type ProtocolClient, type ServerMessage } from '@tensorfleet/protocol';
+import { connectProtocolClient, type ControlMessage, type Outgoing, type ParamsMessage, type ProtocolClient, type ServerMessage, type TransportName } from '@tensorfleet/protocol';
 
 /** The primary's connection to one parameter shard. */
 export interface ShardLink {
@@ -29,6 +29,8 @@ interface ConnectOptions {
   optimizer: { name: OptimizerName; options?: Record<string, unknown> };
   /** Non-empty when resuming: shards load their optimizer state from their checkpoint part at `step`. */
   resumeDir: string;
+  /** Whether the shards offer their workers shared memory (the run's transport). */
+  transport: TransportName;
   onLost: (error: Error) => void;
 }
 
@@ -59,7 +61,7 @@ export async function connectShards(urls: string[], o: ConnectOptions): Promise<
       const send = (action: ControlMessage['action'], fields: Partial<Omit<ControlMessage, 'type' | 'v' | 'action'>> = {}) =>
         client.send({
           type: 'control', action, runId: o.runId, step: 0, epoch: 0, lr: 0, workers: o.workers, stepsPerEpoch: o.stepsPerEpoch,
-          optimizer: {}, checkpointDir: '', params: [], ...fields,
+          optimizer: {}, checkpointDir: '', transport: o.transport, params: [], ...fields,
         } as Outgoing<ControlMessage>);
       const reply = () => new Promise<ParamsMessage>((resolve) => replies.push(resolve));
       const acknowledged = reply();

@@ -1,4 +1,4 @@
-import { logMessages, ProtocolError, type FileRequestMessage, type MetricsMessage, type Peer, type PushMessage } from '@tensorfleet/protocol';
+import { logMessages, offersSharedMemory, ProtocolError, tensorFrameBytes, type FileRequestMessage, type MetricsMessage, type Peer, type PushMessage, type SharedMemoryOutcome } from '@tensorfleet/protocol';
 import type { CollectiveHub } from './collective-hub.js';
 import type { Consistency } from './consistency.js';
 import type { RunContext } from './run-context.js';
@@ -37,9 +37,20 @@ export function admitWorker(run: AdmissionRun, consistency: Consistency, hub: Co
   peer.on('rejected', (e: ProtocolError) => wlog.warn({ code: e.code, err: e.message }, 'refused a message; connection closed'));
   peer.on('close', (code: number) => membership.leave(peer, code));
   peer.send(jobMessage(run, Math.max(rank, 0)));
+  if (offersSharedMemory(o.transport)) {
+    peer.once('shared-memory', ({ on, reason }: SharedMemoryOutcome) => wlog.info({ rank, sharedMemory: on, ...(on ? {} : { reason }) }, logMessages.workerTransport));
+    peer.offerSharedMemory(tensorFrameBytes(frameValues(run)));
+  }
   peer.send(consistency.paramsFor(Math.max(rank, 0))); // a joiner holds the current parameters before its first push
   if (waiting) peer.send({ type: 'barrier', step: run.step, epoch: run.epoch, action: 'wait' });
   else if (run.barrier) peer.send(run.barrier);
+}
+
+/** Values of this server's largest tensor frames: its part of the parameters (or gradients) and every BN state. */
+function frameValues(run: Pick<AdmissionRun, 'shapes' | 'owned'>): number {
+  const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+  const { parameterShapes, stateShapes } = run.shapes;
+  return run.owned.reduce((n, k) => n + size(parameterShapes[k]!), 0) + stateShapes.reduce((n, s) => n + size(s), 0);
 }
 
 /** Routes a worker's message: pulls are answered, pushes go to the consistency, metrics to the collector. */

@@ -3,7 +3,9 @@ import { WebSocket } from 'ws';
 import { decodeMessage, encodeMessage } from './codec.js';
 import { ProtocolError } from './errors.js';
 import { ClientHandshake } from './handshake.js';
-import type { Outgoing, ServerMessage, WelcomeMessage, WorkerMessage } from './messages.js';
+import type { Outgoing, ServerMessage, ShmOfferMessage, WelcomeMessage, WorkerMessage } from './messages.js';
+import { openSharedFrameFile, type SharedFrameChannel } from './shared-memory.js';
+import { readSharedFrame, sendFrameOver } from './shared-memory-route.js';
 import type { ValidationContext } from './validate.js';
 
 /** Exponential backoff between reconnect attempts: initialDelayMs · factor^attempt, capped at maxDelayMs. */
@@ -43,6 +45,11 @@ export interface ProtocolClientOptions {
   reconnect?: ReconnectOptions | false;
   /** Called before each reconnect attempt, also those of the first connection (the 'retrying' event comes too late for it). */
   onRetry?: (info: RetryInfo) => void;
+  /**
+   * Accept the server's shared-memory offers (default true): on the server's host, large frames then skip the socket
+   * (see SharedFrameChannel). `false` declines them, keeping every byte on the wire.
+   */
+  sharedMemory?: boolean;
 }
 
 /** What a 'retrying' event says: why the last attempt failed and when the next one starts. */
@@ -75,7 +82,8 @@ export function backoffDelay(attempt: number, options: ReconnectOptions = {}): n
  * Events: 'connected' (WelcomeMessage) after each successful handshake; 'message' (validated ServerMessage, never
  * heartbeats or errors); 'disconnected' ({ code, reason, willReconnect }); 'retrying' (RetryInfo) before each
  * reconnect attempt; 'failed' (ProtocolError) once, when the client gives up (remote error, bad frame, wrong token,
- * attempts exhausted) — it is closed afterwards.
+ * attempts exhausted) — it is closed afterwards; 'shared-memory' ({ on, reason }) when it answered a shared-memory
+ * offer of the server (`on`: large frames skip the socket from now on).
  */
 export class ProtocolClient extends EventEmitter {
   /** Shapes that tensors of incoming frames must match; set once the job is known. */
@@ -94,6 +102,8 @@ export class ProtocolClient extends EventEmitter {
   // connect promise resolving) are held and delivered, in order, to the first 'message' listener.
   private backlog: ServerMessage[] = [];
   private heartbeatIntervalMs: number;
+  /** This connection's shared-memory channel once it accepted the server's offer (per connection: reset on close). */
+  private shared: SharedFrameChannel | undefined;
 
   constructor(private readonly options: ProtocolClientOptions) {
     super();
@@ -119,9 +129,7 @@ export class ProtocolClient extends EventEmitter {
 
   /** Sends one message (version stamped). Returns false when not connected (the caller resends after 'connected'). */
   send(message: Outgoing<WorkerMessage>): boolean {
-    if (!this.connected) return false;
-    this.socket!.send(encodeMessage(message));
-    return true;
+    return this.sendFrame(encodeMessage(message));
   }
 
   /**
@@ -131,8 +139,32 @@ export class ProtocolClient extends EventEmitter {
    */
   sendFrame(frame: Uint8Array, onWritten?: () => void): boolean {
     if (!this.connected) return false;
-    this.socket!.send(frame, onWritten && (() => onWritten()));
+    sendFrameOver(this.shared, this.socket!, frame, onWritten);
     return true;
+  }
+
+  /** True while large frames to and from the server skip the socket (a shared-memory offer was accepted). */
+  get sharingMemory(): boolean {
+    return this.shared !== undefined;
+  }
+
+  /** Answers a shared-memory offer: opens the file and echoes its probe, or declines saying why. */
+  private answerOffer(socket: WebSocket, offer: ShmOfferMessage): void {
+    let error = '';
+    let probe: Uint8Array = new Uint8Array(0);
+    if (this.options.sharedMemory === false) error = 'declined: shared memory is off on this worker';
+    else {
+      try {
+        const opened = openSharedFrameFile(offer);
+        this.shared?.close();
+        this.shared = opened.channel;
+        probe = opened.probe;
+      } catch (e) {
+        error = `cannot use ${offer.path}: ${(e as Error).message}`;
+      }
+    }
+    socket.send(encodeMessage({ type: 'shm-accept', probe, error }));
+    this.emit('shared-memory', { on: error === '', reason: error });
   }
 
   /** Says bye and closes for good (no reconnect). */
@@ -172,6 +204,7 @@ export class ProtocolClient extends EventEmitter {
       let message: ServerMessage;
       try {
         message = decodeMessage(data, isBinary, { from: 'server', ...this.shapes }) as ServerMessage;
+        if (message.type === 'shm-frame') message = readSharedFrame(this.shared, message, { from: 'server', ...this.shapes }) as ServerMessage;
       } catch (error) {
         const pe = error instanceof ProtocolError ? error : new ProtocolError('bad-frame', (error as Error).message);
         if (socket.readyState === WebSocket.OPEN) socket.send(encodeMessage({ type: 'error', code: pe.code, message: pe.message }));
@@ -205,6 +238,7 @@ export class ProtocolClient extends EventEmitter {
         this.giveUp(new ProtocolError('unexpected-message', `"${message.type}" before authentication`), true);
         return;
       }
+      if (message.type === 'shm-offer') return this.answerOffer(socket, message);
       if (message.type === 'bye') this.stopped = true;
       this.deliver(message);
     });
@@ -216,6 +250,8 @@ export class ProtocolClient extends EventEmitter {
       clearTimeout(handshakeTimer);
       clearInterval(this.heartbeatTimer);
       if (this.socket !== socket) return;
+      this.shared?.close();
+      this.shared = undefined;
       const wasAuthenticated = this.authenticated;
       this.authenticated = false;
       const reason = reasonBuffer.toString();

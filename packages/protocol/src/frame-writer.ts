@@ -11,6 +11,14 @@ const POOL = 4;
 
 const align8 = (n: number) => (n + 7) & ~7;
 
+/**
+ * The largest frame a TensorFrameWriter writes for `values` float32 values in all: its payload and the room for the
+ * control map in front (e.g. the slot a shared-memory channel needs for a model's push and params frames).
+ * @example
+ * peer.offerSharedMemory(tensorFrameBytes(parameterCount + stateCount));
+ */
+export const tensorFrameBytes = (values: number): number => PAYLOAD_AT + 4 * values;
+
 /** The message types whose tensors a writer lays out. */
 export type TensorFrameType = 'push' | 'params';
 /** A message's scalar fields: what `seal` takes (the tensor fields are filled in place). */

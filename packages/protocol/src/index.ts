@@ -5,14 +5,15 @@
 export * from './messages.js';
 export { ProtocolError, type ProtocolErrorCode } from './errors.js';
 export { encodeFrame, decodeFrame, FRAME_MAGIC, FRAME_VERSION, FRAME_HEADER_BYTES, type FrameObject } from './frame.js';
-export { TensorFrameWriter, type FrameInProgress, type ScalarFields, type TensorFrameType } from './frame-writer.js';
+export { TensorFrameWriter, tensorFrameBytes, type FrameInProgress, type ScalarFields, type TensorFrameType } from './frame-writer.js';
 export { validateMessage, type ValidationContext } from './validate.js';
 export { encodeMessage, decodeMessage, maxPayloadFor } from './codec.js';
 export { makeNonce, serverProof, clientResponse, macEquals, NONCE_BYTES } from './auth.js';
 export { ServerHandshake, ClientHandshake } from './handshake.js';
 export { Admission, type AdmissionLimits } from './admission.js';
 export { estimateTokenBits, tokenProblem, generateToken, MIN_TOKEN_BITS } from './token.js';
-export { createProtocolServer, ProtocolServer, Peer, CLOSE_POLICY, CLOSE_TOO_LARGE, type ProtocolServerOptions } from './server.js';
+export { createProtocolServer, ProtocolServer, Peer, CLOSE_POLICY, CLOSE_TOO_LARGE, type ProtocolServerOptions, type SharedMemoryOutcome } from './server.js';
+export { SharedFrameChannel, createSharedFrameFile, openSharedFrameFile, SHARED_FRAME_MIN_BYTES, SHARED_FRAME_SLOTS, type SharedFrameOffer } from './shared-memory.js';
 export { connectProtocolClient, ProtocolClient, backoffDelay, type ProtocolClientOptions, type ReconnectOptions, type RetryInfo } from './client.js';
 export { validateTrainJobSpec, trainJobSpecSchema, type TrainJobSpec } from './job.js';
 export * from './spec/index.js';

@@ -4,9 +4,10 @@
  */
 
 import type { FileChunkMessage, FileRequestMessage } from './data-files.js';
+import type { TransportName } from './spec/transports.js';
 
 /** Version of the message vocabulary; a peer speaking another version is refused with `bad-version`. */
-export const PROTOCOL_VERSION = 2; // 2: the worker proves the token first (challenge has no proof; welcome has it)
+export const PROTOCOL_VERSION = 3; // 2: the worker proves the token first; 3: shared-memory frames (shm-offer/accept/frame)
 
 /** Worker → server: opens the handshake with a fresh nonce for the server to prove it knows the token. */
 export interface HelloMessage {
@@ -93,6 +94,8 @@ export interface ControlMessage {
   /** init: the shard's optimizer `{ name, options }` (core's createOptimizer). */
   optimizer: Record<string, unknown>;
   checkpointDir: string;
+  /** init: the run's transport (transportSpecs): whether the shard offers its workers shared memory. */
+  transport: TransportName;
   params: Float32Array[];
 }
 
@@ -208,8 +211,39 @@ export interface ByeMessage {
   reason: string;
 }
 
-export type WorkerMessage = HelloMessage | AuthMessage | PullMessage | PushMessage | MetricsMessage | AllreduceMessage | ControlMessage | FileRequestMessage | HeartbeatMessage | ErrorMessage | ByeMessage;
-export type ServerMessage = ChallengeMessage | WelcomeMessage | JobMessage | ParamsMessage | BarrierMessage | ReducedMessage | FileChunkMessage | HeartbeatMessage | ErrorMessage | ByeMessage;
+/**
+ * Server → worker, after authentication: a shared-memory file on the server's host for this connection's large
+ * frames (see SharedFrameChannel). The worker answers with shm-accept either way.
+ */
+export interface ShmOfferMessage {
+  type: 'shm-offer';
+  v: number;
+  path: string;
+  slotBytes: number;
+  slots: number;
+}
+
+/**
+ * Worker → server: the answer to shm-offer. `probe` echoes the 32 bytes read from the offered file (proving the worker
+ * shares it); empty, with `error` saying why, when the worker cannot use it (another host, disabled, ...).
+ */
+export interface ShmAcceptMessage {
+  type: 'shm-accept';
+  v: number;
+  probe: Uint8Array;
+  error: string;
+}
+
+/** Either way, once shm-accept succeeded: the next frame is in the sender's shared-memory ring as record `seq`. */
+export interface ShmFrameMessage {
+  type: 'shm-frame';
+  v: number;
+  seq: number;
+  length: number;
+}
+
+export type WorkerMessage = HelloMessage | AuthMessage | PullMessage | PushMessage | MetricsMessage | AllreduceMessage | ControlMessage | FileRequestMessage | ShmAcceptMessage | ShmFrameMessage | HeartbeatMessage | ErrorMessage | ByeMessage;
+export type ServerMessage = ChallengeMessage | WelcomeMessage | JobMessage | ParamsMessage | BarrierMessage | ReducedMessage | FileChunkMessage | ShmOfferMessage | ShmFrameMessage | HeartbeatMessage | ErrorMessage | ByeMessage;
 export type Message = WorkerMessage | ServerMessage;
 export type MessageType = Message['type'];
 
@@ -225,5 +259,5 @@ export const TENSOR_FIELDS: Readonly<Record<string, readonly string[]>> = {
   reduced: ['values'],
 };
 
-export const WORKER_MESSAGE_TYPES: readonly string[] = ['hello', 'auth', 'pull', 'push', 'metrics', 'allreduce', 'control', 'file-request', 'heartbeat', 'error', 'bye'];
-export const SERVER_MESSAGE_TYPES: readonly string[] = ['challenge', 'welcome', 'job', 'params', 'barrier', 'reduced', 'file-chunk', 'heartbeat', 'error', 'bye'];
+export const WORKER_MESSAGE_TYPES: readonly string[] = ['hello', 'auth', 'pull', 'push', 'metrics', 'allreduce', 'control', 'file-request', 'shm-accept', 'shm-frame', 'heartbeat', 'error', 'bye'];
+export const SERVER_MESSAGE_TYPES: readonly string[] = ['challenge', 'welcome', 'job', 'params', 'barrier', 'reduced', 'file-chunk', 'shm-offer', 'shm-frame', 'heartbeat', 'error', 'bye'];

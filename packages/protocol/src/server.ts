@@ -8,8 +8,10 @@ import { Admission, type AdmissionLimits } from './admission.js';
 import { decodeMessage, encodeMessage } from './codec.js';
 import { ProtocolError } from './errors.js';
 import { ServerHandshake } from './handshake.js';
-import type { HelloMessage, Message, Outgoing, ServerMessage, WorkerMessage } from './messages.js';
+import type { HelloMessage, Message, Outgoing, ServerMessage, ShmAcceptMessage, WorkerMessage } from './messages.js';
 import { PendingConnections } from './pending-connections.js';
+import { createSharedFrameFile, type SharedFrameChannel } from './shared-memory.js';
+import { readSharedFrame, sendFrameOver } from './shared-memory-route.js';
 import type { ValidationContext } from './validate.js';
 
 /** Options of {@link createProtocolServer}. */
@@ -51,9 +53,16 @@ function closeWithin(socket: WebSocket, code: number, reason: string): void {
   socket.once('close', () => clearTimeout(timer));
 }
 
+/** What a peer's 'shared-memory' event says: whether its large frames now skip the socket, and if not, why. */
+export interface SharedMemoryOutcome {
+  on: boolean;
+  reason: string;
+}
+
 /**
  * One authenticated worker connection. Events: 'message' (validated WorkerMessage, never heartbeats),
- * 'rejected' (ProtocolError: a bad frame; the connection is then closed), 'close' (code, reason).
+ * 'rejected' (ProtocolError: a bad frame; the connection is then closed), 'close' (code, reason),
+ * 'shared-memory' (SharedMemoryOutcome) once the peer answered {@link Peer.offerSharedMemory}.
  */
 export class Peer extends EventEmitter {
   readonly id = randomUUID();
@@ -61,6 +70,11 @@ export class Peer extends EventEmitter {
   validation: () => Omit<ValidationContext, 'from'>;
   private closed = false;
   private closeEmitted = false;
+  /** The side channel offered and not yet answered, then the one in use (see SharedFrameChannel). */
+  private offered: SharedFrameChannel | undefined;
+  private shared: SharedFrameChannel | undefined;
+  /** Frame bytes this connection moved through shared memory (not on the socket), kept after it closed. */
+  readonly sharedBytes = { read: 0, written: 0 };
 
   constructor(
     readonly socket: WebSocket,
@@ -78,9 +92,7 @@ export class Peer extends EventEmitter {
 
   /** Sends one message (version stamped). Returns false when the connection is already gone. */
   send(message: Outgoing<ServerMessage>): boolean {
-    if (!this.isOpen) return false;
-    this.socket.send(encodeMessage(message));
-    return true;
+    return this.sendFrame(encodeMessage(message));
   }
 
   /**
@@ -89,8 +101,55 @@ export class Peer extends EventEmitter {
    */
   sendFrame(frame: Uint8Array, onWritten?: () => void): boolean {
     if (!this.isOpen) return false;
-    this.socket.send(frame, onWritten && (() => onWritten()));
+    if (sendFrameOver(this.shared, this.socket, frame, onWritten)) this.sharedBytes.written += frame.length;
     return true;
+  }
+
+  /**
+   * Offers this peer a shared-memory channel for frames of up to `slotBytes` (a worker on this host then skips the
+   * socket for its large frames; one elsewhere declines). Frames go over the socket until the peer accepted; the
+   * outcome comes as a 'shared-memory' event. Returns false when no offer was made (closed, already offered, or the
+   * file could not be created: the event says why).
+   * @example
+   * peer.offerSharedMemory(tensorFrameBytes(parameterCount + stateCount));
+   * peer.once('shared-memory', ({ on, reason }) => log.info({ on, reason }, 'shared memory'));
+   */
+  offerSharedMemory(slotBytes: number): boolean {
+    if (!this.isOpen || this.offered || this.shared) return false;
+    let created: ReturnType<typeof createSharedFrameFile>;
+    try {
+      created = createSharedFrameFile(slotBytes);
+    } catch (error) {
+      queueMicrotask(() => this.emit('shared-memory', { on: false, reason: `cannot create the shared file: ${(error as Error).message}` }));
+      return false;
+    }
+    this.offered = created.channel;
+    this.socket.send(encodeMessage({ type: 'shm-offer', ...created.offer }));
+    return true;
+  }
+
+  /** @internal The peer answered the offer: the channel carries frames from now on if it proved it shares the file. */
+  answerSharedMemory(answer: ShmAcceptMessage): void {
+    const channel = this.offered;
+    if (!channel) throw new ProtocolError('unexpected-message', '"shm-accept" without a shared-memory offer');
+    this.offered = undefined;
+    const proved = answer.error === '' && channel.acceptProbe(answer.probe);
+    if (proved) this.shared = channel;
+    else channel.close();
+    const reason = proved ? '' : answer.error || 'the peer\'s probe does not match the shared file\'s';
+    this.emit('shared-memory', { on: proved, reason } satisfies SharedMemoryOutcome);
+  }
+
+  /** @internal Reads the frame a shm-frame note announces (decoded and validated like one from the socket). */
+  readShared(note: Extract<WorkerMessage, { type: 'shm-frame' }>): WorkerMessage {
+    const message = readSharedFrame(this.shared, note, { from: 'worker', ...this.validation() }) as WorkerMessage;
+    this.sharedBytes.read += note.length;
+    return message;
+  }
+
+  /** True while large frames to and from this peer skip the socket. */
+  get sharingMemory(): boolean {
+    return this.shared !== undefined;
   }
 
   /**
@@ -116,6 +175,9 @@ export class Peer extends EventEmitter {
   /** @internal The transport closed (or the server gave up on the peer): emits 'close' once. */
   emitClose(code: number, reason: string): void {
     this.closed = true;
+    this.offered?.close();
+    this.shared?.close();
+    this.offered = this.shared = undefined;
     if (this.closeEmitted) return;
     this.closeEmitted = true;
     this.emit('close', code, reason);
@@ -270,6 +332,8 @@ export async function createProtocolServer(options: ProtocolServerOptions): Prom
           return;
         }
         message = decodeMessage(data, isBinary, { from: 'worker', ...peer.validation() }) as WorkerMessage;
+        if (message.type === 'shm-frame') message = peer.readShared(message);
+        if (message.type === 'shm-accept') return peer.answerSharedMemory(message);
       } catch (error) {
         reject(error instanceof ProtocolError ? error : new ProtocolError('bad-frame', (error as Error).message));
         return;

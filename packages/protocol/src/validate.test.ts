@@ -2,12 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeFrame, encodeFrame } from './frame.js';
 import { ProtocolError } from './errors.js';
+import { PROTOCOL_VERSION } from './messages.js';
 import { validateMessage, type ValidationContext } from './validate.js';
 
 const shapes = { parameterShapes: [[2, 3], [3]], stateShapes: [[3]] };
 const ctx: ValidationContext = { from: 'worker', ...shapes };
 const good = () => ({
-  type: 'push', v: 2, step: 3, loss: 0.7, count: 8, correct: 5, computeMs: 2, commMs: 0,
+  type: 'push', v: PROTOCOL_VERSION, step: 3, loss: 0.7, count: 8, correct: 5, computeMs: 2, commMs: 0,
   grads: [new Float32Array(6).fill(0.5), new Float32Array(3)], states: [new Float32Array(3)],
 });
 
@@ -29,7 +30,7 @@ test('a well-formed push passes and comes back with only known fields', () => {
 
 test('unknown type, wrong direction and wrong version are named', () => {
   assert.equal(rejection({ type: 'launch-missiles', v: 2 }).code, 'unknown-type');
-  const e = rejection({ type: 'params', v: 2, step: 0, epoch: 0, lr: 0.1, params: [], states: [] });
+  const e = rejection({ type: 'params', v: PROTOCOL_VERSION, step: 0, epoch: 0, lr: 0.1, params: [], states: [] });
   assert.equal(e.code, 'unexpected-message');
   assert.match(e.message, /worker may not send "params"/);
   assert.equal(rejection({ ...good(), v: 1 }).code, 'bad-version');
@@ -61,9 +62,9 @@ test('bad scalar fields are named with expectation and value', () => {
   assert.equal(e.code, 'bad-field');
   assert.match(e.message, /"push".step: expected an integer in \[0, \d+\], got number -1/);
   assert.equal(rejection({ ...good(), count: 'many' }).code, 'bad-field');
-  assert.equal(rejection({ type: 'hello', v: 2, role: 'worker', clientNonce: new Uint8Array(3), rank: -1, runId: '', name: '' }).code, 'bad-field');
-  assert.equal(rejection({ type: 'metrics', v: 2, step: 0, epoch: 0, split: 'bogus', loss: 1, top1: 0, top5: 0, count: 1 }).code, 'bad-field');
-  const job = { type: 'job', v: 2, runId: 'r', rank: 2, worldSize: 2, seed: 1, step: 0, epoch: 0, stepsPerEpoch: 1, parameterShapes: [], stateShapes: [], spec: {} };
+  assert.equal(rejection({ type: 'hello', v: PROTOCOL_VERSION, role: 'worker', clientNonce: new Uint8Array(3), rank: -1, runId: '', name: '' }).code, 'bad-field');
+  assert.equal(rejection({ type: 'metrics', v: PROTOCOL_VERSION, step: 0, epoch: 0, split: 'bogus', loss: 1, top1: 0, top5: 0, count: 1 }).code, 'bad-field');
+  const job = { type: 'job', v: PROTOCOL_VERSION, runId: 'r', rank: 2, worldSize: 2, seed: 1, step: 0, epoch: 0, stepsPerEpoch: 1, parameterShapes: [], stateShapes: [], spec: {} };
   assert.match(rejection(job, { from: 'server' }).message, /"job".rank: expected an integer in \[0, 1\]/);
   assert.equal(validateMessage({ ...job, rank: 1 }, { from: 'server' }).type, 'job');
 });
@@ -72,7 +73,7 @@ test('tensors in the payload under a field that is not a tensor field of the typ
   // encodeFrame only moves declared tensor fields to the payload; forge a frame whose descriptor names another field.
   const push = encodeFrame(good());
   const forged = decodeFrame(push);
-  const raw = { type: 'bye', v: 2, reason: 'x', loss: forged.grads };
+  const raw = { type: 'bye', v: PROTOCOL_VERSION, reason: 'x', loss: forged.grads };
   const e = (() => {
     try {
       validateMessage(raw, ctx);
@@ -86,22 +87,22 @@ test('tensors in the payload under a field that is not a tensor field of the typ
 });
 
 test('collective messages: one finite non-empty tensor, right direction, collective role in hello', () => {
-  const ok = validateMessage(decodeFrame(encodeFrame({ type: 'allreduce', v: 2, step: 2, call: 1, values: [new Float32Array([1, 2, 3])] })), ctx);
+  const ok = validateMessage(decodeFrame(encodeFrame({ type: 'allreduce', v: PROTOCOL_VERSION, step: 2, call: 1, values: [new Float32Array([1, 2, 3])] })), ctx);
   assert.deepEqual(ok.type === 'allreduce' && Array.from(ok.values[0]!), [1, 2, 3]);
-  const two = rejection({ type: 'allreduce', v: 2, step: 2, call: 1, values: [new Float32Array(2), new Float32Array(2)] });
+  const two = rejection({ type: 'allreduce', v: PROTOCOL_VERSION, step: 2, call: 1, values: [new Float32Array(2), new Float32Array(2)] });
   assert.equal(two.code, 'bad-shape');
   assert.match(two.message, /"allreduce".values: expected exactly one non-empty tensor, got 2/);
-  assert.equal(rejection({ type: 'allreduce', v: 2, step: 2, call: 1, values: [new Float32Array([NaN])] }).code, 'non-finite');
-  assert.equal(rejection({ type: 'allreduce', v: 2, step: 2, call: -1, values: [new Float32Array(1)] }).code, 'bad-field');
-  assert.equal(rejection({ type: 'reduced', v: 2, step: 2, call: 0, values: [new Float32Array(1)] }).code, 'unexpected-message');
-  const hello = { type: 'hello', v: 2, role: 'collective', clientNonce: new Uint8Array(32), rank: 1, runId: 'r', name: '' };
+  assert.equal(rejection({ type: 'allreduce', v: PROTOCOL_VERSION, step: 2, call: 1, values: [new Float32Array([NaN])] }).code, 'non-finite');
+  assert.equal(rejection({ type: 'allreduce', v: PROTOCOL_VERSION, step: 2, call: -1, values: [new Float32Array(1)] }).code, 'bad-field');
+  assert.equal(rejection({ type: 'reduced', v: PROTOCOL_VERSION, step: 2, call: 0, values: [new Float32Array(1)] }).code, 'unexpected-message');
+  const hello = { type: 'hello', v: PROTOCOL_VERSION, role: 'collective', clientNonce: new Uint8Array(32), rank: 1, runId: 'r', name: '' };
   assert.equal(validateMessage(decodeFrame(encodeFrame(hello)), ctx).type, 'hello');
   assert.equal(rejection({ ...hello, role: 'spy' }).code, 'bad-field');
 });
 
 test('job shard layout: every parameter index owned exactly once, shard addresses are ws urls', () => {
   const job = {
-    type: 'job', v: 2, runId: 'r', rank: 0, worldSize: 2, seed: 1, step: 0, epoch: 0, stepsPerEpoch: 3,
+    type: 'job', v: PROTOCOL_VERSION, runId: 'r', rank: 0, worldSize: 2, seed: 1, step: 0, epoch: 0, stepsPerEpoch: 3,
     parameterShapes: [[2], [3], [4]], stateShapes: [], spec: {},
   };
   const server: ValidationContext = { from: 'server' };

@@ -1,6 +1,9 @@
 import { findNonFinite } from '@tensorfleet/core';
 import { DATA_CHUNK_BYTES, MAX_DATA_FILE_BYTES, SHA256_HEX } from './data-files.js';
 import { ProtocolError } from './errors.js';
+import { FRAME_HEADER_BYTES } from './frame.js';
+import { MAX_SHARED_SLOT_BYTES, PROBE_BYTES, validSlotCount } from './shared-memory.js';
+import { transportNames } from './spec/transports.js';
 import {
   PROTOCOL_VERSION,
   SERVER_MESSAGE_TYPES,
@@ -179,6 +182,7 @@ const validators: Record<string, Validator> = {
     type: 'control', v: PROTOCOL_VERSION, action: str(m, 'action', ['init', 'epoch', 'snapshot', 'stop']) as 'init', runId: str(m, 'runId'),
     step: int(m, 'step'), epoch: int(m, 'epoch'), lr: finite(m, 'lr', 0), workers: int(m, 'workers', 1, 1 << 20),
     stepsPerEpoch: int(m, 'stepsPerEpoch', 1), optimizer: plainMap(m, 'optimizer'), checkpointDir: str(m, 'checkpointDir'),
+    transport: str(m, 'transport', transportNames) as 'auto',
     params: m.action === 'init' ? tensors(m, 'params', ctx.parameterShapes, true) : tensors(m, 'params', [], false),
   }),
   pull: () => ({ type: 'pull', v: PROTOCOL_VERSION }),
@@ -206,6 +210,19 @@ const validators: Record<string, Validator> = {
   }),
   'file-request': (m) => ({ type: 'file-request', v: PROTOCOL_VERSION, sha256: sha256(m), offset: int(m, 'offset', 0, MAX_DATA_FILE_BYTES) }),
   'file-chunk': fileChunk,
+  'shm-offer': (m) => {
+    const path = str(m, 'path');
+    if (!path.startsWith('/')) fail('shm-offer', 'path', 'an absolute path', path);
+    const slots = int(m, 'slots', 1, 64);
+    if (!validSlotCount(slots)) fail('shm-offer', 'slots', 'a power of two', slots);
+    return { type: 'shm-offer', v: PROTOCOL_VERSION, path, slotBytes: int(m, 'slotBytes', 1, MAX_SHARED_SLOT_BYTES), slots };
+  },
+  'shm-accept': (m) => {
+    const probe = m.probe;
+    if (!(probe instanceof Uint8Array) || (probe.length !== 0 && probe.length !== PROBE_BYTES)) fail('shm-accept', 'probe', `${PROBE_BYTES} bytes, or none with an error`, probe);
+    return { type: 'shm-accept', v: PROTOCOL_VERSION, probe: new Uint8Array(probe as Uint8Array), error: str(m, 'error') };
+  },
+  'shm-frame': (m) => ({ type: 'shm-frame', v: PROTOCOL_VERSION, seq: int(m, 'seq', 0, 0xffff_ffff), length: int(m, 'length', FRAME_HEADER_BYTES, MAX_SHARED_SLOT_BYTES) }),
   heartbeat: (m) => ({ type: 'heartbeat', v: PROTOCOL_VERSION, time: finite(m, 'time') }),
   error: (m) => ({ type: 'error', v: PROTOCOL_VERSION, code: str(m, 'code'), message: str(m, 'message') }),
   bye: (m) => ({ type: 'bye', v: PROTOCOL_VERSION, reason: str(m, 'reason') }),

@@ -2,7 +2,7 @@ import { InvalidArgumentError, Option } from 'commander';
 import { backendPreferences, optimizerRegistry, presetNames, schedulerRegistry } from '@tensorfleet/core';
 import { resolve } from 'node:path';
 import {
-  ConfigError, configBaseDir, launcherNames, mergeConfig, readConfigFile, resolveTrainConfig, trainConfigSchema, type TrainConfig,
+  ConfigError, configBaseDir, launcherNames, mergeConfig, readConfigFile, resolveTrainConfig, trainConfigSchema, transportNames, type TrainConfig,
 } from '@tensorfleet/protocol';
 
 /** Parses a command-line number, naming the flag when it is not one. */
@@ -68,6 +68,7 @@ const configFlags: ConfigFlag[] = [
     flags: '--scheduler <name>', attribute: 'scheduler', path: 'scheduler.name', help: 'learning-rate scheduler with its default options (replaces the config\'s scheduler)',
     choices: ['none', ...Object.keys(schedulerRegistry)], override: (name) => ({ scheduler: { name } }),
   },
+  { flags: '--transport <name>', attribute: 'transport', path: 'transport', help: 'how tensors travel: auto (shared memory on the PS\'s host) or ws', choices: transportNames },
   { flags: '--backend <name>', attribute: 'backend', path: 'backend', help: 'tfjs backend', choices: backendPreferences },
   { flags: '--seed <n>', attribute: 'seed', path: 'seed', help: 'seed of the split, data order, dropout and init', parse: integer('--seed') },
   { flags: '--out <dir>', attribute: 'out', path: 'out', help: 'run folder: summary.json and checkpoints/' },

@@ -92,6 +92,7 @@ async function serveWithShards(
     schedulerInterval,
     ...(initialWeights ? { initialWeights } : {}),
     consistency: config.consistency,
+    transport: config.transport,
     elastic: config.elastic,
     ...(o.rejoinTimeoutMs ? { rejoinTimeoutMs: o.rejoinTimeoutMs } : {}),
     ...(o.maxRestarts !== undefined ? { maxRestarts: o.maxRestarts } : {}),

@@ -17,6 +17,8 @@ export const logMessages = {
   workerJoined: 'worker joined',
   /** A worker built its model and loaded its data: it starts its first step (`worldSize`, `stepsPerEpoch`, `step`, `bn`). */
   workerReady: 'job received; model and data ready',
+  /** A worker answered the shared-memory offer: `sharedMemory` (its large frames skip the socket) and `reason` if not. */
+  workerTransport: 'worker transport',
   /** A worker that joined left before training started; its slot is free again: `name`, `rank`. */
   workerLeftBeforeTraining: 'worker left before training started; its slot is free again',
   /** The parameter server evaluated the test split: `test` {loss, top1, top5, count}. */

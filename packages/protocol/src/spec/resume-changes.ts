@@ -10,6 +10,7 @@ export const changeableOnResume: Record<string, string> = {
   'optimizer.lr': 'the optimizer continues at the new learning rate (the scheduler steps on from it)',
   out: 'where the run is',
   backend: 'only the compute backend of the workers',
+  transport: 'only how tensors travel to and from the workers',
   checkpointEvery: 'only how often checkpoints are written',
   accuracyTargets: 'only what summary.json reports',
   launcher: 'only where the workers run (a field and everything under it)',

@@ -6,6 +6,7 @@ import {
 import type { SchedulerName } from '@tensorfleet/core';
 import { optimizerChoice, schedulerChoice } from './choices.js';
 import { consistencyField } from './consistency.js';
+import { transportField } from './transports.js';
 import { launcherChoiceSchema } from './launchers.js';
 
 /** The default run's model: the lecture's small convnet with BN and dropout 0.5. */
@@ -49,6 +50,7 @@ export const trainConfigSchema = z
     consistency: consistencyField
       .default('sync')
       .describe('sync: averaged lockstep steps; async: each gradient applied on arrival; ssp:S: async, at most S steps ahead'),
+    transport: transportField,
     epochs: z.number().int().min(1).default(10).describe('passes over the training split'),
     batchSize: z.number().int().min(1).default(32).describe('samples per worker per step'),
     optimizer: optimizerChoice(optimizerRegistry, 'sgd').prefault({ name: 'sgd' }).describe('run by the parameter server; torch.optim names'),

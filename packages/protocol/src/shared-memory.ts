@@ -1,0 +1,243 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { closeSync, fstatSync, ftruncateSync, openSync, readSync, statSync, unlinkSync, writevSync, constants } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ProtocolError } from './errors.js';
+
+/**
+ * A connection's shared-memory side channel, for a worker on the parameter server's own host. On loopback a
+ * websocket moves ~600 MB/s: the default model's four 830 KB tensor frames per step cost ~5.5 ms there, against
+ * ~1.5 ms through a file in /dev/shm (tmpfs, so a write and a read are each one memcpy through the page cache).
+ *
+ * The server creates the file (0600, a random name) and offers it to an authenticated peer; the peer proves it opened
+ * the same file by echoing the 32 random bytes the server wrote into it (never sent over the wire); from then on a
+ * large frame is written into the file and only a `shm-frame` note {seq, length} travels over the websocket, in order
+ * with every other message. The receiver reads the frame back and decodes and validates it exactly as one that came
+ * over the wire. Once answered, the server unlinks the file: both ends keep it open, and a crash leaves nothing behind.
+ *
+ * Layout: a 64-byte header (magic "TFLS", version, slot size, slot count, probe, and per ring the seq of the last
+ * record its reader consumed), then two rings of `slots` records, server→peer and peer→server. A record is
+ * [u32 seq, u32 length, frame bytes, u32 seq]. The writer never laps its reader: with a ring's worth of frames unread
+ * (a data file fetched many chunks at a time), the next frame goes over the websocket instead, which keeps the order.
+ * The receiver still checks both seqs of a record against the note's, so a record changed before it was read is a
+ * clear error, never a silently wrong tensor.
+ * @example
+ * const { channel, offer } = createSharedFrameFile(1 << 20);   // server, after authentication
+ * const opened = openSharedFrameFile(offer);                   // peer: opened.probe goes back in shm-accept
+ * channel.acceptProbe(opened.probe);
+ * const note = channel.write(frame);                           // → { seq, length } over the websocket
+ * const bytes = opened.channel.read(note);                     // the frame, for decodeFrame + validateMessage
+ */
+export class SharedFrameChannel {
+  /** Seqs (u32, wrapping) of the last record written into this side's ring and read from the other side's. */
+  private writeSeq = 0;
+  private readSeq = 0;
+  private readonly consumed = Buffer.alloc(4);
+  private readonly recordBytes: number;
+  private readonly head = Buffer.alloc(8);
+  private readonly tail = Buffer.alloc(4);
+  private closed = false;
+  private unlinked = false;
+
+  /** @internal Use createSharedFrameFile (server) or openSharedFrameFile (peer). */
+  constructor(
+    private readonly fd: number,
+    /** The file's name while it still has one (the server unlinks it once the peer answered). */
+    readonly path: string,
+    private readonly side: 'server' | 'peer',
+    /** Largest frame a record holds; a larger one goes over the websocket. */
+    readonly slotBytes: number,
+    readonly slots: number,
+  ) {
+    this.recordBytes = recordBytesFor(slotBytes);
+  }
+
+  private ringStart(ring: 'down' | 'up'): number {
+    const index = ring === 'down' ? 0 : 1;
+    return HEADER_BYTES + index * this.slots * this.recordBytes;
+  }
+
+  /**
+   * Writes one frame into this side's ring; returns the note to send over the websocket, or null when the frame does
+   * not fit a record (or the write failed, e.g. tmpfs full): send that frame over the websocket instead.
+   */
+  write(frame: Uint8Array): { seq: number; length: number } | null {
+    if (this.closed || frame.length > this.slotBytes) return null;
+    const ring = this.side === 'server' ? 'down' : 'up';
+    try {
+      readSync(this.fd, this.consumed, 0, 4, CONSUMED_AT[ring]);
+    } catch {
+      return null;
+    }
+    if ((this.writeSeq - this.consumed.readUInt32LE(0)) >>> 0 >= this.slots) return null; // the reader is a ring behind
+    const seq = (this.writeSeq + 1) >>> 0;
+    const at = this.ringStart(ring) + (seq % this.slots) * this.recordBytes;
+    this.head.writeUInt32LE(seq, 0);
+    this.head.writeUInt32LE(frame.length, 4);
+    this.tail.writeUInt32LE(seq, 0);
+    try {
+      const written = writevSync(this.fd, [this.head, frame, this.tail], at);
+      if (written !== 12 + frame.length) return null;
+    } catch {
+      return null;
+    }
+    this.writeSeq = seq;
+    return { seq, length: frame.length };
+  }
+
+  /**
+   * Reads the frame a note announces from the other side's ring, into a fresh buffer (its tensors may be kept, as a
+   * websocket message's may). Throws ProtocolError when the note is out of sequence or out of bounds, or the record
+   * no longer holds that frame.
+   */
+  read(note: { seq: number; length: number }): Uint8Array {
+    if (this.closed) throw new ProtocolError('unexpected-message', 'shm-frame on a closed shared-memory channel');
+    const expected = (this.readSeq + 1) >>> 0;
+    if (note.seq !== expected) throw new ProtocolError('bad-field', `"shm-frame".seq: expected ${expected} (the next frame), got ${note.seq}`);
+    if (note.length > this.slotBytes) {
+      throw new ProtocolError('bad-field', `"shm-frame".length: ${note.length} bytes exceeds the ${this.slotBytes}-byte slot`);
+    }
+    const ring = this.side === 'server' ? 'up' : 'down';
+    const at = this.ringStart(ring) + (note.seq % this.slots) * this.recordBytes;
+    // 8-byte aligned start: the frame at offset 8 keeps its tensors viewable in place.
+    const record = Buffer.allocUnsafeSlow(12 + note.length);
+    const got = readSync(this.fd, record, 0, record.length, at);
+    const seq = got >= 8 ? record.readUInt32LE(0) : 0;
+    const length = got >= 8 ? record.readUInt32LE(4) : -1;
+    const trailer = got === record.length ? record.readUInt32LE(8 + note.length) : 0;
+    if (seq !== note.seq || length !== note.length || trailer !== note.seq) {
+      throw new ProtocolError(
+        'bad-frame',
+        `shared-memory record for frame ${note.seq} holds frame ${seq} (${length} bytes, trailer ${trailer}): overwritten or never written`,
+      );
+    }
+    this.readSeq = note.seq;
+    // Tell the writer this record is free again (a stale value only makes it fall back to the websocket sooner).
+    this.consumed.writeUInt32LE(note.seq, 0);
+    writevSync(this.fd, [this.consumed], CONSUMED_AT[ring]);
+    return record.subarray(8, 8 + note.length);
+  }
+
+  /**
+   * Server: checks the peer's echo of the probe. On success the channel carries frames from now on; either way the
+   * file is unlinked (both ends hold it open).
+   */
+  acceptProbe(echo: Uint8Array): boolean {
+    this.unlink();
+    if (this.closed || echo.length !== PROBE_BYTES) return false;
+    const probe = Buffer.alloc(PROBE_BYTES);
+    readSync(this.fd, probe, 0, PROBE_BYTES, PROBE_AT);
+    return timingSafeEqual(probe, echo);
+  }
+
+  /** Removes the file's name (idempotent); the open descriptors keep its memory until closed. */
+  unlink(): void {
+    if (this.side !== 'server' || this.unlinked) return;
+    this.unlinked = true;
+    try {
+      unlinkSync(this.path);
+    } catch {
+      // already gone
+    }
+  }
+
+  /** Closes the descriptor (and unlinks the file if the server still had it named). */
+  close(): void {
+    if (this.closed) return;
+    this.unlink();
+    this.closed = true;
+    closeSync(this.fd);
+  }
+}
+
+/** What a `shm-offer` carries: where the file is and its geometry. */
+export interface SharedFrameOffer {
+  path: string;
+  slotBytes: number;
+  slots: number;
+}
+
+const MAGIC = Buffer.from('TFLS', 'latin1');
+const LAYOUT_VERSION = 1;
+const HEADER_BYTES = 64;
+const PROBE_AT = 16;
+export const PROBE_BYTES = 32;
+/** Where each ring's reader records the seq of the last record it consumed. */
+const CONSUMED_AT = { down: 48, up: 52 } as const;
+/**
+ * Records per ring (a power of two, so slot = seq mod slots survives the u32 wrap): training keeps at most ~2 tensor
+ * frames in flight per direction (a pull's answer, a broadcast); more, and the rest take the websocket.
+ */
+export const SHARED_FRAME_SLOTS = 4;
+/** Whether `n` records per ring is a geometry both sides accept. */
+export const validSlotCount = (n: number): boolean => Number.isInteger(n) && n >= 1 && n <= 64 && (n & (n - 1)) === 0;
+/** Largest slot a server may offer (and a peer accept): a record is this plus 12 bytes. */
+export const MAX_SHARED_SLOT_BYTES = 1 << 30;
+/** Frames smaller than this go over the websocket even on a shared-memory channel: the note would cost as much. */
+export const SHARED_FRAME_MIN_BYTES = 32 * 1024;
+
+const recordBytesFor = (slotBytes: number) => (12 + slotBytes + 7) & ~7;
+const fileBytesFor = (slotBytes: number, slots: number) => HEADER_BYTES + 2 * slots * recordBytesFor(slotBytes);
+
+/** /dev/shm when the host has it (Linux), the temp folder otherwise (still page cache, if not tmpfs). */
+function sharedDir(): string {
+  try {
+    if (statSync('/dev/shm').isDirectory()) return '/dev/shm';
+  } catch {
+    // no /dev/shm
+  }
+  return tmpdir();
+}
+
+/**
+ * Server side: creates a fresh shared file for one peer (0600, exclusive, a random name) with records of `slotBytes`,
+ * and the offer to send it.
+ */
+export function createSharedFrameFile(slotBytes: number, slots = SHARED_FRAME_SLOTS, dir = sharedDir()): { channel: SharedFrameChannel; offer: SharedFrameOffer } {
+  if (!(Number.isInteger(slotBytes) && slotBytes > 0 && slotBytes <= MAX_SHARED_SLOT_BYTES)) {
+    throw new TypeError(`createSharedFrameFile: slotBytes must be an integer in [1, ${MAX_SHARED_SLOT_BYTES}], got ${slotBytes}`);
+  }
+  if (!validSlotCount(slots)) throw new TypeError(`createSharedFrameFile: slots must be a power of two in [1, 64], got ${slots}`);
+  const path = join(dir, `tensorfleet-${process.pid}-${randomBytes(12).toString('hex')}`);
+  const fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o600);
+  try {
+    ftruncateSync(fd, fileBytesFor(slotBytes, slots));
+    const header = Buffer.alloc(HEADER_BYTES);
+    MAGIC.copy(header, 0);
+    header.writeUInt32LE(LAYOUT_VERSION, 4);
+    header.writeUInt32LE(slotBytes, 8);
+    header.writeUInt32LE(slots, 12);
+    randomBytes(PROBE_BYTES).copy(header, PROBE_AT);
+    writevSync(fd, [header], 0);
+  } catch (error) {
+    closeSync(fd);
+    unlinkSync(path);
+    throw error;
+  }
+  return { channel: new SharedFrameChannel(fd, path, 'server', slotBytes, slots), offer: { path, slotBytes, slots } };
+}
+
+/**
+ * Peer side: opens an offered file and reads its probe. Throws an Error saying why the file cannot be used (not
+ * there: another host; not ours, not a regular file, another geometry), so the peer can decline and stay on the wire.
+ */
+export function openSharedFrameFile(offer: SharedFrameOffer): { channel: SharedFrameChannel; probe: Uint8Array } {
+  // O_NOFOLLOW: the server names a file it created itself, never a link to somewhere else.
+  const fd = openSync(offer.path, constants.O_RDWR | constants.O_NOFOLLOW);
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new Error(`${offer.path} is not a regular file`);
+    if (typeof process.getuid === 'function' && stat.uid !== process.getuid()) throw new Error(`${offer.path} belongs to uid ${stat.uid}, not this process's`);
+    if ((stat.mode & 0o077) !== 0) throw new Error(`${offer.path} is readable by others (mode ${(stat.mode & 0o777).toString(8)})`);
+    if (stat.size !== fileBytesFor(offer.slotBytes, offer.slots)) throw new Error(`${offer.path} has ${stat.size} bytes, the offer means ${fileBytesFor(offer.slotBytes, offer.slots)}`);
+    const header = Buffer.alloc(HEADER_BYTES);
+    readSync(fd, header, 0, HEADER_BYTES, 0);
+    const same = header.subarray(0, 4).equals(MAGIC) && header.readUInt32LE(4) === LAYOUT_VERSION
+      && header.readUInt32LE(8) === offer.slotBytes && header.readUInt32LE(12) === offer.slots;
+    if (!same) throw new Error(`${offer.path} does not hold the offered shared-memory layout`);
+    return { channel: new SharedFrameChannel(fd, offer.path, 'peer', offer.slotBytes, offer.slots), probe: header.subarray(PROBE_AT, PROBE_AT + PROBE_BYTES) };
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+}
