@@ -7,7 +7,9 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { logMessages } from '@tensorfleet/protocol';
-import { listCheckpoints, readCheckpointWeights, readSummary, runCli } from './helpers/cli.js';
+import { randomBytes } from 'node:crypto';
+import { describe, listCheckpoints, readCheckpointWeights, readSummary, runCli } from './helpers/cli.js';
+import { startLogged, startPs } from './helpers/logged.js';
 
 const sharedFiles = () => readdirSync('/dev/shm').filter((f) => f.startsWith('tensorfleet-'));
 
@@ -36,5 +38,29 @@ test('train over shared memory (default) and over ws (--transport ws): the same 
     assert.deepEqual(sharedFiles(), before, 'no shared file is left in /dev/shm');
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('tensorfleet worker --transport ws declines the offer of a PS on its own host, says why, and trains over the socket', { timeout: 120_000 }, async () => {
+  const root = mkdtempSync(join(tmpdir(), 'tf-e2e-transport-'));
+  const env = { TENSORFLEET_TOKEN: randomBytes(32).toString('hex') };
+  const { ps, url } = await startPs(['--workers', '2', '--preset', 'mlp', '--epochs', '1', '--batch-size', '256', '--out', join(root, 'run')], { env });
+  const runs = [ps];
+  try {
+    runs.push(
+      startLogged(['worker', '--ps', url, '--backend', 'wasm', '--name', 'declines', '--transport', 'ws', '--json'], { env }),
+      startLogged(['worker', '--ps', url, '--backend', 'wasm', '--name', 'takes', '--json'], { env }),
+    );
+    const [psResult, ...workers] = await Promise.all(runs.map((r) => r.exited));
+    assert.equal(psResult.code, 0, `the PS failed\n${describe(psResult)}`);
+    workers.forEach((w, i) => assert.equal(w.code, 0, `worker ${i} failed\n${describe(w)}`));
+    const outcome = Object.fromEntries(psResult.logs.filter((l) => l.msg === logMessages.workerTransport).map((l) => [l.name, l]));
+    assert.equal(outcome.declines?.sharedMemory, false);
+    assert.match(outcome.declines.reason, /declined: shared memory is off on this worker/);
+    assert.equal(outcome.takes?.sharedMemory, true);
+    assert.equal(readSummary(psResult).summary.epochs, 1);
+  } finally {
+    for (const r of runs) if (!r.closed) r.child.kill('SIGKILL');
+    rmSync(root, { recursive: true, force: true });
   }
 });

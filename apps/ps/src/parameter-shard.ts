@@ -4,7 +4,7 @@ import pino, { type Logger } from 'pino';
 import { Packr } from 'msgpackr';
 import { createOptimizer, type Optimizer, type OptimizerName } from '@tensorfleet/core';
 import {
-  createProtocolServer, logMessages, offersSharedMemory, TensorFrameWriter, tensorFrameBytes, ProtocolError, STEP_PROFILE_ENV, stepProfiler, type ControlMessage, type Peer,
+  createProtocolServer, logMessages, usesSharedMemory, TensorFrameWriter, tensorFrameBytes, ProtocolError, STEP_PROFILE_ENV, stepProfiler, type ControlMessage, type Peer,
   type PushMessage, type SharedMemoryOutcome,
 } from '@tensorfleet/protocol';
 import { RankOrderMean } from './rank-order-mean.js';
@@ -193,7 +193,7 @@ export async function startParameterShard(options: ParameterShardOptions): Promi
       maybeApply();
     });
     peer.send(paramsMessage());
-    if (offersSharedMemory(init.transport)) {
+    if (usesSharedMemory(init.transport)) {
       peer.once('shared-memory', ({ on, reason }: SharedMemoryOutcome) => log.info({ rank, sharedMemory: on, ...(on ? {} : { reason }) }, logMessages.workerTransport));
       peer.offerSharedMemory(tensorFrameBytes(params.reduce((n, p) => n + p.length, 0)));
     }

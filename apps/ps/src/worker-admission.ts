@@ -1,4 +1,4 @@
-import { logMessages, offersSharedMemory, ProtocolError, tensorFrameBytes, type FileRequestMessage, type MetricsMessage, type Peer, type PushMessage, type SharedMemoryOutcome } from '@tensorfleet/protocol';
+import { logMessages, usesSharedMemory, ProtocolError, tensorFrameBytes, type FileRequestMessage, type MetricsMessage, type Peer, type PushMessage, type SharedMemoryOutcome } from '@tensorfleet/protocol';
 import type { CollectiveHub } from './collective-hub.js';
 import type { Consistency } from './consistency.js';
 import type { RunContext } from './run-context.js';
@@ -37,7 +37,7 @@ export function admitWorker(run: AdmissionRun, consistency: Consistency, hub: Co
   peer.on('rejected', (e: ProtocolError) => wlog.warn({ code: e.code, err: e.message }, 'refused a message; connection closed'));
   peer.on('close', (code: number) => membership.leave(peer, code));
   peer.send(jobMessage(run, Math.max(rank, 0)));
-  if (offersSharedMemory(o.transport)) {
+  if (usesSharedMemory(o.transport)) {
     peer.once('shared-memory', ({ on, reason }: SharedMemoryOutcome) => wlog.info({ rank, sharedMemory: on, ...(on ? {} : { reason }) }, logMessages.workerTransport));
     peer.offerSharedMemory(tensorFrameBytes(frameValues(run)));
   }

@@ -17,11 +17,11 @@ export class ParameterParts {
   }
 
   /** Connects to every shard of the job (none without sharding). */
-  static async connect(job: JobMessage, o: { token: string; name: string; tls?: { ca?: string | Buffer; rejectUnauthorized?: boolean } }): Promise<ParameterParts> {
+  static async connect(job: JobMessage, o: { token: string; name: string; sharedMemory: boolean; tls?: { ca?: string | Buffer; rejectUnauthorized?: boolean } }): Promise<ParameterParts> {
     const clients = await Promise.all(
       job.shards.map(async (shard) => {
         const client = await connectProtocolClient({
-          url: shard.url, token: o.token, name: o.name, identity: () => ({ rank: job.rank, runId: job.runId }), ...(o.tls ? { tls: o.tls } : {}),
+          url: shard.url, token: o.token, name: o.name, sharedMemory: o.sharedMemory, identity: () => ({ rank: job.rank, runId: job.runId }), ...(o.tls ? { tls: o.tls } : {}),
         });
         client.shapes = { parameterShapes: shard.parameters.map((i) => job.parameterShapes[i]!), stateShapes: [] };
         return client;

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import pino, { type Logger } from 'pino';
 import { buildModel, createTrainer, loadDatasetSpec, positionMaskStreams, selectBackend, type BackendPreference, type Trainer } from '@tensorfleet/core';
 import {
-  connectProtocolClient, logMessages, STEP_PROFILE_ENV, stepProfiler, openBlockingCollective, validateTrainJobSpec, type BlockingCollective,
+  connectProtocolClient, logMessages, STEP_PROFILE_ENV, usesSharedMemory, type TransportName, stepProfiler, openBlockingCollective, validateTrainJobSpec, type BlockingCollective,
   type BarrierMessage, type JobMessage, type ProtocolClient, type ProtocolError, type ReconnectOptions, type ServerMessage, type TrainJobSpec,
 } from '@tensorfleet/protocol';
 import { dataLocator, DataFileFetcher, defaultCacheDir, locateDataFiles } from './data-cache.js';
@@ -34,6 +34,8 @@ export interface WorkerOptions {
   baseDir?: string;
   /** Where data files fetched from the parameter server are kept, by sha256. Default {@link defaultCacheDir}. */
   cacheDir?: string;
+  /** 'auto' (default): take a shared-memory offer of a parameter server on this host; 'ws': decline it (transportSpecs). */
+  transport?: TransportName;
   /**
    * Reconnect backoff after transport loss. Default: up to 4 attempts (1.5 s of backoff), so a worker whose parameter server
    * is gone fails promptly instead of retrying for half a minute.
@@ -134,18 +136,21 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
   for (const s of stopSignals) process.on(s, requestStop);
 
   let built: Built | null = null;
+  const sharedMemory = usesSharedMemory(options.transport ?? 'auto');
   const client: ProtocolClient = await connectProtocolClient({
     url: options.psUrl,
     token: options.token,
     name: options.name ?? `worker-${process.pid}`,
     identity: () => (built ? { rank: built.rank, runId: built.runId } : { rank: options.rank ?? -1, runId: '' }),
     ...(options.tls ? { tls: options.tls } : {}),
+    sharedMemory,
     reconnect: options.reconnect ?? { maxAttempts: 4 },
     onRetry: (info) => log.warn(info, logMessages.retrying),
   });
   const fetcher = new DataFileFetcher((m) => client.send(m));
   client.on('message', (m: ServerMessage) => (m.type === 'file-chunk' ? fetcher.receive(m) : inbox.push(m)));
   client.on('failed', (e: ProtocolError) => inbox.fail(e));
+  client.on('shared-memory', ({ on, reason }: { on: boolean; reason: string }) => log.debug({ sharedMemory: on, ...(on ? {} : { reason }) }, 'shared-memory offer answered'));
   client.on('disconnected', (info: { code: number; willReconnect: boolean }) => {
     if (info.code === 1000 && !info.willReconnect) log.debug(info, 'disconnected from the parameter server');
     else log.warn(info, 'disconnected from the parameter server');
@@ -183,7 +188,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     if (fromCache.length) log.info({ fetched: fromCache.filter((f) => f.how === 'fetched').length, cached: fromCache.filter((f) => f.how === 'cached').length, files: fromCache.slice(0, 20).map((f) => f.path) }, 'data files from the cache');
     const data = loadDatasetSpec(spec.dataset, { baseDir: options.baseDir, locate: dataLocator(located, cacheDir) });
     client.shapes = { parameterShapes: job.owned.map((i) => job.parameterShapes[i]!), stateShapes: job.stateShapes };
-    const parts = await ParameterParts.connect(job, { token: options.token, name: options.name ?? `worker-${process.pid}`, ...(options.tls ? { tls: options.tls } : {}) });
+    const parts = await ParameterParts.connect(job, { token: options.token, name: options.name ?? `worker-${process.pid}`, sharedMemory, ...(options.tls ? { tls: options.tls } : {}) });
     return {
       runId: job.runId, rank: job.rank, worldSize: job.worldSize, stepsPerEpoch: job.stepsPerEpoch, spec, trainer, model,
       data: new ShardData(data, job.rank, job.worldSize, spec.batchSize, spec.dataSeed), collective, parts, pushFrames: new PushFrames(job),

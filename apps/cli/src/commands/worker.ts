@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { runWorker } from '@tensorfleet/worker';
 import { backendPreferences, selectBackend, type BackendPreference } from '@tensorfleet/core';
-import { ConfigError, exitCodes, logMessages, visibleDevices } from '@tensorfleet/protocol';
+import { ConfigError, exitCodes, logMessages, transportNames, visibleDevices, type TransportName } from '@tensorfleet/protocol';
 import { createCliLogger } from '../logging.js';
 import { numberArg } from './options.js';
 import { exitWithParent } from './parent-watch.js';
@@ -16,6 +16,7 @@ export function workerCommand(): Command {
     .option('--ca <file>', 'PEM certificate(s) to trust for a wss:// parameter server (e.g. its --cert)')
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(backendPreferences).default('auto'))
     .addOption(new Option('--threads <n>', 'compute threads of the native kernels (default: $TENSORFLEET_THREADS, else every core)').argParser(numberArg('--threads', true)))
+    .addOption(new Option('--transport <name>', 'auto: take the shared-memory offer of a parameter server on this host (tensors skip the socket); ws: decline it').choices(transportNames).default('auto'))
     .option('--name <name>', 'shown in the parameter server logs (default: worker-PID)')
     .addOption(new Option('--rank <n>', 'rank to ask for, given when free (a Kubernetes Indexed Job passes its completion index); default: the first free one').argParser((raw) => {
       const rank = numberArg('--rank', true)(raw);
@@ -27,7 +28,7 @@ export function workerCommand(): Command {
     .option('-v, --verbose', 'debug lines too (one per step)');
   for (const option of tokenOptions()) command.addOption(option);
   return command
-    .action(async (flags: { ps: string; token?: string; allowWeakToken?: boolean; ca?: string; backend: BackendPreference; threads?: number; name?: string; rank?: number; cacheDir?: string; json?: boolean; verbose?: boolean }) => {
+    .action(async (flags: { ps: string; token?: string; allowWeakToken?: boolean; ca?: string; backend: BackendPreference; threads?: number; transport: TransportName; name?: string; rank?: number; cacheDir?: string; json?: boolean; verbose?: boolean }) => {
       const base = createCliLogger({}, { json: flags.json === true, verbose: flags.verbose === true }); // runWorker binds role, rank and run
       const log = base.child({ role: 'worker', ...(flags.name ? { name: flags.name } : {}) }); // this command's own lines
       const token = resolveToken(flags, log);
@@ -48,7 +49,7 @@ export function workerCommand(): Command {
         await selectBackend({ preferred: flags.backend, ...(flags.threads ? { threads: flags.threads } : {}), log: (b) => log.info({ backend: b.selected, reason: b.reason, ...visibleDevices(process.env) }, logMessages.backendSelected) });
         const summary = await runWorker({
           psUrl: flags.ps, token, logger: base, handleSignals: signals.stop, ...(flags.name ? { name: flags.name } : {}), ...(flags.rank !== undefined ? { rank: flags.rank } : {}),
-          ...(flags.cacheDir ? { cacheDir: flags.cacheDir } : {}), ...(tls ? { tls } : {}),
+          ...(flags.cacheDir ? { cacheDir: flags.cacheDir } : {}), ...(tls ? { tls } : {}), transport: flags.transport,
         });
         process.exitCode = summary.ended === 'done' ? exitCodes.ok : exitCodes.interrupted;
       } catch (err) {

@@ -16,4 +16,4 @@ export { namedChoiceSchema, type NamedChoice } from './named-choice.js';
 export { slurmTrialOptionsSchema, type SlurmTrialOptions } from './slurm-options.js';
 export { kubernetesOptionsSchema, defaultKubernetesImage, type KubernetesOptions, type KubernetesOptionsInput } from './kubernetes-options.js';
 export { consistencySpecs, consistencyExpected, parseConsistency, consistencyText, consistencyField, type ConsistencyName, type ConsistencyChoice } from './consistency.js';
-export { transportSpecs, transportNames, transportField, offersSharedMemory, type TransportName } from './transports.js';
+export { transportSpecs, transportNames, transportField, usesSharedMemory, type TransportName } from './transports.js';

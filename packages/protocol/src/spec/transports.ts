@@ -12,8 +12,8 @@ export const transportSpecs = {
 export type TransportName = keyof typeof transportSpecs;
 export const transportNames = Object.keys(transportSpecs) as [TransportName, ...TransportName[]];
 
-/** Whether a server in this transport mode offers shared memory to the workers that connect. */
-export const offersSharedMemory = (transport: TransportName): boolean => transport === 'auto';
+/** Whether a peer in this transport mode offers (a server) or takes (a worker) a shared-memory channel. */
+export const usesSharedMemory = (transport: TransportName): boolean => transport === 'auto';
 
 /** The config field. */
 export const transportField = z
