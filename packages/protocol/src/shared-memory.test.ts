@@ -1,14 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectProtocolClient } from './client.js';
 import { ProtocolError } from './errors.js';
 import type { ParamsMessage, PushMessage } from './messages.js';
 import { createProtocolServer, type Peer, type SharedMemoryOutcome } from './server.js';
-import { createSharedFrameFile, openSharedFrameFile, SHARED_FRAME_MIN_BYTES, SHARED_FRAME_SLOTS } from './shared-memory.js';
+import { createSharedFrameFile, openSharedFrameFile, SHARED_FRAME_MIN_BYTES, SHARED_FRAME_SLOTS, sweepSharedFiles } from './shared-memory.js';
+import { spawnSync } from 'node:child_process';
 
 const bytesOf = (length: number, seed: number) => Buffer.from(Array.from({ length }, (_, i) => (i * 31 + seed) & 255));
 
@@ -175,5 +176,18 @@ test('a shm-frame note without an accepted channel is refused and the connection
     assert.match((await failed).message, /without an accepted shared-memory channel/);
   } finally {
     await server.close();
+  }
+});
+
+test('a file left by a server that died before its peer answered is swept; a live server\'s is kept', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tf-shm-sweep-'));
+  try {
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout; // a pid that has exited
+    const names = { dead: `tensorfleet-${dead}-${'a'.repeat(24)}`, alive: `tensorfleet-${process.ppid}-${'b'.repeat(24)}`, other: 'someone-else' };
+    for (const name of Object.values(names)) writeFileSync(join(dir, name), 'x');
+    assert.deepEqual(sweepSharedFiles(dir), [names.dead]);
+    assert.deepEqual(readdirSync(dir).sort(), [names.alive, names.other].sort());
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

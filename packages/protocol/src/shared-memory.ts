@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { closeSync, fstatSync, ftruncateSync, openSync, readSync, statSync, unlinkSync, writevSync, constants } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, readdirSync, readSync, statSync, unlinkSync, writevSync, constants } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProtocolError } from './errors.js';
@@ -189,6 +189,42 @@ function sharedDir(): string {
   return tmpdir();
 }
 
+const FILE_NAME = /^tensorfleet-(\d+)-[0-9a-f]{24}$/;
+const swept = new Set<string>();
+
+/**
+ * Removes the shared files of servers that died between an offer and its answer (the only window in which a file has
+ * a name): those whose pid in the name is no longer a process. Once per folder per process; best effort.
+ */
+export function sweepSharedFiles(dir = sharedDir()): string[] {
+  if (swept.has(dir)) return [];
+  swept.add(dir);
+  const removed: string[] = [];
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const pid = Number(FILE_NAME.exec(name)?.[1] ?? NaN);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+      continue; // alive (or not ours to signal): keep it
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') continue;
+    }
+    try {
+      unlinkSync(join(dir, name));
+      removed.push(name);
+    } catch {
+      // another user's file, or already gone
+    }
+  }
+  return removed;
+}
+
 /**
  * Server side: creates a fresh shared file for one peer (0600, exclusive, a random name) with records of `slotBytes`,
  * and the offer to send it.
@@ -198,6 +234,7 @@ export function createSharedFrameFile(slotBytes: number, slots = SHARED_FRAME_SL
     throw new TypeError(`createSharedFrameFile: slotBytes must be an integer in [1, ${MAX_SHARED_SLOT_BYTES}], got ${slotBytes}`);
   }
   if (!validSlotCount(slots)) throw new TypeError(`createSharedFrameFile: slots must be a power of two in [1, 64], got ${slots}`);
+  sweepSharedFiles(dir);
   const path = join(dir, `tensorfleet-${process.pid}-${randomBytes(12).toString('hex')}`);
   const fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o600);
   try {
