@@ -4,10 +4,11 @@ import pino, { type Logger } from 'pino';
 import { Packr } from 'msgpackr';
 import { createOptimizer, type Optimizer, type OptimizerName } from '@tensorfleet/core';
 import {
-  createProtocolServer, logMessages, usesSharedMemory, TensorFrameWriter, tensorFrameBytes, ProtocolError, STEP_PROFILE_ENV, stepProfiler, type ControlMessage, type Peer,
-  type PushMessage, type SharedMemoryOutcome,
+  createProtocolServer, logMessages, usesSharedMemory, TensorFrameWriter, ProtocolError, STEP_PROFILE_ENV, stepProfiler, type ControlMessage, type Peer,
+  type PushMessage,
 } from '@tensorfleet/protocol';
 import { RankOrderMean } from './rank-order-mean.js';
+import { offerSharedMemory } from './shared-memory-offer.js';
 import { sendParams } from './run-messages.js';
 import { writeFileAtomicSync } from './atomic-file.js';
 
@@ -193,10 +194,7 @@ export async function startParameterShard(options: ParameterShardOptions): Promi
       maybeApply();
     });
     peer.send(paramsMessage());
-    if (usesSharedMemory(init.transport)) {
-      peer.once('shared-memory', ({ on, reason }: SharedMemoryOutcome) => log.info({ rank, sharedMemory: on, ...(on ? {} : { reason }) }, logMessages.workerTransport));
-      peer.offerSharedMemory(tensorFrameBytes(params.reduce((n, p) => n + p.length, 0)));
-    }
+    if (usesSharedMemory(init.transport)) offerSharedMemory(peer, params.reduce((n, p) => n + p.length, 0), log, rank);
   });
 
   const close = async () => {

@@ -1,8 +1,9 @@
-import { logMessages, usesSharedMemory, ProtocolError, tensorFrameBytes, type FileRequestMessage, type MetricsMessage, type Peer, type PushMessage, type SharedMemoryOutcome } from '@tensorfleet/protocol';
+import { logMessages, usesSharedMemory, ProtocolError, type FileRequestMessage, type MetricsMessage, type Peer, type PushMessage } from '@tensorfleet/protocol';
 import type { CollectiveHub } from './collective-hub.js';
 import type { Consistency } from './consistency.js';
 import type { RunContext } from './run-context.js';
 import { jobMessage } from './run-messages.js';
+import { offerSharedMemory } from './shared-memory-offer.js';
 import { acceptCollected, type Collecting } from './step-collector.js';
 
 /** What admitting a worker reads of the run (its place itself is the membership's decision). */
@@ -38,8 +39,7 @@ export function admitWorker(run: AdmissionRun, consistency: Consistency, hub: Co
   peer.on('close', (code: number) => membership.leave(peer, code));
   peer.send(jobMessage(run, Math.max(rank, 0)));
   if (usesSharedMemory(o.transport)) {
-    peer.once('shared-memory', ({ on, reason }: SharedMemoryOutcome) => wlog.info({ rank, sharedMemory: on, ...(on ? {} : { reason }) }, logMessages.workerTransport));
-    peer.offerSharedMemory(tensorFrameBytes(frameValues(run)));
+    offerSharedMemory(peer, frameValues(run), wlog, rank);
   }
   peer.send(consistency.paramsFor(Math.max(rank, 0))); // a joiner holds the current parameters before its first push
   if (waiting) peer.send({ type: 'barrier', step: run.step, epoch: run.epoch, action: 'wait' });

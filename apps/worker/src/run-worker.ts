@@ -3,7 +3,7 @@ import pino, { type Logger } from 'pino';
 import { buildModel, createTrainer, loadDatasetSpec, positionMaskStreams, selectBackend, type BackendPreference, type Trainer } from '@tensorfleet/core';
 import {
   connectProtocolClient, logMessages, STEP_PROFILE_ENV, usesSharedMemory, type TransportName, stepProfiler, openBlockingCollective, validateTrainJobSpec, type BlockingCollective,
-  type BarrierMessage, type JobMessage, type ProtocolClient, type ProtocolError, type ReconnectOptions, type ServerMessage, type TrainJobSpec,
+  type BarrierMessage, type JobMessage, type ProtocolClient, type ProtocolError, type ReconnectOptions, type ServerMessage, type SharedMemoryOutcome, type TrainJobSpec,
 } from '@tensorfleet/protocol';
 import { dataLocator, DataFileFetcher, defaultCacheDir, locateDataFiles } from './data-cache.js';
 import { ShardData } from './shard-data.js';
@@ -150,7 +150,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
   const fetcher = new DataFileFetcher((m) => client.send(m));
   client.on('message', (m: ServerMessage) => (m.type === 'file-chunk' ? fetcher.receive(m) : inbox.push(m)));
   client.on('failed', (e: ProtocolError) => inbox.fail(e));
-  client.on('shared-memory', ({ on, reason }: { on: boolean; reason: string }) => log.debug({ sharedMemory: on, ...(on ? {} : { reason }) }, 'shared-memory offer answered'));
+  client.on('shared-memory', ({ on, reason }: SharedMemoryOutcome) => log.debug({ sharedMemory: on, ...(on ? {} : { reason }) }, 'shared-memory offer answered'));
   client.on('disconnected', (info: { code: number; willReconnect: boolean }) => {
     if (info.code === 1000 && !info.willReconnect) log.debug(info, 'disconnected from the parameter server');
     else log.warn(info, 'disconnected from the parameter server');

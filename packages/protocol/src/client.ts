@@ -4,7 +4,7 @@ import { decodeMessage, encodeMessage } from './codec.js';
 import { ProtocolError } from './errors.js';
 import { ClientHandshake } from './handshake.js';
 import type { Outgoing, ServerMessage, ShmOfferMessage, WelcomeMessage, WorkerMessage } from './messages.js';
-import { openSharedFrameFile, type SharedFrameChannel } from './shared-memory.js';
+import { openSharedFrameFile, type SharedFrameChannel, type SharedMemoryOutcome } from './shared-memory.js';
 import { readSharedFrame, sendFrameOver } from './shared-memory-route.js';
 import type { ValidationContext } from './validate.js';
 
@@ -164,7 +164,7 @@ export class ProtocolClient extends EventEmitter {
       }
     }
     socket.send(encodeMessage({ type: 'shm-accept', probe, error }));
-    this.emit('shared-memory', { on: error === '', reason: error });
+    this.emit('shared-memory', { on: error === '', reason: error } satisfies SharedMemoryOutcome);
   }
 
   /** Says bye and closes for good (no reconnect). */

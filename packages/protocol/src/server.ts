@@ -10,7 +10,7 @@ import { ProtocolError } from './errors.js';
 import { ServerHandshake } from './handshake.js';
 import type { HelloMessage, Message, Outgoing, ServerMessage, ShmAcceptMessage, WorkerMessage } from './messages.js';
 import { PendingConnections } from './pending-connections.js';
-import { createSharedFrameFile, type SharedFrameChannel } from './shared-memory.js';
+import { createSharedFrameFile, type SharedFrameChannel, type SharedMemoryOutcome } from './shared-memory.js';
 import { readSharedFrame, sendFrameOver } from './shared-memory-route.js';
 import type { ValidationContext } from './validate.js';
 
@@ -51,12 +51,6 @@ function closeWithin(socket: WebSocket, code: number, reason: string): void {
   const timer = setTimeout(() => socket.terminate(), CLOSE_GRACE_MS);
   timer.unref();
   socket.once('close', () => clearTimeout(timer));
-}
-
-/** What a peer's 'shared-memory' event says: whether its large frames now skip the socket, and if not, why. */
-export interface SharedMemoryOutcome {
-  on: boolean;
-  reason: string;
 }
 
 /**
@@ -120,7 +114,8 @@ export class Peer extends EventEmitter {
     try {
       created = createSharedFrameFile(slotBytes);
     } catch (error) {
-      queueMicrotask(() => this.emit('shared-memory', { on: false, reason: `cannot create the shared file: ${(error as Error).message}` }));
+      const outcome: SharedMemoryOutcome = { on: false, reason: `cannot create the shared file: ${(error as Error).message}` };
+      queueMicrotask(() => this.emit('shared-memory', outcome));
       return false;
     }
     this.offered = created.channel;

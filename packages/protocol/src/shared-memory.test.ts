@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { connectProtocolClient } from './client.js';
 import { ProtocolError } from './errors.js';
 import type { ParamsMessage, PushMessage } from './messages.js';
-import { createProtocolServer, type Peer, type SharedMemoryOutcome } from './server.js';
-import { createSharedFrameFile, openSharedFrameFile, SHARED_FRAME_MIN_BYTES, SHARED_FRAME_SLOTS, sweepSharedFiles } from './shared-memory.js';
+import { createProtocolServer, type Peer } from './server.js';
+import { createSharedFrameFile, openSharedFrameFile, SHARED_FRAME_MIN_BYTES, SHARED_FRAME_SLOTS, sweepSharedFiles, type SharedMemoryOutcome } from './shared-memory.js';
 import { spawnSync } from 'node:child_process';
 
 const bytesOf = (length: number, seed: number) => Buffer.from(Array.from({ length }, (_, i) => (i * 31 + seed) & 255));

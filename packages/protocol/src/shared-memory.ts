@@ -150,6 +150,12 @@ export class SharedFrameChannel {
   }
 }
 
+/** What a 'shared-memory' event (of a Peer or a ProtocolClient) says: whether large frames now skip the socket, and if not, why. */
+export interface SharedMemoryOutcome {
+  on: boolean;
+  reason: string;
+}
+
 /** What a `shm-offer` carries: where the file is and its geometry. */
 export interface SharedFrameOffer {
   path: string;
