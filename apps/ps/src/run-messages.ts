@@ -1,4 +1,4 @@
-import { encodeMessage, TensorFrameWriter, type Outgoing, type Peer, type ServerMessage } from '@tensorfleet/protocol';
+import { encodeMessage, sendFrameToAll, TensorFrameWriter, type Outgoing, type Peer, type ServerMessage } from '@tensorfleet/protocol';
 import type { RunContext } from './run-context.js';
 
 /** The current parameters of this server's part, BN states and learning rate, at the global step. */
@@ -41,7 +41,7 @@ export function broadcastParams(run: ParamsRun): void {
   sendParams(writer, run.membership.slots, { step: run.step, epoch: run.epoch, lr: run.optimizer.lr }, run.ownedParameters, run.states);
 }
 
-/** Writes `params` and `states` into one frame of `writer` and sends it to every open peer. */
+/** Writes `params` and `states` into one frame of `writer` and sends it to every open peer (see sendFrameToAll). */
 export function sendParams(
   writer: TensorFrameWriter<'params'>, peers: Iterable<Peer | undefined>, fields: { step: number; epoch: number; lr: number },
   params: Float32Array[], states: Float32Array[],
@@ -49,11 +49,6 @@ export function sendParams(
   const f = writer.begin();
   f.tensors.params!.forEach((view, k) => view.set(params[k]!));
   f.tensors.states!.forEach((view, k) => view.set(states[k]!));
-  const frame = f.seal(fields);
-  for (const peer of peers) {
-    if (!peer?.isOpen) continue;
-    const release = f.hold();
-    if (!peer.sendFrame(frame, release)) release();
-  }
+  sendFrameToAll(peers, f.seal(fields), () => f.hold());
   f.done();
 }

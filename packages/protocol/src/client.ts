@@ -4,6 +4,7 @@ import { decodeMessage, encodeMessage } from './codec.js';
 import { ProtocolError } from './errors.js';
 import { ClientHandshake } from './handshake.js';
 import type { Outgoing, ServerMessage, ShmOfferMessage, WelcomeMessage, WorkerMessage } from './messages.js';
+import { attachSharedBroadcast } from './shared-broadcast.js';
 import { openSharedFrameFile, type SharedFrameChannel, type SharedMemoryOutcome } from './shared-memory.js';
 import { readSharedFrame, sendFrameOver } from './shared-memory-route.js';
 import type { ValidationContext } from './validate.js';
@@ -154,13 +155,16 @@ export class ProtocolClient extends EventEmitter {
     let probe: Uint8Array = new Uint8Array(0);
     if (this.options.sharedMemory === false) error = 'declined: shared memory is off on this worker';
     else {
+      let opened: ReturnType<typeof openSharedFrameFile> | undefined;
       try {
-        const opened = openSharedFrameFile(offer);
+        opened = openSharedFrameFile(offer);
+        if (offer.broadcastPath) attachSharedBroadcast(opened.channel, offer.broadcastPath);
         this.shared?.close();
         this.shared = opened.channel;
         probe = opened.probe;
       } catch (e) {
-        error = `cannot use ${offer.path}: ${(e as Error).message}`;
+        opened?.channel.close();
+        error = `cannot use ${opened ? offer.broadcastPath : offer.path}: ${(e as Error).message}`;
       }
     }
     socket.send(encodeMessage({ type: 'shm-accept', probe, error }));

@@ -13,6 +13,8 @@ export { ServerHandshake, ClientHandshake } from './handshake.js';
 export { Admission, type AdmissionLimits } from './admission.js';
 export { estimateTokenBits, tokenProblem, generateToken, MIN_TOKEN_BITS } from './token.js';
 export { createProtocolServer, ProtocolServer, Peer, CLOSE_POLICY, CLOSE_TOO_LARGE, type ProtocolServerOptions } from './server.js';
+export { sendFrameToAll } from './peer-broadcast.js';
+export { SharedBroadcastRing, attachSharedBroadcast } from './shared-broadcast.js';
 export { SharedFrameChannel, createSharedFrameFile, openSharedFrameFile, sweepSharedFiles, SHARED_FRAME_MIN_BYTES, SHARED_FRAME_SLOTS, type SharedFrameOffer, type SharedMemoryOutcome } from './shared-memory.js';
 export { connectProtocolClient, ProtocolClient, backoffDelay, type ProtocolClientOptions, type ReconnectOptions, type RetryInfo } from './client.js';
 export { validateTrainJobSpec, trainJobSpecSchema, type TrainJobSpec } from './job.js';

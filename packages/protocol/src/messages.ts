@@ -7,7 +7,7 @@ import type { FileChunkMessage, FileRequestMessage } from './data-files.js';
 import type { TransportName } from './spec/transports.js';
 
 /** Version of the message vocabulary; a peer speaking another version is refused with `bad-version`. */
-export const PROTOCOL_VERSION = 3; // 2: the worker proves the token first; 3: shared-memory frames (shm-offer/accept/frame)
+export const PROTOCOL_VERSION = 4; // 2: the worker proves the token first; 3: shared-memory frames (shm-offer/accept/frame); 4: a shared broadcast ring
 
 /** Worker → server: opens the handshake with a fresh nonce for the server to prove it knows the token. */
 export interface HelloMessage {
@@ -221,6 +221,11 @@ export interface ShmOfferMessage {
   path: string;
   slotBytes: number;
   slots: number;
+  /**
+   * The server's broadcast ring (SharedBroadcastRing), of the same geometry: frames every peer gets are written there
+   * once. Empty when the server has none; a worker that cannot open it declines the whole offer.
+   */
+  broadcastPath: string;
 }
 
 /**
@@ -234,12 +239,16 @@ export interface ShmAcceptMessage {
   error: string;
 }
 
-/** Either way, once shm-accept succeeded: the next frame is in the sender's shared-memory ring as record `seq`. */
+/**
+ * Either way, once shm-accept succeeded: the next frame is in the sender's shared-memory ring as record `seq`; or,
+ * `broadcast` (server → worker only), in the server's broadcast ring.
+ */
 export interface ShmFrameMessage {
   type: 'shm-frame';
   v: number;
   seq: number;
   length: number;
+  broadcast: boolean;
 }
 
 export type WorkerMessage = HelloMessage | AuthMessage | PullMessage | PushMessage | MetricsMessage | AllreduceMessage | ControlMessage | FileRequestMessage | ShmAcceptMessage | ShmFrameMessage | HeartbeatMessage | ErrorMessage | ByeMessage;

@@ -10,7 +10,9 @@ import { ProtocolError } from './errors.js';
 import { ServerHandshake } from './handshake.js';
 import type { HelloMessage, Message, Outgoing, ServerMessage, ShmAcceptMessage, WorkerMessage } from './messages.js';
 import { PendingConnections } from './pending-connections.js';
+import { SharedBroadcastRing } from './shared-broadcast.js';
 import { createSharedFrameFile, type SharedFrameChannel, type SharedMemoryOutcome } from './shared-memory.js';
+import type { RecordNote } from './shared-record-ring.js';
 import { readSharedFrame, sendFrameOver } from './shared-memory-route.js';
 import type { ValidationContext } from './validate.js';
 
@@ -67,6 +69,9 @@ export class Peer extends EventEmitter {
   /** The side channel offered and not yet answered, then the one in use (see SharedFrameChannel). */
   private offered: SharedFrameChannel | undefined;
   private shared: SharedFrameChannel | undefined;
+  /** The server's broadcast ring named in the offer, then the one this peer reads (see sendFrameToAll). */
+  private offeredRing: SharedBroadcastRing | undefined;
+  private ring: SharedBroadcastRing | undefined;
   /** Frame bytes this connection moved through shared memory (not on the socket), kept after it closed. */
   readonly sharedBytes = { read: 0, written: 0 };
 
@@ -75,6 +80,8 @@ export class Peer extends EventEmitter {
     readonly hello: HelloMessage,
     readonly remoteAddress: string,
     validation: () => Omit<ValidationContext, 'from'>,
+    /** The server's broadcast ring for frames of up to `slotBytes`, if it has (or can make) one. */
+    private readonly broadcastRingFor: (slotBytes: number) => SharedBroadcastRing | undefined = () => undefined,
   ) {
     super();
     this.validation = validation;
@@ -119,7 +126,8 @@ export class Peer extends EventEmitter {
       return false;
     }
     this.offered = created.channel;
-    this.socket.send(encodeMessage({ type: 'shm-offer', ...created.offer }));
+    this.offeredRing = this.broadcastRingFor(slotBytes);
+    this.socket.send(encodeMessage({ type: 'shm-offer', ...created.offer, broadcastPath: this.offeredRing?.path ?? '' }));
     return true;
   }
 
@@ -127,10 +135,15 @@ export class Peer extends EventEmitter {
   answerSharedMemory(answer: ShmAcceptMessage): void {
     const channel = this.offered;
     if (!channel) throw new ProtocolError('unexpected-message', '"shm-accept" without a shared-memory offer');
-    this.offered = undefined;
+    const ring = this.offeredRing;
+    this.offered = this.offeredRing = undefined;
     const proved = answer.error === '' && channel.acceptProbe(answer.probe);
-    if (proved) this.shared = channel;
-    else channel.close();
+    if (proved) {
+      this.shared = channel;
+      // Accepting means the peer also opened the broadcast ring the offer named (it declines otherwise).
+      this.ring = ring;
+      ring?.addReader(channel);
+    } else channel.close();
     const reason = proved ? '' : answer.error || 'the peer\'s probe does not match the shared file\'s';
     this.emit('shared-memory', { on: proved, reason } satisfies SharedMemoryOutcome);
   }
@@ -140,6 +153,18 @@ export class Peer extends EventEmitter {
     const message = readSharedFrame(this.shared, note, { from: 'worker', ...this.validation() }) as WorkerMessage;
     this.sharedBytes.read += note.length;
     return message;
+  }
+
+  /** @internal The broadcast ring this peer reads, once it accepted shared memory (see sendFrameToAll). */
+  get broadcastRing(): SharedBroadcastRing | undefined {
+    return this.isOpen ? this.ring : undefined;
+  }
+
+  /** @internal Tells this peer its next frame is broadcast record `note` (already written into its ring). */
+  sendBroadcastNote(note: RecordNote): void {
+    this.socket.send(encodeMessage({ type: 'shm-frame', ...note, broadcast: true }));
+    this.shared!.announcedBroadcast(note.seq);
+    this.sharedBytes.written += note.length;
   }
 
   /** True while large frames to and from this peer skip the socket. */
@@ -171,8 +196,10 @@ export class Peer extends EventEmitter {
   emitClose(code: number, reason: string): void {
     this.closed = true;
     this.offered?.close();
+    if (this.shared) this.ring?.removeReader(this.shared);
     this.shared?.close();
     this.offered = this.shared = undefined;
+    this.offeredRing = this.ring = undefined;
     if (this.closeEmitted) return;
     this.closeEmitted = true;
     this.emit('close', code, reason);
@@ -191,6 +218,9 @@ export class ProtocolServer extends EventEmitter {
   readonly peers = new Set<Peer>();
   /** Shapes that tensors of incoming frames must match; set once the model is known. */
   shapes: Omit<ValidationContext, 'from'> = {};
+  /** The one broadcast ring of this server's shared-memory peers, made at the first offer. */
+  private broadcastRing: SharedBroadcastRing | undefined;
+  private broadcastRingFailed = false;
 
   constructor(
     private readonly http: HttpServer,
@@ -200,6 +230,21 @@ export class ProtocolServer extends EventEmitter {
     readonly port: number,
   ) {
     super();
+  }
+
+  /**
+   * @internal The broadcast ring for frames of up to `slotBytes` (made at the first call): undefined when it cannot be
+   * created, or holds smaller frames (peers offered then use their own rings only).
+   */
+  broadcastRingFor(slotBytes: number): SharedBroadcastRing | undefined {
+    if (!this.broadcastRing && !this.broadcastRingFailed) {
+      try {
+        this.broadcastRing = SharedBroadcastRing.create(slotBytes);
+      } catch {
+        this.broadcastRingFailed = true; // each peer still gets its own file
+      }
+    }
+    return this.broadcastRing && this.broadcastRing.slotBytes >= slotBytes ? this.broadcastRing : undefined;
   }
 
   /** Unauthenticated connections held right now. */
@@ -219,6 +264,7 @@ export class ProtocolServer extends EventEmitter {
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
     this.http.closeAllConnections?.();
     await closed;
+    this.broadcastRing?.close();
   }
 }
 
@@ -320,7 +366,7 @@ export async function createProtocolServer(options: ProtocolServerOptions): Prom
             return;
           }
           gate.authenticated(tcp);
-          peer = new Peer(socket, step.authenticated, remote, () => s.shapes);
+          peer = new Peer(socket, step.authenticated, remote, () => s.shapes, (slotBytes) => s.broadcastRingFor(slotBytes));
           s.peers.add(peer);
           raw({ type: 'welcome', sessionId: peer.id, proof: step.proof });
           s.emit('peer', peer);

@@ -23,7 +23,7 @@ export function sendFrameOver(channel: SharedFrameChannel | undefined, socket: W
     socket.send(frame, onWritten && (() => onWritten()));
     return false;
   }
-  socket.send(encodeMessage({ type: 'shm-frame', ...note }));
+  socket.send(encodeMessage({ type: 'shm-frame', ...note, broadcast: false }));
   onWritten?.();
   return true;
 }

@@ -168,7 +168,7 @@ test('a shm-frame note without an accepted channel is refused and the connection
   const peer = await joined;
   const rejected = once(peer, 'rejected').then(([e]) => e as ProtocolError);
   const failed = once(client, 'failed').then(([e]) => e as ProtocolError);
-  client.send({ type: 'shm-frame', seq: 1, length: 4096 });
+  client.send({ type: 'shm-frame', seq: 1, length: 4096, broadcast: false });
   try {
     const error = await rejected;
     assert.equal(error.code, 'unexpected-message');

@@ -3,6 +3,7 @@ import { closeSync, fstatSync, ftruncateSync, openSync, readdirSync, readSync, s
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProtocolError } from './errors.js';
+import { HeaderWord, RecordRing, recordBytesFor, type RecordNote } from './shared-record-ring.js';
 
 /**
  * A connection's shared-memory side channel, for a worker on the parameter server's own host. On loopback a
@@ -32,10 +33,19 @@ export class SharedFrameChannel {
   /** Seqs (u32, wrapping) of the last record written into this side's ring and read from the other side's. */
   private writeSeq = 0;
   private readSeq = 0;
-  private readonly consumed = Buffer.alloc(4);
-  private readonly recordBytes: number;
-  private readonly head = Buffer.alloc(8);
-  private readonly tail = Buffer.alloc(4);
+  private readonly writeRing: RecordRing;
+  private readonly readRing: RecordRing;
+  /** Where the other side says what it consumed of this side's ring, and where this side says it of the other's. */
+  private readonly peerConsumed: HeaderWord;
+  private readonly ownConsumed: HeaderWord;
+  /** The broadcast seq this peer consumed last (peer: writes it; server: reads it, see SharedBroadcastRing). */
+  private readonly broadcastConsumed: HeaderWord;
+  /** Peer: the server's broadcast ring once opened (and its descriptor), and the seq of the last record read from it. */
+  private broadcast: RecordRing | undefined;
+  private broadcastFd: number | undefined;
+  private broadcastReadSeq = 0;
+  /** Server: the seq of the last broadcast record announced to this peer. */
+  private broadcastNoted = 0;
   private closed = false;
   private unlinked = false;
 
@@ -49,73 +59,84 @@ export class SharedFrameChannel {
     readonly slotBytes: number,
     readonly slots: number,
   ) {
-    this.recordBytes = recordBytesFor(slotBytes);
-  }
-
-  private ringStart(ring: 'down' | 'up'): number {
-    const index = ring === 'down' ? 0 : 1;
-    return HEADER_BYTES + index * this.slots * this.recordBytes;
+    const ringBytes = slots * recordBytesFor(slotBytes);
+    const down = new RecordRing(fd, HEADER_BYTES, slots, slotBytes);
+    const up = new RecordRing(fd, HEADER_BYTES + ringBytes, slots, slotBytes);
+    [this.writeRing, this.readRing] = side === 'server' ? [down, up] : [up, down];
+    const [mine, theirs] = side === 'server' ? (['down', 'up'] as const) : (['up', 'down'] as const);
+    this.peerConsumed = new HeaderWord(fd, CONSUMED_AT[mine]);
+    this.ownConsumed = new HeaderWord(fd, CONSUMED_AT[theirs]);
+    this.broadcastConsumed = new HeaderWord(fd, CONSUMED_AT.broadcast);
   }
 
   /**
    * Writes one frame into this side's ring; returns the note to send over the websocket, or null when the frame does
    * not fit a record (or the write failed, e.g. tmpfs full): send that frame over the websocket instead.
    */
-  write(frame: Uint8Array): { seq: number; length: number } | null {
+  write(frame: Uint8Array): RecordNote | null {
     if (this.closed || frame.length > this.slotBytes) return null;
-    const ring = this.side === 'server' ? 'down' : 'up';
-    try {
-      readSync(this.fd, this.consumed, 0, 4, CONSUMED_AT[ring]);
-    } catch {
-      return null;
-    }
-    if ((this.writeSeq - this.consumed.readUInt32LE(0)) >>> 0 >= this.slots) return null; // the reader is a ring behind
+    const consumed = this.peerConsumed.get();
+    if (consumed === null || (this.writeSeq - consumed) >>> 0 >= this.slots) return null; // the reader is a ring behind
     const seq = (this.writeSeq + 1) >>> 0;
-    const at = this.ringStart(ring) + (seq % this.slots) * this.recordBytes;
-    this.head.writeUInt32LE(seq, 0);
-    this.head.writeUInt32LE(frame.length, 4);
-    this.tail.writeUInt32LE(seq, 0);
-    try {
-      const written = writevSync(this.fd, [this.head, frame, this.tail], at);
-      if (written !== 12 + frame.length) return null;
-    } catch {
-      return null;
-    }
+    if (!this.writeRing.write(seq, frame)) return null;
     this.writeSeq = seq;
     return { seq, length: frame.length };
   }
 
   /**
-   * Reads the frame a note announces from the other side's ring, into a fresh buffer (its tensors may be kept, as a
-   * websocket message's may). Throws ProtocolError when the note is out of sequence or out of bounds, or the record
-   * no longer holds that frame.
+   * Reads the frame a note announces from the other side's ring (or, `broadcast`, from the server's broadcast ring),
+   * into a fresh buffer (its tensors may be kept, as a websocket message's may). Throws ProtocolError when the note is
+   * out of sequence or out of bounds, or the record no longer holds that frame.
    */
-  read(note: { seq: number; length: number }): Uint8Array {
+  read(note: RecordNote & { broadcast?: boolean }): Uint8Array {
     if (this.closed) throw new ProtocolError('unexpected-message', 'shm-frame on a closed shared-memory channel');
+    if (note.broadcast) return this.readBroadcast(note);
     const expected = (this.readSeq + 1) >>> 0;
     if (note.seq !== expected) throw new ProtocolError('bad-field', `"shm-frame".seq: expected ${expected} (the next frame), got ${note.seq}`);
-    if (note.length > this.slotBytes) {
-      throw new ProtocolError('bad-field', `"shm-frame".length: ${note.length} bytes exceeds the ${this.slotBytes}-byte slot`);
-    }
-    const ring = this.side === 'server' ? 'up' : 'down';
-    const at = this.ringStart(ring) + (note.seq % this.slots) * this.recordBytes;
-    // 8-byte aligned start: the frame at offset 8 keeps its tensors viewable in place.
-    const record = Buffer.allocUnsafeSlow(12 + note.length);
-    const got = readSync(this.fd, record, 0, record.length, at);
-    const seq = got >= 8 ? record.readUInt32LE(0) : 0;
-    const length = got >= 8 ? record.readUInt32LE(4) : -1;
-    const trailer = got === record.length ? record.readUInt32LE(8 + note.length) : 0;
-    if (seq !== note.seq || length !== note.length || trailer !== note.seq) {
-      throw new ProtocolError(
-        'bad-frame',
-        `shared-memory record for frame ${note.seq} holds frame ${seq} (${length} bytes, trailer ${trailer}): overwritten or never written`,
-      );
-    }
+    const frame = this.readRing.read(note);
     this.readSeq = note.seq;
     // Tell the writer this record is free again (a stale value only makes it fall back to the websocket sooner).
-    this.consumed.writeUInt32LE(note.seq, 0);
-    writevSync(this.fd, [this.consumed], CONSUMED_AT[ring]);
-    return record.subarray(8, 8 + note.length);
+    this.ownConsumed.set(note.seq);
+    return frame;
+  }
+
+  /**
+   * Peer: a broadcast record is any later one than the last read (the server sends a broadcast to a peer that is
+   * behind over its own channel instead, so seqs may skip), never an earlier one.
+   */
+  private readBroadcast(note: RecordNote): Uint8Array {
+    if (!this.broadcast) throw new ProtocolError('unexpected-message', '"shm-frame" of the broadcast ring, which this connection did not open');
+    const ahead = (note.seq - this.broadcastReadSeq) >>> 0;
+    if (ahead === 0 || ahead >= 0x8000_0000) {
+      throw new ProtocolError('bad-field', `"shm-frame".seq: broadcast frame ${note.seq} is not after ${this.broadcastReadSeq}, the last one read`);
+    }
+    const frame = this.broadcast.read(note);
+    this.broadcastReadSeq = note.seq;
+    this.broadcastConsumed.set(note.seq);
+    return frame;
+  }
+
+  /** @internal Peer: reads broadcast notes from `ring` of the open file `fd` (closed with this channel; see attachSharedBroadcast). */
+  attachBroadcast(fd: number, ring: RecordRing): void {
+    if (this.broadcastFd !== undefined) closeSync(this.broadcastFd);
+    this.broadcastFd = fd;
+    this.broadcast = ring;
+  }
+
+  /** @internal Server: broadcast record `seq` was announced to this peer. */
+  announcedBroadcast(seq: number): void {
+    this.broadcastNoted = seq;
+  }
+
+  /**
+   * @internal Server: whether writing broadcast record `seq` into a ring of `slots` keeps every record announced to
+   * this peer and not yet read: it has read all of them, or the slot `seq` reuses held one it has read.
+   */
+  broadcastKeepsUnread(seq: number, slots: number): boolean {
+    if (this.closed) return true; // nobody reads for it any more
+    const consumed = this.broadcastConsumed.get();
+    if (consumed === null) return false;
+    return this.broadcastNoted === consumed || (seq - consumed) >>> 0 <= slots;
   }
 
   /**
@@ -147,6 +168,8 @@ export class SharedFrameChannel {
     this.unlink();
     this.closed = true;
     closeSync(this.fd);
+    if (this.broadcastFd !== undefined) closeSync(this.broadcastFd);
+    this.broadcast = this.broadcastFd = undefined;
   }
 }
 
@@ -163,13 +186,15 @@ export interface SharedFrameOffer {
   slots: number;
 }
 
-const MAGIC = Buffer.from('TFLS', 'latin1');
 const LAYOUT_VERSION = 1;
-const HEADER_BYTES = 64;
+export const HEADER_BYTES = 64;
 const PROBE_AT = 16;
 export const PROBE_BYTES = 32;
-/** Where each ring's reader records the seq of the last record it consumed. */
-const CONSUMED_AT = { down: 48, up: 52 } as const;
+/**
+ * Where each ring's reader records the seq of the last record it consumed: the connection's own two rings, and the
+ * server's broadcast ring (each peer in its own file, see SharedBroadcastRing).
+ */
+const CONSUMED_AT = { down: 48, up: 52, broadcast: 56 } as const;
 /**
  * Records per ring (a power of two, so slot = seq mod slots survives the u32 wrap): training keeps at most ~2 tensor
  * frames in flight per direction (a pull's answer, a broadcast); more, and the rest take the websocket.
@@ -182,11 +207,8 @@ export const MAX_SHARED_SLOT_BYTES = 1 << 30;
 /** Frames smaller than this go over the websocket even on a shared-memory channel: the note would cost as much. */
 export const SHARED_FRAME_MIN_BYTES = 32 * 1024;
 
-const recordBytesFor = (slotBytes: number) => (12 + slotBytes + 7) & ~7;
-const fileBytesFor = (slotBytes: number, slots: number) => HEADER_BYTES + 2 * slots * recordBytesFor(slotBytes);
-
 /** /dev/shm when the host has it (Linux), the temp folder otherwise (still page cache, if not tmpfs). */
-function sharedDir(): string {
+export function sharedDir(): string {
   try {
     if (statSync('/dev/shm').isDirectory()) return '/dev/shm';
   } catch {
@@ -199,8 +221,9 @@ const FILE_NAME = /^tensorfleet-(\d+)-[0-9a-f]{24}$/;
 const swept = new Set<string>();
 
 /**
- * Removes the shared files of servers that died between an offer and its answer (the only window in which a file has
- * a name): those whose pid in the name is no longer a process. Once per folder per process; best effort.
+ * Removes the shared files of servers that died while a file had a name (a connection's between the offer and its
+ * answer, a broadcast ring's for the server's life): those whose pid in the name is no longer a process. Once per
+ * folder per process; best effort.
  */
 export function sweepSharedFiles(dir = sharedDir()): string[] {
   if (swept.has(dir)) return [];
@@ -231,22 +254,31 @@ export function sweepSharedFiles(dir = sharedDir()): string[] {
   return removed;
 }
 
+/** The two kinds of shared file: a connection's (two rings, one per direction) and a server's broadcast ring. */
+export const SHARED_FILE_KINDS = {
+  connection: { magic: Buffer.from('TFLS', 'latin1'), rings: 2 },
+  broadcast: { magic: Buffer.from('TFLB', 'latin1'), rings: 1 },
+} as const;
+type SharedFileKind = (typeof SHARED_FILE_KINDS)[keyof typeof SHARED_FILE_KINDS];
+
+const fileBytesFor = (kind: SharedFileKind, slotBytes: number, slots: number) => HEADER_BYTES + kind.rings * slots * recordBytesFor(slotBytes);
+
 /**
- * Server side: creates a fresh shared file for one peer (0600, exclusive, a random name) with records of `slotBytes`,
- * and the offer to send it.
+ * @internal Creates a fresh shared file of `kind` (0600, exclusive, a random name `tensorfleet-<pid>-<hex>` that
+ * sweepSharedFiles recognises) with its header and a random probe; returns its descriptor and path.
  */
-export function createSharedFrameFile(slotBytes: number, slots = SHARED_FRAME_SLOTS, dir = sharedDir()): { channel: SharedFrameChannel; offer: SharedFrameOffer } {
+export function createSharedFile(kind: SharedFileKind, slotBytes: number, slots: number, dir = sharedDir()): { fd: number; path: string } {
   if (!(Number.isInteger(slotBytes) && slotBytes > 0 && slotBytes <= MAX_SHARED_SLOT_BYTES)) {
-    throw new TypeError(`createSharedFrameFile: slotBytes must be an integer in [1, ${MAX_SHARED_SLOT_BYTES}], got ${slotBytes}`);
+    throw new TypeError(`shared file: slotBytes must be an integer in [1, ${MAX_SHARED_SLOT_BYTES}], got ${slotBytes}`);
   }
-  if (!validSlotCount(slots)) throw new TypeError(`createSharedFrameFile: slots must be a power of two in [1, 64], got ${slots}`);
+  if (!validSlotCount(slots)) throw new TypeError(`shared file: slots must be a power of two in [1, 64], got ${slots}`);
   sweepSharedFiles(dir);
   const path = join(dir, `tensorfleet-${process.pid}-${randomBytes(12).toString('hex')}`);
   const fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o600);
   try {
-    ftruncateSync(fd, fileBytesFor(slotBytes, slots));
+    ftruncateSync(fd, fileBytesFor(kind, slotBytes, slots));
     const header = Buffer.alloc(HEADER_BYTES);
-    MAGIC.copy(header, 0);
+    kind.magic.copy(header, 0);
     header.writeUInt32LE(LAYOUT_VERSION, 4);
     header.writeUInt32LE(slotBytes, 8);
     header.writeUInt32LE(slots, 12);
@@ -257,30 +289,44 @@ export function createSharedFrameFile(slotBytes: number, slots = SHARED_FRAME_SL
     unlinkSync(path);
     throw error;
   }
-  return { channel: new SharedFrameChannel(fd, path, 'server', slotBytes, slots), offer: { path, slotBytes, slots } };
+  return { fd, path };
 }
 
 /**
- * Peer side: opens an offered file and reads its probe. Throws an Error saying why the file cannot be used (not
- * there: another host; not ours, not a regular file, another geometry), so the peer can decline and stay on the wire.
+ * @internal Opens an offered shared file of `kind` after checking it can be trusted; returns its descriptor and
+ * probe. Throws an Error saying why the file cannot be used (not there: another host; not ours, not a regular file,
+ * another geometry), so the peer can decline and stay on the wire.
  */
-export function openSharedFrameFile(offer: SharedFrameOffer): { channel: SharedFrameChannel; probe: Uint8Array } {
+export function openSharedFile(kind: SharedFileKind, path: string, slotBytes: number, slots: number): { fd: number; probe: Uint8Array } {
   // O_NOFOLLOW: the server names a file it created itself, never a link to somewhere else.
-  const fd = openSync(offer.path, constants.O_RDWR | constants.O_NOFOLLOW);
+  const fd = openSync(path, constants.O_RDWR | constants.O_NOFOLLOW);
   try {
     const stat = fstatSync(fd);
-    if (!stat.isFile()) throw new Error(`${offer.path} is not a regular file`);
-    if (typeof process.getuid === 'function' && stat.uid !== process.getuid()) throw new Error(`${offer.path} belongs to uid ${stat.uid}, not this process's`);
-    if ((stat.mode & 0o077) !== 0) throw new Error(`${offer.path} is readable by others (mode ${(stat.mode & 0o777).toString(8)})`);
-    if (stat.size !== fileBytesFor(offer.slotBytes, offer.slots)) throw new Error(`${offer.path} has ${stat.size} bytes, the offer means ${fileBytesFor(offer.slotBytes, offer.slots)}`);
+    if (!stat.isFile()) throw new Error(`${path} is not a regular file`);
+    if (typeof process.getuid === 'function' && stat.uid !== process.getuid()) throw new Error(`${path} belongs to uid ${stat.uid}, not this process's`);
+    if ((stat.mode & 0o077) !== 0) throw new Error(`${path} is readable by others (mode ${(stat.mode & 0o777).toString(8)})`);
+    const size = fileBytesFor(kind, slotBytes, slots);
+    if (stat.size !== size) throw new Error(`${path} has ${stat.size} bytes, the offer means ${size}`);
     const header = Buffer.alloc(HEADER_BYTES);
     readSync(fd, header, 0, HEADER_BYTES, 0);
-    const same = header.subarray(0, 4).equals(MAGIC) && header.readUInt32LE(4) === LAYOUT_VERSION
-      && header.readUInt32LE(8) === offer.slotBytes && header.readUInt32LE(12) === offer.slots;
-    if (!same) throw new Error(`${offer.path} does not hold the offered shared-memory layout`);
-    return { channel: new SharedFrameChannel(fd, offer.path, 'peer', offer.slotBytes, offer.slots), probe: header.subarray(PROBE_AT, PROBE_AT + PROBE_BYTES) };
+    const same = header.subarray(0, 4).equals(kind.magic) && header.readUInt32LE(4) === LAYOUT_VERSION
+      && header.readUInt32LE(8) === slotBytes && header.readUInt32LE(12) === slots;
+    if (!same) throw new Error(`${path} does not hold the offered shared-memory layout`);
+    return { fd, probe: header.subarray(PROBE_AT, PROBE_AT + PROBE_BYTES) };
   } catch (error) {
     closeSync(fd);
     throw error;
   }
+}
+
+/** Server side: creates a fresh shared file for one peer with records of `slotBytes`, and the offer to send it. */
+export function createSharedFrameFile(slotBytes: number, slots = SHARED_FRAME_SLOTS, dir = sharedDir()): { channel: SharedFrameChannel; offer: SharedFrameOffer } {
+  const { fd, path } = createSharedFile(SHARED_FILE_KINDS.connection, slotBytes, slots, dir);
+  return { channel: new SharedFrameChannel(fd, path, 'server', slotBytes, slots), offer: { path, slotBytes, slots } };
+}
+
+/** Peer side: opens an offered file (see openSharedFile for what it refuses) and reads its probe. */
+export function openSharedFrameFile(offer: SharedFrameOffer): { channel: SharedFrameChannel; probe: Uint8Array } {
+  const { fd, probe } = openSharedFile(SHARED_FILE_KINDS.connection, offer.path, offer.slotBytes, offer.slots);
+  return { channel: new SharedFrameChannel(fd, offer.path, 'peer', offer.slotBytes, offer.slots), probe };
 }

@@ -56,6 +56,12 @@ function finite(m: Raw, field: string, min = -Infinity): number {
   return x;
 }
 
+function bool(m: Raw, field: string): boolean {
+  const v = m[field];
+  if (typeof v !== 'boolean') fail(String(m.type), field, 'true or false', v);
+  return v;
+}
+
 function str(m: Raw, field: string, allowed?: readonly string[]): string {
   const x = m[field];
   if (typeof x !== 'string' || x.length > MAX_STRING) fail(String(m.type), field, `a string of at most ${MAX_STRING} chars`, x);
@@ -215,14 +221,19 @@ const validators: Record<string, Validator> = {
     if (!path.startsWith('/')) fail('shm-offer', 'path', 'an absolute path', path);
     const slots = int(m, 'slots', 1, 64);
     if (!validSlotCount(slots)) fail('shm-offer', 'slots', 'a power of two', slots);
-    return { type: 'shm-offer', v: PROTOCOL_VERSION, path, slotBytes: int(m, 'slotBytes', 1, MAX_SHARED_SLOT_BYTES), slots };
+    const broadcastPath = str(m, 'broadcastPath');
+    if (broadcastPath !== '' && !broadcastPath.startsWith('/')) fail('shm-offer', 'broadcastPath', 'an absolute path, or empty', broadcastPath);
+    return { type: 'shm-offer', v: PROTOCOL_VERSION, path, slotBytes: int(m, 'slotBytes', 1, MAX_SHARED_SLOT_BYTES), slots, broadcastPath };
   },
   'shm-accept': (m) => {
     const probe = m.probe;
     if (!(probe instanceof Uint8Array) || (probe.length !== 0 && probe.length !== PROBE_BYTES)) fail('shm-accept', 'probe', `${PROBE_BYTES} bytes, or none with an error`, probe);
     return { type: 'shm-accept', v: PROTOCOL_VERSION, probe: new Uint8Array(probe as Uint8Array), error: str(m, 'error') };
   },
-  'shm-frame': (m) => ({ type: 'shm-frame', v: PROTOCOL_VERSION, seq: int(m, 'seq', 0, 0xffff_ffff), length: int(m, 'length', FRAME_HEADER_BYTES, MAX_SHARED_SLOT_BYTES) }),
+  'shm-frame': (m) => ({
+    type: 'shm-frame', v: PROTOCOL_VERSION, seq: int(m, 'seq', 0, 0xffff_ffff), length: int(m, 'length', FRAME_HEADER_BYTES, MAX_SHARED_SLOT_BYTES),
+    broadcast: bool(m, 'broadcast'),
+  }),
   heartbeat: (m) => ({ type: 'heartbeat', v: PROTOCOL_VERSION, time: finite(m, 'time') }),
   error: (m) => ({ type: 'error', v: PROTOCOL_VERSION, code: str(m, 'code'), message: str(m, 'message') }),
   bye: (m) => ({ type: 'bye', v: PROTOCOL_VERSION, reason: str(m, 'reason') }),
