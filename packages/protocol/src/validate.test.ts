@@ -125,3 +125,18 @@ test('types named like Object.prototype members are unknown types, not crashes',
     assert.equal(rejection({ type, v: 2 }).code, 'unknown-type', type);
   }
 });
+
+test('shared-memory messages: the broadcast ring\'s path is absolute or empty, a note says which ring it names', () => {
+  const server: ValidationContext = { from: 'server' };
+  const offer = { type: 'shm-offer', v: PROTOCOL_VERSION, path: '/dev/shm/tensorfleet-1-ab', slotBytes: 4096, slots: 4 };
+  assert.equal((validateMessage(decodeFrame(encodeFrame({ ...offer, broadcastPath: '' } as never)), server) as { broadcastPath: string }).broadcastPath, '');
+  const relative = rejection({ ...offer, broadcastPath: 'tensorfleet-1-cd' }, server);
+  assert.equal(relative.code, 'bad-field');
+  assert.match(relative.message, /"shm-offer".broadcastPath: expected an absolute path, or empty/);
+  assert.match(rejection(offer, server).message, /broadcastPath/, 'a v4 offer names its ring (or none)');
+  const note = { type: 'shm-frame', v: PROTOCOL_VERSION, seq: 1, length: 4096 };
+  assert.equal((validateMessage(decodeFrame(encodeFrame({ ...note, broadcast: true } as never)), server) as { broadcast: boolean }).broadcast, true);
+  const unsaid = rejection({ ...note, broadcast: 1 });
+  assert.equal(unsaid.code, 'bad-field');
+  assert.match(unsaid.message, /"shm-frame".broadcast: expected true or false, got number 1/);
+});
