@@ -3,6 +3,7 @@ import { encodeMessage } from './codec.js';
 import { ProtocolError } from './errors.js';
 import { decodeFrame } from './frame.js';
 import type { Message, ShmFrameMessage } from './messages.js';
+import { PayloadScan } from './payload-scan.js';
 import { SHARED_FRAME_MIN_BYTES, type SharedFrameChannel } from './shared-memory.js';
 import { validateMessage, type ValidationContext } from './validate.js';
 
@@ -35,7 +36,9 @@ export function sendFrameOver(channel: SharedFrameChannel | undefined, socket: W
  */
 export function readSharedFrame(channel: SharedFrameChannel | undefined, note: ShmFrameMessage, ctx: ValidationContext): Message {
   if (!channel) throw new ProtocolError('unexpected-message', '"shm-frame" without an accepted shared-memory channel');
-  const message = validateMessage(decodeFrame(channel.read(note)), ctx);
+  const scan = new PayloadScan();
+  const frame = channel.read(note, (bytes, available) => scan.feed(bytes, available));
+  const message = validateMessage(decodeFrame(frame), { ...ctx, payloadKnownFinite: scan.allFinite(frame.length) });
   if (CHANNEL_TYPES.has(message.type)) throw new ProtocolError('unexpected-message', `"${message.type}" inside a shared-memory frame`);
   return message;
 }

@@ -146,6 +146,22 @@ test('over real sockets: a co-located client takes the offer, and large frames s
   }
 });
 
+test('over real sockets: a push with a NaN that comes through shared memory is still refused, naming where the NaN is', async () => {
+  const { server, client, peer } = await connected();
+  try {
+    const rejected = once(peer, 'rejected').then(([e]) => e as ProtocolError);
+    const grads = tensorsOf(4);
+    grads[0]![29_000] = NaN;
+    client.send({ type: 'push', step: 1, loss: 1, count: 4, correct: 2, computeMs: 1, commMs: 0, grads, states: [new Float32Array(10)] });
+    const error = await rejected;
+    assert.equal(error.code, 'non-finite');
+    assert.match(error.message, /"push".grads\[0\]\[29000\] is NaN/);
+  } finally {
+    client.close();
+    await server.close();
+  }
+});
+
 test('a client with sharedMemory off declines, says why, and every frame still arrives over the socket', async () => {
   const { server, client, peer, outcomes } = await connected({ sharedMemory: false });
   try {

@@ -86,14 +86,14 @@ export class SharedFrameChannel {
   /**
    * Reads the frame a note announces from the other side's ring (or, `broadcast`, from the server's broadcast ring),
    * into a fresh buffer (its tensors may be kept, as a websocket message's may). Throws ProtocolError when the note is
-   * out of sequence or out of bounds, or the record no longer holds that frame.
+   * out of sequence or out of bounds, or the record no longer holds that frame. `inspect`: see RecordRing.read.
    */
-  read(note: RecordNote & { broadcast?: boolean }): Uint8Array {
+  read(note: RecordNote & { broadcast?: boolean }, inspect?: (frame: Uint8Array, available: number) => void): Uint8Array {
     if (this.closed) throw new ProtocolError('unexpected-message', 'shm-frame on a closed shared-memory channel');
-    if (note.broadcast) return this.readBroadcast(note);
+    if (note.broadcast) return this.readBroadcast(note, inspect);
     const expected = (this.readSeq + 1) >>> 0;
     if (note.seq !== expected) throw new ProtocolError('bad-field', `"shm-frame".seq: expected ${expected} (the next frame), got ${note.seq}`);
-    const frame = this.readRing.read(note);
+    const frame = this.readRing.read(note, inspect);
     this.readSeq = note.seq;
     // Tell the writer this record is free again (a stale value only makes it fall back to the websocket sooner).
     this.ownConsumed.set(note.seq);
@@ -104,13 +104,13 @@ export class SharedFrameChannel {
    * Peer: a broadcast record is any later one than the last read (the server sends a broadcast to a peer that is
    * behind over its own channel instead, so seqs may skip), never an earlier one.
    */
-  private readBroadcast(note: RecordNote): Uint8Array {
+  private readBroadcast(note: RecordNote, inspect?: (frame: Uint8Array, available: number) => void): Uint8Array {
     if (!this.broadcast) throw new ProtocolError('unexpected-message', '"shm-frame" of the broadcast ring, which this connection did not open');
     const ahead = (note.seq - this.broadcastReadSeq) >>> 0;
     if (ahead === 0 || ahead >= 0x8000_0000) {
       throw new ProtocolError('bad-field', `"shm-frame".seq: broadcast frame ${note.seq} is not after ${this.broadcastReadSeq}, the last one read`);
     }
-    const frame = this.broadcast.read(note);
+    const frame = this.broadcast.read(note, inspect);
     this.broadcastReadSeq = note.seq;
     this.broadcastConsumed.set(note.seq);
     return frame;

@@ -20,6 +20,11 @@ export interface ValidationContext {
   parameterShapes?: number[][];
   /** Shapes of the model's non-trainable states (BN moving stats): `push.states`/`params.states` must match. */
   stateShapes?: number[][];
+  /**
+   * Every float32 of the frame's payload is already known to be finite (PayloadScan checked it as a shared-memory
+   * frame was read): tensor fields then skip their own scan. Only the reader that scanned the very bytes may say so.
+   */
+  payloadKnownFinite?: boolean;
 }
 
 type Raw = Record<string, unknown>;
@@ -167,6 +172,9 @@ function fileChunk(m: Raw): Message {
 
 type Validator = (m: Raw, ctx: ValidationContext) => Message;
 
+/** Whether tensor fields that must be finite still need their scan (not when the whole payload was checked). */
+const mustScan = (ctx: ValidationContext): boolean => ctx.payloadKnownFinite !== true;
+
 const validators: Record<string, Validator> = {
   hello: (m) => ({
     type: 'hello', v: PROTOCOL_VERSION, role: str(m, 'role', ['worker', 'collective', 'primary']) as 'worker', clientNonce: bytes(m, 'clientNonce', NONCE_BYTES),
@@ -189,17 +197,17 @@ const validators: Record<string, Validator> = {
     step: int(m, 'step'), epoch: int(m, 'epoch'), lr: finite(m, 'lr', 0), workers: int(m, 'workers', 1, 1 << 20),
     stepsPerEpoch: int(m, 'stepsPerEpoch', 1), optimizer: plainMap(m, 'optimizer'), checkpointDir: str(m, 'checkpointDir'),
     transport: str(m, 'transport', transportNames) as 'auto',
-    params: m.action === 'init' ? tensors(m, 'params', ctx.parameterShapes, true) : tensors(m, 'params', [], false),
+    params: m.action === 'init' ? tensors(m, 'params', ctx.parameterShapes, mustScan(ctx)) : tensors(m, 'params', [], false),
   }),
   pull: () => ({ type: 'pull', v: PROTOCOL_VERSION }),
   push: (m, ctx) => ({
     type: 'push', v: PROTOCOL_VERSION, step: int(m, 'step'), loss: finite(m, 'loss'), count: int(m, 'count', 1),
     correct: int(m, 'correct', 0, typeof m.count === 'number' ? m.count : 0), computeMs: finite(m, 'computeMs', 0), commMs: finite(m, 'commMs', 0),
-    grads: tensors(m, 'grads', ctx.parameterShapes, true), states: tensors(m, 'states', ctx.stateShapes, true),
+    grads: tensors(m, 'grads', ctx.parameterShapes, mustScan(ctx)), states: tensors(m, 'states', ctx.stateShapes, mustScan(ctx)),
   }),
   params: (m, ctx) => ({
     type: 'params', v: PROTOCOL_VERSION, step: int(m, 'step'), epoch: int(m, 'epoch'), lr: finite(m, 'lr', 0),
-    params: tensors(m, 'params', ctx.parameterShapes, true), states: tensors(m, 'states', ctx.stateShapes, true),
+    params: tensors(m, 'params', ctx.parameterShapes, mustScan(ctx)), states: tensors(m, 'states', ctx.stateShapes, mustScan(ctx)),
   }),
   allreduce: (m) => ({ type: 'allreduce', v: PROTOCOL_VERSION, step: int(m, 'step'), call: int(m, 'call'), values: single(m, 'values') }),
   reduced: (m) => ({ type: 'reduced', v: PROTOCOL_VERSION, step: int(m, 'step'), call: int(m, 'call'), values: single(m, 'values') }),
