@@ -60,7 +60,7 @@ describe('tensorfleet train serves Prometheus metrics and writes its report', { 
     const steps = training.map((f) => value(f, psMetricNames.step));
     assert.ok(steps.at(-1) > steps[0], `step did not advance: ${steps}`);
     for (let i = 1; i < parsed.length; i++) {
-      for (const counter of [psMetricNames.bytesReceived, psMetricNames.bytesSent, psMetricNames.sharedBytesReceived, psMetricNames.sharedBytesSent]) {
+      for (const counter of [psMetricNames.bytesReceived, psMetricNames.bytesSent, psMetricNames.sharedBytesReceived, psMetricNames.sharedBytesSent, psMetricNames.sharedBroadcastFrames]) {
         assert.ok(value(parsed[i], counter) >= value(parsed[i - 1], counter), `${counter} went down`);
       }
     }
@@ -68,6 +68,9 @@ describe('tensorfleet train serves Prometheus metrics and writes its report', { 
     // Local workers take the shared-memory offer: gradients and parameters go through /dev/shm, notes over TCP.
     assert.ok(value(last, psMetricNames.sharedBytesReceived) > 1e5 && value(last, psMetricNames.sharedBytesSent) > 1e5, 'gradients and parameters went through shared memory');
     assert.ok(value(last, psMetricNames.bytesReceived) > 0 && value(last, psMetricNames.bytesSent) > 0, 'control messages crossed the socket');
+    // The parameters of each step were written once for both workers, through the server's broadcast ring.
+    const broadcasts = value(last, psMetricNames.sharedBroadcastFrames);
+    assert.ok(broadcasts > 0 && broadcasts <= value(last, psMetricNames.step) + 1, `broadcast frames ${broadcasts} at step ${value(last, psMetricNames.step)}`);
     assert.equal(value(last, psMetricNames.epochsPlanned), 3);
     assert.equal(value(last, psMetricNames.lr), 0.01);
     assert.ok(value(last, psMetricNames.samplesPerSecond) > 0);

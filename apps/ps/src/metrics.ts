@@ -39,6 +39,7 @@ export const psMetricNames = {
   bytesSent: 'tensorfleet_sent_bytes_total',
   sharedBytesReceived: 'tensorfleet_shared_memory_received_bytes_total',
   sharedBytesSent: 'tensorfleet_shared_memory_sent_bytes_total',
+  sharedBroadcastFrames: 'tensorfleet_shared_memory_broadcast_frames_total',
   workerStep: 'tensorfleet_worker_step',
   workerComputeMs: 'tensorfleet_worker_compute_ms',
   workerCommMs: 'tensorfleet_worker_comm_ms',
@@ -150,7 +151,9 @@ export class RunMonitor {
   private readonly throughput: { t: number; samples: number }[] = [];
   private samples = 0;
   private closedBytes: ByteCounts = { received: 0, sent: 0, sharedReceived: 0, sharedSent: 0 };
-  private readonly gauges: Record<Exclude<keyof typeof psMetricNames, 'bytesReceived' | 'bytesSent' | 'sharedBytesReceived' | 'sharedBytesSent'>, Gauge>;
+  private readonly gauges: Record<Exclude<keyof typeof psMetricNames, 'bytesReceived' | 'bytesSent' | 'sharedBytesReceived' | 'sharedBytesSent' | 'sharedBroadcastFrames'>, Gauge>;
+  private readonly broadcastFrames: Counter;
+  private reportedBroadcastFrames = 0;
   private readonly bytes: Record<keyof ByteCounts, Counter>;
   private reported: ByteCounts = { received: 0, sent: 0, sharedReceived: 0, sharedSent: 0 };
 
@@ -186,6 +189,10 @@ export class RunMonitor {
       sharedReceived: new Counter({ name: psMetricNames.sharedBytesReceived, help: 'Frame bytes received from co-located workers through shared memory (not on TCP).', registers: [this.registry] }),
       sharedSent: new Counter({ name: psMetricNames.sharedBytesSent, help: 'Frame bytes sent to co-located workers through shared memory (not on TCP).', registers: [this.registry] }),
     };
+    this.broadcastFrames = new Counter({
+      name: psMetricNames.sharedBroadcastFrames, registers: [this.registry],
+      help: 'Frames (the parameters after a step) written once into the shared broadcast ring for every co-located worker.',
+    });
   }
 
   /** Starts watching a worker connection. Collective (SyncBN) connections are counted for bytes only. */
@@ -331,6 +338,12 @@ export class RunMonitor {
       const total = this.closedBytes[k] + live.reduce((s, c) => s + c[k], 0);
       this.bytes[k].inc(Math.max(0, total - this.reported[k]));
       this.reported[k] = Math.max(total, this.reported[k]);
+    }
+    // One ring per server, shared by its shared-memory peers: read it through any of them.
+    const ring = this.records.find((r) => r.peer.broadcastRing)?.peer.broadcastRing;
+    if (ring && ring.framesWritten > this.reportedBroadcastFrames) {
+      this.broadcastFrames.inc(ring.framesWritten - this.reportedBroadcastFrames);
+      this.reportedBroadcastFrames = ring.framesWritten;
     }
     const perWorker = [g.workerStep, g.workerComputeMs, g.workerCommMs, g.workerLateMs, g.workerStaleness, g.workerLastHeard, g.workerStraggler];
     for (const gauge of perWorker) gauge.reset(); // ranks change in elastic runs: only current members are exported

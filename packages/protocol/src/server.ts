@@ -155,7 +155,7 @@ export class Peer extends EventEmitter {
     return message;
   }
 
-  /** @internal The broadcast ring this peer reads, once it accepted shared memory (see sendFrameToAll). */
+  /** The server's broadcast ring this peer reads, once it accepted shared memory (see sendFrameToAll); its `framesWritten` counts what it carried. */
   get broadcastRing(): SharedBroadcastRing | undefined {
     return this.isOpen ? this.ring : undefined;
   }
