@@ -3,7 +3,7 @@ import { closeSync, fstatSync, ftruncateSync, openSync, readdirSync, readSync, s
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProtocolError } from './errors.js';
-import { HeaderWord, RecordRing, recordBytesFor, type RecordNote } from './shared-record-ring.js';
+import { HeaderWord, RecordRing, recordBytesFor, type RecordInspector, type RecordNote } from './shared-record-ring.js';
 
 /**
  * A connection's shared-memory side channel, for a worker on the parameter server's own host. On loopback a
@@ -88,7 +88,7 @@ export class SharedFrameChannel {
    * into a fresh buffer (its tensors may be kept, as a websocket message's may). Throws ProtocolError when the note is
    * out of sequence or out of bounds, or the record no longer holds that frame. `inspect`: see RecordRing.read.
    */
-  read(note: RecordNote & { broadcast?: boolean }, inspect?: (frame: Uint8Array, available: number) => void): Uint8Array {
+  read(note: RecordNote & { broadcast?: boolean }, inspect?: RecordInspector): Uint8Array {
     if (this.closed) throw new ProtocolError('unexpected-message', 'shm-frame on a closed shared-memory channel');
     if (note.broadcast) return this.readBroadcast(note, inspect);
     const expected = (this.readSeq + 1) >>> 0;
@@ -104,7 +104,7 @@ export class SharedFrameChannel {
    * Peer: a broadcast record is any later one than the last read (the server sends a broadcast to a peer that is
    * behind over its own channel instead, so seqs may skip), never an earlier one.
    */
-  private readBroadcast(note: RecordNote, inspect?: (frame: Uint8Array, available: number) => void): Uint8Array {
+  private readBroadcast(note: RecordNote, inspect?: RecordInspector): Uint8Array {
     if (!this.broadcast) throw new ProtocolError('unexpected-message', '"shm-frame" of the broadcast ring, which this connection did not open');
     const ahead = (note.seq - this.broadcastReadSeq) >>> 0;
     if (ahead === 0 || ahead >= 0x8000_0000) {

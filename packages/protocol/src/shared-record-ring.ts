@@ -14,6 +14,9 @@ export interface RecordNote {
  */
 export const RECORD_READ_CHUNK_BYTES = 64 * 1024;
 
+/** Sees a record's frame grow as it is read: its first `available` bytes are in (see RecordRing.read). */
+export type RecordInspector = (frame: Uint8Array, available: number) => void;
+
 /** Bytes one record of a ring with `slotBytes` slots takes: [u32 seq, u32 length, frame, u32 seq], 8-byte aligned. */
 export const recordBytesFor = (slotBytes: number): number => (12 + slotBytes + 7) & ~7;
 
@@ -65,7 +68,7 @@ export class RecordRing {
    * Throws ProtocolError when the note is longer than a slot or the record does not hold that frame. `inspect` sees
    * the frame grow, RECORD_READ_CHUNK_BYTES at a time: `frame` (its first `available` bytes are in) after each piece.
    */
-  read(note: RecordNote, inspect?: (frame: Uint8Array, available: number) => void): Uint8Array {
+  read(note: RecordNote, inspect?: RecordInspector): Uint8Array {
     if (note.length > this.slotBytes) {
       throw new ProtocolError('bad-field', `"shm-frame".length: ${note.length} bytes exceeds the ${this.slotBytes}-byte slot`);
     }
