@@ -38,6 +38,13 @@ export interface NativeKernels {
   batchNormGradInput(heap: ArrayBuffer, dyOffset: number, xOffset: number, rows: number, channels: number, meanOffset: number, invStdOffset: number, alphaOffset: number, meanDyOffset: number, meanDyXhatOffset: number, dxOffset: number): void;
   /** dx of max pooling; geometry as for conv2d with the pool window as the filter (outChannels ignored). */
   maxPoolGrad(heap: ArrayBuffer, geometry: Int32Array, xOffset: number, dyOffset: number, dxOffset: number): void;
+  /**
+   * The parameter server's step loops, on Float32Arrays of one length (not the heap), with core's JS loops' bits
+   * (core/numeric/step-loops.ts says each formula): sum += t; sum = (sum + t) / divisor; SGD's steady momentum step.
+   */
+  addInto(sum: Float32Array, t: Float32Array): void;
+  addDivideInto(sum: Float32Array, t: Float32Array, divisor: number): void;
+  sgdMomentum(param: Float32Array, grad: Float32Array, buf: Float32Array, mu: number, keep: number, weightDecay: number, negLr: number): void;
   /** OpenBLAS worker threads for every later call. */
   setThreads(threads: number): void;
   /** blas: OpenBLAS's build config; core: its kernel set for this CPU; convolutions: 'oneDNN x.y.z' or 'im2col + OpenBLAS'. */

@@ -10,6 +10,7 @@ export * from './losses/index.js';
 export { customOp, type CustomOpForward, type GradSave } from './ops/custom-op.js';
 export * from './models/index.js';
 export { findNonFinite } from './numeric/find-non-finite.js';
+export { jsStepLoops, stepLoops, useStepLoops, type StepLoops } from './numeric/step-loops.js';
 export * from './optim/index.js';
 export * from './regularizers/index.js';
 export * from './schedulers/index.js';

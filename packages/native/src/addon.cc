@@ -348,6 +348,73 @@ napi_value Info(napi_env env, napi_callback_info) {
   return out;
 }
 
+
+// The step loops take Float32Arrays (each with its own buffer), not heap offsets: the parameter server's tensors
+// live in ordinary typed arrays and frames. Lengths must agree; every array is read through its own view.
+struct Floats {
+  float* data = nullptr;
+  int64_t length = -1;
+};
+
+Floats float32ArrayAt(Args& a, size_t i) {
+  Floats out;
+  if (!a.ok) return out;
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  if (napi_get_typedarray_info(a.env, a.argv[i], &type, &length, &data, nullptr, nullptr) != napi_ok || type != napi_float32_array) {
+    a.fail("argument " + std::to_string(i) + " must be a Float32Array");
+    return out;
+  }
+  out.data = static_cast<float*>(data);
+  out.length = static_cast<int64_t>(length);
+  return out;
+}
+
+/** The arrays at argv[0..count) as one length, or a failure naming the first that differs. */
+int64_t sameLength(Args& a, std::initializer_list<Floats> arrays) {
+  int64_t n = -1;
+  size_t i = 0;
+  for (const Floats& f : arrays) {
+    if (!a.ok) return -1;
+    if (n < 0) n = f.length;
+    else if (f.length != n) a.fail("argument " + std::to_string(i) + " has " + std::to_string(f.length) + " values, argument 0 has " + std::to_string(n));
+    i++;
+  }
+  return n;
+}
+
+// addInto(sum, t) / addDivideInto(sum, t, divisor)
+napi_value AddInto(napi_env env, napi_callback_info info) {
+  Args a(env, info, 2);
+  const Floats sum = float32ArrayAt(a, 0), t = float32ArrayAt(a, 1);
+  const int64_t n = sameLength(a, {sum, t});
+  if (!a.ok) return nullptr;
+  tfnative::addInto(sum.data, t.data, n);
+  return undefined(env);
+}
+
+napi_value AddDivideInto(napi_env env, napi_callback_info info) {
+  Args a(env, info, 3);
+  const Floats sum = float32ArrayAt(a, 0), t = float32ArrayAt(a, 1);
+  const int64_t n = sameLength(a, {sum, t});
+  const double divisor = a.number(2);
+  if (!a.ok) return nullptr;
+  tfnative::addDivideInto(sum.data, t.data, n, divisor);
+  return undefined(env);
+}
+
+// sgdMomentum(param, grad, buf, mu, keep, weightDecay, negLr)
+napi_value SgdMomentum(napi_env env, napi_callback_info info) {
+  Args a(env, info, 7);
+  const Floats param = float32ArrayAt(a, 0), grad = float32ArrayAt(a, 1), buf = float32ArrayAt(a, 2);
+  const int64_t n = sameLength(a, {param, grad, buf});
+  const double mu = a.number(3), keep = a.number(4), wd = a.number(5), negLr = a.number(6);
+  if (!a.ok) return nullptr;
+  tfnative::sgdMomentum(param.data, grad.data, buf.data, n, mu, keep, wd, negLr);
+  return undefined(env);
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"batchMatMul", nullptr, BatchMatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -365,6 +432,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"conv2dBackpropInput", nullptr, ConvGradient<Tensor::kY, Tensor::kFilter, Tensor::kX, tfnative::conv2dBackpropInput>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackpropFilter", nullptr, ConvGradient<Tensor::kX, Tensor::kY, Tensor::kFilter, tfnative::conv2dBackpropFilter>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPoolGrad", nullptr, ConvGradient<Tensor::kX, Tensor::kPooled, Tensor::kX, tfnative::maxPoolGrad>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"addInto", nullptr, AddInto, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"addDivideInto", nullptr, AddDivideInto, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sgdMomentum", nullptr, SgdMomentum, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

@@ -100,3 +100,13 @@ std::string convolutionLibrary();
 void epilogue(float* y, int64_t rows, int cols, const float* bias, int biasLen, Activation act, float alpha);
 
 }  // namespace tfnative
+
+// The parameter server's step loops on separate Float32Arrays (not the heap): the same bits as core's JS loops.
+namespace tfnative {
+/** sum[i] = f32(sum[i] + t[i]). */
+void addInto(float* sum, const float* t, int64_t n);
+/** sum[i] = f32(f32(sum[i] + t[i]) / divisor). */
+void addDivideInto(float* sum, const float* t, int64_t n, double divisor);
+/** SGD's steady momentum step: buf ← f32(f32(buf·μ) + keep·f32(g + λθ)); θ ← f32(θ + negLr·buf) (λ = 0: g alone). */
+void sgdMomentum(float* param, const float* grad, float* buf, int64_t n, double mu, double keep, double wd, double negLr);
+}  // namespace tfnative

@@ -1,5 +1,6 @@
 import { Optimizer, type LiveState, type StateSchema } from './optimizer.js';
 import { OptimizerError, type OptionRules } from './options.js';
+import { stepLoops } from '../numeric/step-loops.js';
 import type { ParamGroup, ParamsInput } from './types.js';
 
 export interface SGDOptions {
@@ -76,22 +77,9 @@ export class SGD extends Optimizer {
         }
       }
       if (buf !== undefined && !fresh && !nesterov) {
-        // The steady state of momentum SGD, without the per-element branches: the very same float32 operations.
-        const n = param.length;
-        if (wd !== 0) {
-          for (let i = 0; i < n; i++) {
-            const p = param[i]!;
-            const b = f(f(buf[i]! * mu) + keep * f(grad[i]! + wd * p));
-            buf[i] = b;
-            param[i] = p + negLr * b;
-          }
-        } else {
-          for (let i = 0; i < n; i++) {
-            const b = f(f(buf[i]! * mu) + keep * grad[i]!);
-            buf[i] = b;
-            param[i] = param[i]! + negLr * b;
-          }
-        }
+        // The steady state of momentum SGD, without the per-element branches: the very same float32 operations, in
+        // the process's step loops (C when the native backend is installed; on a parameter server's critical path).
+        stepLoops().sgdMomentum(param, grad, buf, mu, keep, wd, negLr);
         continue;
       }
       for (let i = 0; i < param.length; i++) {

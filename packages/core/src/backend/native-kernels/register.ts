@@ -9,6 +9,8 @@ import { binaryOpCodes, type BinaryKernelName, makeBinary, makeReduce } from './
 import { makeBatchNormKernels } from './batch-norm.js';
 import { installReluGradient, makeReluGrad, reluGradKernelName, uninstallReluGradient } from './relu-gradient.js';
 import { makeKeepMask } from './keep-mask.js';
+import { nativeStepLoops } from './step-loops.js';
+import { jsStepLoops, useStepLoops } from '../../numeric/step-loops.js';
 import { keepMaskKernelName } from '../../layers/seed-stream.js';
 import { fusedBatchNormKernels } from '../../layers/batch-norm-passes.js';
 
@@ -42,7 +44,8 @@ const replaced = new Map<string, tf.KernelConfig>();
 
 /**
  * Registers the native kernels for the 'wasm' backend over whatever is registered now (wasm's own or our XNNPACK
- * compositions, which stay the fallback). Idempotent. Call after registerWasmTrainingKernels.
+ * compositions, which stay the fallback), and puts the addon's step loops (numeric/step-loops.ts) in use. Idempotent.
+ * Call after registerWasmTrainingKernels.
  */
 export function installNativeKernels(native: NativeKernels): void {
   if (replaced.size > 0) return;
@@ -59,6 +62,7 @@ export function installNativeKernels(native: NativeKernels): void {
     if (tf.getKernel(name, 'wasm') === undefined) tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: kernelFunc as tf.KernelFunc });
   }
   installReluGradient();
+  useStepLoops(nativeStepLoops(native)); // the parameter server's mean and SGD update, off V8's loops too
 }
 
 /** Restores the kernels installNativeKernels replaced (no-op when ours are not installed). */
@@ -70,6 +74,7 @@ export function uninstallNativeKernels(): void {
   replaced.clear();
   for (const name of fusedKernelNames) if (tf.getKernel(name, 'wasm') !== undefined) tf.unregisterKernel(name, 'wasm');
   uninstallReluGradient();
+  useStepLoops(jsStepLoops);
 }
 
 export function nativeKernelsInstalled(): boolean {
