@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { STEP_PROFILE_ENV, stepPhases } from '@tensorfleet/protocol';
-import { readStepBreakdown, stepTimes } from './lib/step-breakdown.js';
+import { formatCriticalPath, median, readCriticalPath, readStepBreakdown, stepTimes } from './lib/step-breakdown.js';
 
 const require = createRequire(import.meta.url);
 const ownCli = join(dirname(require.resolve('tensorfleet')), 'bin.js');
@@ -55,7 +55,7 @@ function runOnce(cli, out, o) {
       const last = stdout.trim().split('\n').at(-1) ?? '';
       if (code !== 0 || !last.endsWith('summary.json')) return reject(new Error(`${cli} train exited with ${code}:\n${stdout.slice(-2000)}`));
       const times = stepTimes(JSON.parse(readFileSync(last, 'utf8')));
-      resolvePromise({ load, ...times, breakdown: readStepBreakdown(out) });
+      resolvePromise({ load, ...times, breakdown: readStepBreakdown(out), critical: readCriticalPath(out) });
     });
   });
 }
@@ -63,10 +63,17 @@ function runOnce(cli, out, o) {
 /** The worker's step phases that are communication: after its compute, until the new parameters are in its model. */
 const COMM_PHASES = ['serialize', 'send', 'wait', 'assign'];
 
-const median = (values) => {
-  const s = [...values].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+
+/** One critical path for a build's rounds: per segment, the median of the rounds' medians and of their means. */
+function criticalOverRounds(paths) {
+  if (paths.length === 0) return null;
+  const over = (pick) => ({ median: median(paths.map((c) => pick(c).median)), mean: median(paths.map((c) => pick(c).mean)) });
+  return {
+    steps: paths.reduce((n, c) => n + c.steps, 0),
+    segments: paths[0].segments.map((s, k) => ({ name: s.name, about: s.about, ...over((c) => c.segments[k]) })),
+    total: over((c) => c.total),
+  };
+}
 
 export async function run(args) {
   const o = parseArgs(args);
@@ -97,6 +104,7 @@ export async function run(args) {
         loads: rs.map((x) => Number(x.load.toFixed(1))),
         worker: Object.fromEntries(stepPhases.worker.map((p) => [p, phase('worker', p)])),
         ps: Object.fromEntries(stepPhases.ps.map((p) => [p, phase('ps', p)])),
+        critical: criticalOverRounds(rs.map((x) => x.critical).filter(Boolean)),
       };
     });
     if (o.json) {
@@ -112,6 +120,11 @@ export async function run(args) {
     ]);
     const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
     for (const line of [head, ...body]) console.log(line.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
+    for (const r of rows) {
+      if (!r.critical) continue;
+      console.log(`\n${r.cli}`);
+      for (const line of formatCriticalPath(r.critical)) console.log(line);
+    }
     if (rows.length > 1) {
       const [a, b] = [rows[0], rows.at(-1)];
       console.log(`last / first: comm ${(b.commMs / a.commMs).toFixed(2)}×, compute ${(b.computeMs / a.computeMs).toFixed(2)}×, step ${((b.computeMs + b.commMs) / (a.computeMs + a.commMs)).toFixed(2)}×`);

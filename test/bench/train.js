@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadMnistDigits, splitDataset } from '@tensorfleet/core';
 import { logMessages, STEP_PROFILE_ENV } from '@tensorfleet/protocol';
-import { formatStepBreakdown, readStepBreakdown, stepTimes } from './lib/step-breakdown.js';
+import { formatCriticalPath, formatStepBreakdown, readCriticalPath, readStepBreakdown, stepTimes } from './lib/step-breakdown.js';
 import { anchorEnv, ensureTorchOnOpenBlas, isOpenBlasAnchor, python, systemBlas } from './lib/torch-anchor.js';
 
 const require = createRequire(import.meta.url);
@@ -132,6 +132,7 @@ export async function run(args) {
   try {
     const ours = await runTensorfleet(join(workDir, 'run'), o);
     const breakdown = readStepBreakdown(join(workDir, 'run'));
+    const critical = readCriticalPath(join(workDir, 'run'));
     const times = stepTimes(ours);
     const absent = o.torch ? torchUnavailable() : 'skipped (--no-torch)';
     // The same epochs and workers as the run we just made (its defaults, unless given).
@@ -150,7 +151,7 @@ export async function run(args) {
     const result = {
       target: Number(TARGET),
       machine,
-      tensorfleet: { transport: o.transport ?? 'auto', startupSeconds: ours.startupSeconds, stepTimes: times, stepBreakdown: breakdown, backend: ours.backend, workers: ours.workers, epochs: ours.epochs, timeToTarget: ours.timeToAccuracy[TARGET] ?? null, samplesPerSec: ours.samplesPerSec, testAccuracy: ours.testAccuracy, wallSeconds: ours.wallSeconds, history: ours.history },
+      tensorfleet: { transport: o.transport ?? 'auto', startupSeconds: ours.startupSeconds, stepTimes: times, stepBreakdown: breakdown, criticalPath: critical, backend: ours.backend, workers: ours.workers, epochs: ours.epochs, timeToTarget: ours.timeToAccuracy[TARGET] ?? null, samplesPerSec: ours.samplesPerSec, testAccuracy: ours.testAccuracy, wallSeconds: ours.wallSeconds, history: ours.history },
       pytorch: theirs ? { ...theirs, timeToTarget: theirs.timeToAccuracy[TARGET] ?? null } : { absent },
       ratios: theirs
         ? { timeToTarget: ratio(ours.timeToAccuracy[TARGET], theirs.timeToAccuracy[TARGET]), samplesPerSec: ratio(ours.samplesPerSec, theirs.samplesPerSec) }
@@ -168,6 +169,7 @@ export async function run(args) {
     for (const r of body) console.log(line(r));
     console.log(`tensorfleet per step: compute ${times.computeMs.toFixed(1)} ms, communication ${times.commMs.toFixed(1)} ms (commMsPerStep): ${(100 * times.commShare).toFixed(1)}% of the step`);
     if (breakdown) for (const l of formatStepBreakdown(breakdown)) console.log(l);
+    if (critical) for (const l of formatCriticalPath(critical)) console.log(l);
     if (absent) console.log(`PyTorch: ${absent}`);
     if (theirs) console.log(`PyTorch BLAS: ${theirs.blas.library}, ${theirs.blas.threads} OpenBLAS thread(s) per process`);
     if (ours.timeToAccuracy[TARGET] === undefined) console.log(`tensorfleet did not reach ${TARGET} validation accuracy in ${ours.epochs} epochs`);

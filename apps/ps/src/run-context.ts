@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { BarrierMessage, MetricsMessage, Outgoing, PushMessage, StepProfiler } from '@tensorfleet/protocol';
+import type { BarrierMessage, MetricsMessage, Outgoing, Peer, PushMessage, StepProfiler } from '@tensorfleet/protocol';
 import type { DataFileServer } from './data-files.js';
 import type { Membership } from './membership.js';
 import type { RunLifecycle } from './run-lifecycle.js';
@@ -13,7 +13,7 @@ export interface Waiter<T> {
   split?: string;
   got: Map<number, T>;
   /** Called with each message taken, as it arrives (the sync step reduces its pushes then). */
-  arrived?: (rank: number, message: T) => void;
+  arrived?: (rank: number, message: T, peer: Peer) => void;
   resolve: (v: T[]) => void;
   reject: (e: Error) => void;
 }

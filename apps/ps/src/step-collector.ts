@@ -6,7 +6,7 @@ import type { RunContext, Waiter } from './run-context.js';
 export type Collecting = Pick<RunContext, 'waiter' | 'collectedRanks' | 'step' | 'membership'>;
 
 /** Waits for the `kind` message of step `atStep` (and `split`, for metrics) from every rank; resolves in rank order. */
-export function collect<T>(run: Collecting, kind: 'push' | 'metrics', atStep: number, split?: string, arrived?: (rank: number, message: T) => void): Promise<T[]> {
+export function collect<T>(run: Collecting, kind: 'push' | 'metrics', atStep: number, split?: string, arrived?: (rank: number, message: T, peer: Peer) => void): Promise<T[]> {
   return new Promise<T[]>((resolve, reject) => {
     run.waiter = { kind, step: atStep, split, got: new Map(), arrived, resolve, reject } as unknown as Waiter<PushMessage>;
   });
@@ -37,8 +37,10 @@ export async function collectPushes(run: Collecting & Pick<RunContext, 'profile'
   const taken = new Set<number>();
   // The push that completes the step is folded by finishWith, in the division's pass.
   let last: { rank: number; grads: Float32Array[] } | null = null;
-  const pushes = await collect<PushMessage>(run, 'push', atStep, undefined, (rank, push) => {
+  const pushes = await collect<PushMessage>(run, 'push', atStep, undefined, (rank, push, peer) => {
     arrivalSum += run.profile.now();
+    run.profile.mark('lastPushIn', atStep, peer.receivedAt);
+    run.profile.mark('lastPushRead', atStep);
     arrivals += 1;
     // A rank pushing this step again (its replacement after a restart) replaces what it sent: fold again at the end.
     if (taken.has(rank)) replaced = true;
@@ -57,6 +59,7 @@ export async function collectPushes(run: Collecting & Pick<RunContext, 'profile'
   const completing = last as { rank: number; grads: Float32Array[] } | null;
   const meanGrads = completing ? mean.finishWith(completing.rank, completing.grads) : pushes.length ? mean.finish() : [];
   run.profile.lap('aggregate', t);
+  run.profile.mark('meanDone', atStep);
   return { pushes, meanGrads };
 }
 
@@ -80,7 +83,7 @@ export function acceptCollected(run: Collecting, rank: number, peer: Peer, msg: 
     return;
   }
   (waiter!.got as Map<number, PushMessage | MetricsMessage>).set(rank, msg);
-  (waiter!.arrived as ((r: number, m: PushMessage | MetricsMessage) => void) | undefined)?.(rank, msg);
+  (waiter!.arrived as ((r: number, m: PushMessage | MetricsMessage, p: Peer) => void) | undefined)?.(rank, msg, peer);
   run.membership.atWork(rank);
   settleWaiter(run);
 }

@@ -43,7 +43,8 @@ export class SyncConsistency implements Consistency {
     run.epochStartedAt = performance.now();
     run.membership.announce(run.barrier!);
     while (run.step < endStep) {
-      const { pushes, meanGrads: grads } = await collectPushes(run, run.step);
+      const pushStep = run.step; // the step these pushes are of: the marks of its critical path are keyed by it
+      const { pushes, meanGrads: grads } = await collectPushes(run, pushStep);
       let t = run.profile.now();
       if (pushes.length === 0) {
         log.warn({ step: run.step, epoch: run.epoch }, 'every member of the epoch left; the epoch ends early');
@@ -58,6 +59,7 @@ export class SyncConsistency implements Consistency {
       run.updates += 1; // before a mid-epoch checkpoint below stores it
       run.schedulerClock.afterUpdate();
       t = run.profile.lap('optimizer', t);
+      run.profile.mark('optimized', pushStep);
       log.debug({ step: run.step, epoch: run.epoch, ranks: run.collectedRanks, samples: pushes.reduce((s, p) => s + p.count, 0) }, 'step applied');
       run.step += 1;
       addStep(totals, pushes);
@@ -71,6 +73,7 @@ export class SyncConsistency implements Consistency {
       t = run.profile.now();
       broadcastParams(run);
       run.profile.lap('broadcast', t);
+      run.profile.mark('broadcast', pushStep);
       run.profile.stepDone();
       o.onStep?.({
         step: run.step, epoch: run.epoch, stepsPerEpoch, loss: pushes.reduce((sum, p) => sum + p.loss, 0) / pushes.length,

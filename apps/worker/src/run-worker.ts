@@ -136,6 +136,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
   for (const s of stopSignals) process.on(s, requestStop);
 
   let built: Built | null = null;
+  const profile = stepProfiler(process.env[STEP_PROFILE_ENV] === '1');
   const sharedMemory = usesSharedMemory(options.transport ?? 'auto');
   const client: ProtocolClient = await connectProtocolClient({
     url: options.psUrl,
@@ -148,7 +149,15 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     onRetry: (info) => log.warn(info, logMessages.retrying),
   });
   const fetcher = new DataFileFetcher((m) => client.send(m));
-  client.on('message', (m: ServerMessage) => (m.type === 'file-chunk' ? fetcher.receive(m) : inbox.push(m)));
+  client.on('message', (m: ServerMessage) => {
+    if (m.type === 'file-chunk') return fetcher.receive(m);
+    if (m.type === 'params') {
+      // Marks of the step whose push these parameters answer: reached the socket, then read and decoded.
+      profile.mark('paramsIn', m.step - 1, client.receivedAt);
+      profile.mark('paramsRead', m.step - 1);
+    }
+    inbox.push(m);
+  });
   client.on('failed', (e: ProtocolError) => inbox.fail(e));
   client.on('shared-memory', ({ on, reason }: SharedMemoryOutcome) => log.debug({ sharedMemory: on, ...(on ? {} : { reason }) }, 'shared-memory offer answered'));
   client.on('disconnected', (info: { code: number; willReconnect: boolean }) => {
@@ -162,7 +171,6 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
   let computeTotal = 0;
   let commTotal = 0;
   let lastCommMs = 0;
-  const profile = stepProfiler(process.env[STEP_PROFILE_ENV] === '1');
 
   const build = async (job: JobMessage): Promise<Built> => {
     const spec = validateTrainJobSpec(job.spec);
@@ -282,6 +290,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       });
       push.done();
       const sent = profile.lap('send', t);
+      profile.mark('pushed', s);
       // Overlap: cut the next batch now, while the server waits for the slowest worker; its time is not communication.
       let overlapMs = 0;
       if (s + 1 < end) {
@@ -298,6 +307,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
           if (paramsStep > s) {
             profile.add('wait', arrived - sent - overlapMs);
             profile.lap('assign', arrived);
+            profile.mark('assigned', s);
             break;
           }
           continue;

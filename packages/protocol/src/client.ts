@@ -96,6 +96,8 @@ export class ProtocolClient extends EventEmitter {
   private everConnected = false;
   private lastError = '';
   private lastHeard = 0;
+  /** performance.now() when the socket delivered the message being emitted (before its decoding and shared-memory read). */
+  receivedAt = 0;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
 
@@ -204,6 +206,7 @@ export class ProtocolClient extends EventEmitter {
       socket.send(encodeMessage(handshake.hello({ role: o.role ?? 'worker', rank: id.rank, runId: id.runId, name: o.name ?? '' })));
     });
     socket.on('message', (data, isBinary) => {
+      this.receivedAt = performance.now();
       this.lastHeard = Date.now();
       let message: ServerMessage;
       try {

@@ -74,6 +74,8 @@ export class Peer extends EventEmitter {
   private ring: SharedBroadcastRing | undefined;
   /** Frame bytes this connection moved through shared memory (not on the socket), kept after it closed. */
   readonly sharedBytes = { read: 0, written: 0 };
+  /** performance.now() when the socket delivered the message being emitted (before its decoding and shared-memory read). */
+  receivedAt = 0;
 
   constructor(
     readonly socket: WebSocket,
@@ -356,6 +358,7 @@ export async function createProtocolServer(options: ProtocolServerOptions): Prom
     socket.on('message', (data, isBinary) => {
       // After a refusal nothing more from this connection is looked at (frames may already be queued behind it).
       if (refused || (peer && !peer.isOpen)) return;
+      if (peer) peer.receivedAt = performance.now();
       lastHeard = Date.now();
       let message: WorkerMessage;
       try {

@@ -12,4 +12,4 @@ export { epochMetricFields, objectiveMetricFields, readEpochLine, epochMetrics, 
 export { metricsCsvColumns, metricsCsvHeader, metricsCsvRow, parseMetricsCsv } from './metrics-csv.js';
 export { visibleDevices, type VisibleDevices } from './devices.js';
 export type { RunSummary, RunHistoryEntry } from './summary.js';
-export { stepPhases, stepProfiler, STEP_PROFILE_ENV, type StepPhase, type WorkerStepPhase, type PsStepPhase, type StepProfiler, type StepProfileReport } from './step-profile.js';
+export { stepPhases, stepMarks, MARKED_STEPS, stepProfiler, STEP_PROFILE_ENV, type StepMark, type StepPhase, type WorkerStepPhase, type PsStepPhase, type StepProfiler, type StepProfileReport } from './step-profile.js';

@@ -11,6 +11,23 @@ export const stepPhases = {
   ps: ['straggle', 'aggregate', 'optimizer', 'broadcast'],
 } as const;
 export type WorkerStepPhase = (typeof stepPhases.worker)[number];
+
+/**
+ * Instants of a sync step that lie on its critical path, stamped per step on the machine's clock (performance.timeOrigin
+ * + performance.now(), so marks of processes on one host line up): from the last worker's push to every worker holding
+ * the new parameters. A worker marks `pushed` (its push is on the wire), `paramsIn` (the parameters' message reached
+ * its socket), `paramsRead` (read and decoded) and `assigned` (in the model); the parameter server `lastPushIn` (the
+ * step's last push reached its socket), `lastPushRead`, `meanDone`, `optimized` and `broadcast` (every worker was sent
+ * the parameters). Phases add time up per process; marks show what waits on what across processes (the comm bench
+ * joins them: test/bench/lib/step-breakdown.js).
+ */
+export const stepMarks = {
+  worker: ['pushed', 'paramsIn', 'paramsRead', 'assigned'],
+  ps: ['lastPushIn', 'lastPushRead', 'meanDone', 'optimized', 'broadcast'],
+} as const;
+export type StepMark = (typeof stepMarks.worker)[number] | (typeof stepMarks.ps)[number];
+/** Steps whose marks a process keeps (the latest ones): a long run's report stays one bounded log line. */
+export const MARKED_STEPS = 512;
 export type PsStepPhase = (typeof stepPhases.ps)[number];
 export type StepPhase = WorkerStepPhase | PsStepPhase;
 
@@ -21,6 +38,8 @@ export const STEP_PROFILE_ENV = 'TENSORFLEET_STEP_PROFILE';
 export interface StepProfileReport {
   steps: number;
   msPerStep: Partial<Record<StepPhase, number>>;
+  /** Per mark, [step, ms since the epoch] of the last {@link MARKED_STEPS} steps marked, oldest first. */
+  marks?: Partial<Record<StepMark, [number, number][]>>;
 }
 
 /**
@@ -31,6 +50,7 @@ export interface StepProfileReport {
  * let t = profile.now();
  * send(frame);
  * t = profile.lap('send', t);   // adds the ms since t to 'send', returns now
+ * profile.mark('pushed', step); // this step's push is on the wire, on the machine's clock
  * profile.stepDone();
  * log.info({ profile: profile.report() }, logMessages.stepProfile);
  */
@@ -44,6 +64,11 @@ export interface StepProfiler {
   add(phase: StepPhase, ms: number): void;
   /** Counts one step. */
   stepDone(): void;
+  /**
+   * Stamps `mark` of `step` at `at` (a performance.now() value; default now). A later stamp of the same mark and step
+   * replaces an earlier one, so a mark made once per arrival keeps the last.
+   */
+  mark(mark: StepMark, step: number, at?: number): void;
   /** Mean ms per step so far, or null when off or nothing was measured. */
   report(): StepProfileReport | null;
 }
@@ -54,6 +79,7 @@ const off: StepProfiler = {
   lap: () => 0,
   add: () => {},
   stepDone: () => {},
+  mark: () => {},
   report: () => null,
 };
 
@@ -61,6 +87,7 @@ class RecordingProfiler implements StepProfiler {
   readonly enabled = true;
   private readonly totals = new Map<StepPhase, number>();
   private steps = 0;
+  private readonly marks = new Map<StepMark, Map<number, number>>();
 
   now(): number {
     return performance.now();
@@ -80,11 +107,22 @@ class RecordingProfiler implements StepProfiler {
     this.steps += 1;
   }
 
+  mark(mark: StepMark, step: number, at = performance.now()): void {
+    let byStep = this.marks.get(mark);
+    if (!byStep) this.marks.set(mark, (byStep = new Map()));
+    byStep.delete(step); // re-inserted last: the Map's order stays the order of the latest stamps
+    byStep.set(step, performance.timeOrigin + at);
+    if (byStep.size > MARKED_STEPS) byStep.delete(byStep.keys().next().value!);
+  }
+
   report(): StepProfileReport | null {
     if (this.steps === 0) return null;
     const msPerStep: Partial<Record<StepPhase, number>> = {};
     for (const [phase, ms] of this.totals) msPerStep[phase] = ms / this.steps;
-    return { steps: this.steps, msPerStep };
+    if (this.marks.size === 0) return { steps: this.steps, msPerStep };
+    const marks: Partial<Record<StepMark, [number, number][]>> = {};
+    for (const [mark, byStep] of this.marks) marks[mark] = [...byStep].sort((a, b) => a[0] - b[0]);
+    return { steps: this.steps, msPerStep, marks };
   }
 }
 
