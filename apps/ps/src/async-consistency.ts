@@ -108,6 +108,7 @@ export class AsyncConsistency implements Consistency {
       this.latestStates[rank] = m.states.map((t) => new Float32Array(t));
       run.states = run.freeze.keepFrozenStates(run.states, meanInRankOrder(this.latestStates.filter((x): x is Float32Array[] => x !== undefined)));
     }
+    peer.recycleFrame(m.grads); // applied, the states copied: its frame's buffer may take the next push
     const before = gate.minClock;
     gate.pushed(rank);
     Object.assign(sums, {

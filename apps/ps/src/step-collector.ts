@@ -17,6 +17,8 @@ export interface CollectedStep {
   pushes: PushMessage[];
   /** Valid until the next step's collect: the buffers are reused. */
   meanGrads: Float32Array[];
+  /** Hands the pushes' shared-memory read buffers back for reuse: call once nothing uses their tensors (Peer.recycleFrame). */
+  recycle(): void;
 }
 
 const means = new WeakMap<Collecting, RankOrderMean>();
@@ -37,7 +39,9 @@ export async function collectPushes(run: Collecting & Pick<RunContext, 'profile'
   const taken = new Set<number>();
   // The push that completes the step is folded by finishWith, in the division's pass.
   let last: { rank: number; grads: Float32Array[] } | null = null;
+  const senders = new Map<PushMessage, Peer>();
   const pushes = await collect<PushMessage>(run, 'push', atStep, undefined, (rank, push, peer) => {
+    senders.set(push, peer);
     arrivalSum += run.profile.now();
     run.profile.mark('lastPushIn', atStep, peer.receivedAt);
     run.profile.mark('lastPushRead', atStep);
@@ -60,7 +64,7 @@ export async function collectPushes(run: Collecting & Pick<RunContext, 'profile'
   const meanGrads = completing ? mean.finishWith(completing.rank, completing.grads) : pushes.length ? mean.finish() : [];
   run.profile.lap('aggregate', t);
   run.profile.mark('meanDone', atStep);
-  return { pushes, meanGrads };
+  return { pushes, meanGrads, recycle: () => senders.forEach((peer, push) => peer.recycleFrame(push.grads)) };
 }
 
 /** Resolves the waiter once every rank the membership counts has answered, in rank order. */

@@ -44,7 +44,7 @@ export class SyncConsistency implements Consistency {
     run.membership.announce(run.barrier!);
     while (run.step < endStep) {
       const pushStep = run.step; // the step these pushes are of: the marks of its critical path are keyed by it
-      const { pushes, meanGrads: grads } = await collectPushes(run, pushStep);
+      const { pushes, meanGrads: grads, recycle } = await collectPushes(run, pushStep);
       let t = run.profile.now();
       if (pushes.length === 0) {
         log.warn({ step: run.step, epoch: run.epoch }, 'every member of the epoch left; the epoch ends early');
@@ -79,6 +79,7 @@ export class SyncConsistency implements Consistency {
         step: run.step, epoch: run.epoch, stepsPerEpoch, loss: pushes.reduce((sum, p) => sum + p.loss, 0) / pushes.length,
         accuracy: pushes.reduce((sum, p) => sum + p.correct, 0) / Math.max(1, pushes.reduce((sum, p) => sum + p.count, 0)),
       });
+      recycle(); // the mean, the states and the totals are copies: no view of the pushes' frames is left
     }
     if (run.step < endStep) run.epoch += 1; // an elastic epoch cut short
     // One update per step: the epoch's updates are its steps, those before a mid-epoch resume included.

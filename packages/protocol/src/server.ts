@@ -169,6 +169,17 @@ export class Peer extends EventEmitter {
     this.sharedBytes.written += note.length;
   }
 
+  /**
+   * Done with every tensor of a message this peer sent (`tensors`: any of them, e.g. a push's grads): when it came
+   * through shared memory, its read buffer is reused for a later frame (SharedFrameChannel.recycle). No-op otherwise.
+   * @example
+   * optimizer.step(mean(pushes.map((p) => p.grads))); // nothing keeps a view of the pushes' tensors after this
+   * pushes.forEach((p, k) => peers[k].recycleFrame(p.grads));
+   */
+  recycleFrame(tensors: readonly Float32Array[]): boolean {
+    return this.shared?.recycle(tensors[0]?.buffer) ?? false;
+  }
+
   /** True while large frames to and from this peer skip the socket. */
   get sharingMemory(): boolean {
     return this.shared !== undefined;

@@ -146,6 +146,29 @@ test('over real sockets: a co-located client takes the offer, and large frames s
   }
 });
 
+test('over real sockets: a push frame the server recycles lends its buffer to the next one; one it keeps is never overwritten', async () => {
+  const { server, client, peer } = await connected();
+  try {
+    const push = async (step: number) => {
+      const pushed = once(peer, 'message').then(([m]) => m as PushMessage);
+      client.send({ type: 'push', step, loss: 1, count: 4, correct: 2, computeMs: 1, commMs: 0, grads: tensorsOf(step), states: [new Float32Array(10)] });
+      return pushed;
+    };
+    const kept = await push(1);
+    const second = await push(2);
+    assert.notEqual(second.grads[0]!.buffer, kept.grads[0]!.buffer, 'the first was not given back');
+    assert.equal(peer.recycleFrame(second.grads), true);
+    const third = await push(3);
+    assert.equal(third.grads[0]!.buffer, second.grads[0]!.buffer, 'read into the recycled buffer');
+    assert.deepEqual(third.grads, tensorsOf(3));
+    assert.deepEqual(kept.grads, tensorsOf(1), 'a frame not given back keeps its values');
+    assert.equal(peer.recycleFrame([new Float32Array(4)]), false, 'a buffer the channel did not lend is ignored');
+  } finally {
+    client.close();
+    await server.close();
+  }
+});
+
 test('over real sockets: a push with a NaN that comes through shared memory is still refused, naming where the NaN is', async () => {
   const { server, client, peer } = await connected();
   try {

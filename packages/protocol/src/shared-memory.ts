@@ -3,6 +3,7 @@ import { closeSync, fstatSync, ftruncateSync, openSync, readdirSync, readSync, s
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProtocolError } from './errors.js';
+import { FrameBufferPool } from './frame-buffer-pool.js';
 import { HeaderWord, RecordRing, recordBytesFor, type RecordInspector, type RecordNote } from './shared-record-ring.js';
 
 /**
@@ -48,6 +49,8 @@ export class SharedFrameChannel {
   private broadcastNoted = 0;
   private closed = false;
   private unlinked = false;
+  /** Read buffers, reused for later frames once the reader gives a frame back (recycle). */
+  private readonly readBuffers = new FrameBufferPool();
 
   /** @internal Use createSharedFrameFile (server) or openSharedFrameFile (peer). */
   constructor(
@@ -85,7 +88,8 @@ export class SharedFrameChannel {
 
   /**
    * Reads the frame a note announces from the other side's ring (or, `broadcast`, from the server's broadcast ring),
-   * into a fresh buffer (its tensors may be kept, as a websocket message's may). Throws ProtocolError when the note is
+   * into a buffer of its own (its tensors may be kept, as a websocket message's may, until {@link recycle} gives it
+   * back). Throws ProtocolError when the note is
    * out of sequence or out of bounds, or the record no longer holds that frame. `inspect`: see RecordRing.read.
    */
   read(note: RecordNote & { broadcast?: boolean }, inspect?: RecordInspector): Uint8Array {
@@ -93,7 +97,7 @@ export class SharedFrameChannel {
     if (note.broadcast) return this.readBroadcast(note, inspect);
     const expected = (this.readSeq + 1) >>> 0;
     if (note.seq !== expected) throw new ProtocolError('bad-field', `"shm-frame".seq: expected ${expected} (the next frame), got ${note.seq}`);
-    const frame = this.readRing.read(note, inspect);
+    const frame = this.readRing.read(note, inspect, (bytes) => this.readBuffers.take(bytes));
     this.readSeq = note.seq;
     // Tell the writer this record is free again (a stale value only makes it fall back to the websocket sooner).
     this.ownConsumed.set(note.seq);
@@ -110,10 +114,18 @@ export class SharedFrameChannel {
     if (ahead === 0 || ahead >= 0x8000_0000) {
       throw new ProtocolError('bad-field', `"shm-frame".seq: broadcast frame ${note.seq} is not after ${this.broadcastReadSeq}, the last one read`);
     }
-    const frame = this.broadcast.read(note, inspect);
+    const frame = this.broadcast.read(note, inspect, (bytes) => this.readBuffers.take(bytes));
     this.broadcastReadSeq = note.seq;
     this.broadcastConsumed.set(note.seq);
     return frame;
+  }
+
+  /**
+   * Gives back the buffer of a frame this channel read, once no view of it (the decoded message's tensors) is used any
+   * more: a later read may overwrite it. Any other buffer is ignored. True if it was taken back.
+   */
+  recycle(buffer: ArrayBufferLike | undefined): boolean {
+    return this.readBuffers.give(buffer);
   }
 
   /** @internal Peer: reads broadcast notes from `ring` of the open file `fd` (closed with this channel; see attachSharedBroadcast). */

@@ -64,16 +64,17 @@ export class RecordRing {
   }
 
   /**
-   * The frame of record `note.seq`, read into a fresh buffer (its tensors may be kept, as a websocket message's may).
+   * The frame of record `note.seq`, read into a fresh buffer (its tensors may be kept, as a websocket message's may),
+   * or into `into(bytes)`'s (an 8-aligned buffer of that many bytes: a FrameBufferPool's).
    * Throws ProtocolError when the note is longer than a slot or the record does not hold that frame. `inspect` sees
    * the frame grow, RECORD_READ_CHUNK_BYTES at a time: `frame` (its first `available` bytes are in) after each piece.
    */
-  read(note: RecordNote, inspect?: RecordInspector): Uint8Array {
+  read(note: RecordNote, inspect?: RecordInspector, into?: (bytes: number) => Buffer): Uint8Array {
     if (note.length > this.slotBytes) {
       throw new ProtocolError('bad-field', `"shm-frame".length: ${note.length} bytes exceeds the ${this.slotBytes}-byte slot`);
     }
     // 8-byte aligned start: the frame at offset 8 keeps its tensors viewable in place.
-    const record = Buffer.allocUnsafeSlow(12 + note.length);
+    const record = into?.(12 + note.length) ?? Buffer.allocUnsafeSlow(12 + note.length);
     const frame = record.subarray(8, 8 + note.length);
     const at = this.at(note.seq);
     let got = 0;
