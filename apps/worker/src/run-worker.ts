@@ -211,6 +211,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       if (built!.parts.sharded) primaryParams = m.params.map((p) => new Float32Array(p));
       else built!.trainer.setParameters(m.params);
       if (m.states.length) built!.trainer.setStates(m.states);
+      client.recycleFrame(m.params); // copied into the model (or primaryParams): its shared-memory buffer may take the next
       paramsStep = m.step;
       return false;
     }

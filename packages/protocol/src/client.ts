@@ -146,6 +146,18 @@ export class ProtocolClient extends EventEmitter {
     return true;
   }
 
+  /**
+   * Done with every tensor of a message the server sent (`tensors`: any of them, e.g. a params message's params): when
+   * it came through shared memory, its read buffer is reused for a later frame (SharedFrameChannel.recycle). No-op
+   * otherwise.
+   * @example
+   * trainer.setParameters(m.params); // copies them
+   * client.recycleFrame(m.params);
+   */
+  recycleFrame(tensors: readonly Float32Array[]): boolean {
+    return this.shared?.recycle(tensors[0]?.buffer) ?? false;
+  }
+
   /** True while large frames to and from the server skip the socket (a shared-memory offer was accepted). */
   get sharingMemory(): boolean {
     return this.shared !== undefined;

@@ -54,3 +54,17 @@ for (const c of cases) {
     model.dispose();
   });
 }
+
+test('setParameters and setStates copy their arrays: changing them afterwards leaves the model as set (cpu keeps what tf.tensor gets)', () => {
+  const model = buildModel({ inputShape: [3], numClasses: 2, layers: [{ type: 'dense', units: 2, useBias: false }, { type: 'batchNorm', momentum: 0.1 }, { type: 'softmax' }] });
+  const trainer = createTrainer(model);
+  const params = trainer.getParameters().map((p) => p.map((_, i) => i + 1));
+  const states = trainer.getStates().map((s) => s.map((_, i) => 0.5 + i));
+  trainer.setParameters(params);
+  trainer.setStates(states);
+  const expected = { params: params.map((p) => [...p]), states: states.map((s) => [...s]) };
+  params.forEach((p) => p.fill(-7)); // what a reused read buffer's next frame does
+  states.forEach((s) => s.fill(-7));
+  assert.deepEqual(trainer.getParameters().map((p) => [...p]), expected.params);
+  assert.deepEqual(trainer.getStates().map((s) => [...s]), expected.states);
+});

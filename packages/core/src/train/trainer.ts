@@ -46,9 +46,10 @@ export interface Trainer {
   /** frozenStates[i]: state i is a frozen BatchNorm's running statistic, which training leaves as it is. */
   readonly frozenStates: boolean[];
   getParameters(): Float32Array[];
-  /** Validates every array (count, length, finite) before writing any. */
+  /** Validates every array (count, length, finite) before writing any; copies them (the caller may reuse the arrays). */
   setParameters(values: Float32Array[]): void;
   getStates(): Float32Array[];
+  /** As setParameters, for the BatchNorm states. */
   setStates(values: Float32Array[]): void;
   /**
    * Forward and backward on one batch in training mode (dropout on, BatchNorm on batch statistics and updating its
@@ -118,8 +119,15 @@ function assignAll(what: string, weights: tf.LayerVariable[], values: Float32Arr
     const j = findNonFinite(v);
     if (j >= 0) throw new Error(`${what}[${i}] (${w.originalName}): value ${j} is ${v[j]}, not finite`);
   });
-  tf.tidy(() => weights.forEach((w, i) => w.write(tf.tensor(values[i]!, w.shape as number[], 'float32'))));
+  // tf.tensor hands the array itself to the backend: wasm copies it into its heap at once; cpu keeps it, and tfjs-node
+  // and webgl keep it until first use. Copy for those, so the caller may reuse its arrays (a worker's shared-memory
+  // read buffers).
+  const backendCopies = BACKENDS_COPYING_ON_WRITE.has(tf.getBackend());
+  tf.tidy(() => weights.forEach((w, i) => w.write(tf.tensor(backendCopies ? values[i]! : values[i]!.slice(), w.shape as number[], 'float32'))));
 }
+
+/** Backends whose write copies the values it is given at once (a tensor made from an array never shares it). */
+const BACKENDS_COPYING_ON_WRITE = new Set(['wasm']);
 
 function checkBatch(x: tf.Tensor, labels: tf.Tensor1D, numClasses: number, inputShape: (number | null)[]): void {
   if (!(labels instanceof tf.Tensor) || labels.rank !== 1) throw new Error('labels: expected a 1-D tensor of class ids');
