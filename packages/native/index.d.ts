@@ -45,6 +45,8 @@ export interface NativeKernels {
   addInto(sum: Float32Array, t: Float32Array): void;
   addDivideInto(sum: Float32Array, t: Float32Array, divisor: number): void;
   sgdMomentum(param: Float32Array, grad: Float32Array, buf: Float32Array, mu: number, keep: number, weightDecay: number, negLr: number): void;
+  /** The index of the first NaN or ±Infinity in `values`, or -1. */
+  findNonFinite(values: Float32Array): number;
   /** OpenBLAS worker threads for every later call. */
   setThreads(threads: number): void;
   /** blas: OpenBLAS's build config; core: its kernel set for this CPU; convolutions: 'oneDNN x.y.z' or 'im2col + OpenBLAS'. */

@@ -415,6 +415,16 @@ napi_value SgdMomentum(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// findNonFinite(values) → index of the first NaN/±Infinity, or -1
+napi_value FindNonFinite(napi_env env, napi_callback_info info) {
+  Args a(env, info, 1);
+  const Floats values = float32ArrayAt(a, 0);
+  if (!a.ok) return nullptr;
+  napi_value out;
+  napi_create_int64(env, tfnative::findNonFinite(values.data, values.length), &out);
+  return out;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"batchMatMul", nullptr, BatchMatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -435,6 +445,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"addInto", nullptr, AddInto, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"addDivideInto", nullptr, AddDivideInto, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sgdMomentum", nullptr, SgdMomentum, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"findNonFinite", nullptr, FindNonFinite, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

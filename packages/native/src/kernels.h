@@ -109,4 +109,6 @@ void addInto(float* sum, const float* t, int64_t n);
 void addDivideInto(float* sum, const float* t, int64_t n, double divisor);
 /** SGD's steady momentum step: buf ← f32(f32(buf·μ) + keep·f32(g + λθ)); θ ← f32(θ + negLr·buf) (λ = 0: g alone). */
 void sgdMomentum(float* param, const float* grad, float* buf, int64_t n, double mu, double keep, double wd, double negLr);
+/** The index of the first NaN or ±Infinity among values[0..n), or -1. */
+int64_t findNonFinite(const float* values, int64_t n);
 }  // namespace tfnative

@@ -36,4 +36,22 @@ void sgdMomentum(float* param, const float* grad, float* buf, int64_t n, double 
   }
 }
 
+// A float32 is NaN or ±Infinity exactly when its exponent bits are all ones. Integer tests vectorize (a float sum
+// of x − x, the JS scan's trick, would not without -ffast-math); the index is searched only once one is seen.
+__attribute__((target_clones("avx2", "default")))
+int64_t findNonFinite(const float* values, int64_t n) {
+  const uint32_t* bits = reinterpret_cast<const uint32_t*>(values);
+  constexpr uint32_t kExponent = 0x7f800000u;
+  constexpr int64_t kBlock = 4096;  // checked block by block: a bad value early is found without scanning the rest
+  for (int64_t start = 0; start < n; start += kBlock) {
+    const int64_t end = start + kBlock < n ? start + kBlock : n;
+    uint32_t any = 0;
+    for (int64_t i = start; i < end; i++) any |= static_cast<uint32_t>((bits[i] & kExponent) == kExponent);
+    if (any) {
+      for (int64_t i = start; i < end; i++) if ((bits[i] & kExponent) == kExponent) return i;
+    }
+  }
+  return -1;
+}
+
 }  // namespace tfnative

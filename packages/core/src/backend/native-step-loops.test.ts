@@ -1,4 +1,4 @@
-// The addon's step loops (the parameter server's mean and SGD's momentum update) against core's JavaScript loops,
+// The addon's step loops (the parameter server's mean, SGD's momentum update, the finiteness scan) against core's JavaScript loops,
 // bit for bit, on seeded random arrays with hard values (subnormals, ±0, values near float32's overflow), and the
 // strategy switch selectBackend makes. Without the addon these tests skip, except under TENSORFLEET_REQUIRE_NATIVE=1
 // (set by .ci/run), where they fail.
@@ -9,6 +9,7 @@ import { nativeStepLoops } from './native-kernels/step-loops.js';
 import { selectBackend } from './select-backend.js';
 import { SGD } from '../optim/sgd.js';
 import { jsStepLoops, stepLoops, useStepLoops, type StepLoops } from '../numeric/step-loops.js';
+import { findNonFinite } from '../numeric/find-non-finite.js';
 import { rng } from './test-support.js';
 
 const required = process.env['TENSORFLEET_REQUIRE_NATIVE'] === '1';
@@ -88,10 +89,42 @@ describe('native step loops', { skip }, () => {
     }
   });
 
+  it('findNonFinite finds the first NaN or ±Infinity where JavaScript does, across block boundaries, and -1 on finite values', () => {
+    const next = rng(16);
+    for (const n of [1, 7, 4095, 4096, 4097, 9000, 65_537]) {
+      const finite = hardValues(n, next).map((v) => (Number.isFinite(v) ? v : 1));
+      assert.equal(native().findNonFinite(finite), -1, `finite n=${n} (subnormals, ±0, ±max included)`);
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        for (const at of [0, Math.floor(n / 2), n - 1, Math.min(n - 1, 4096)]) {
+          const values = finite.slice();
+          values[at] = bad;
+          if (at + 3 < n) values[at + 3] = NaN; // a later one does not hide the first
+          assert.equal(native().findNonFinite(values), jsStepLoops.findNonFinite(values), `${bad} at ${at} of ${n}`);
+          assert.equal(native().findNonFinite(values), at);
+          assert.equal(native().findNonFinite(values.subarray(at + 1, at + 3)), -1, 'a view starts where it says');
+        }
+      }
+    }
+  });
+
+  it('findNonFinite runs on the loops in use for a large Float32Array, on JavaScript for the rest', () => {
+    const calls: string[] = [];
+    const spy = (name: string, loops: StepLoops): StepLoops => ({ ...loops, findNonFinite: (v) => (calls.push(name), loops.findNonFinite(v)) });
+    useStepLoops(spy('native', native()));
+    const big = new Float32Array(5000);
+    big[4321] = NaN;
+    assert.equal(findNonFinite(big), 4321);
+    assert.equal(findNonFinite(new Float32Array([1, Infinity])), 1);
+    assert.equal(findNonFinite([1, 2, NaN]), 2);
+    assert.deepEqual(calls, ['native']);
+    useStepLoops(jsStepLoops);
+  });
+
   it('refuses arrays of different lengths and non-Float32Array arguments, naming the argument, and writes nothing', () => {
     const sum = new Float32Array([1, 2, 3]);
     assert.throws(() => native().addInto(sum, new Float32Array(2)), /argument 1 has 2 values, argument 0 has 3/);
     assert.throws(() => native().addDivideInto(sum, new Float64Array(3) as unknown as Float32Array, 2), /argument 1 must be a Float32Array/);
+    assert.throws(() => native().findNonFinite([1, 2] as unknown as Float32Array), /argument 0 must be a Float32Array/);
     assert.throws(
       () => native().sgdMomentum(sum, new Float32Array(3), new Float32Array(4), 0.9, 1, 0, -0.1),
       /argument 2 has 4 values, argument 0 has 3/,

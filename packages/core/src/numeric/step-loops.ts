@@ -1,7 +1,9 @@
 // The float32 loops of a training step that run outside tfjs, on plain Float32Arrays: the parameter server's mean of
-// the pushes and SGD's momentum update. They sit on a sync step's critical path (every worker waits while the server
-// runs them), so they are a strategy: these JavaScript loops by default, the native addon's C loops when the native
+// the pushes, SGD's momentum update and the finiteness check of every tensor taken. They sit on a sync step's
+// critical path (every worker waits while the server runs them), so they are a strategy: these JavaScript loops by default, the native addon's C loops when the native
 // backend is installed (backend/native-kernels/step-loops.ts). Every implementation produces the same bits.
+
+import { scanNonFinite } from './scan-non-finite.js';
 
 const f = Math.fround;
 
@@ -23,6 +25,8 @@ export interface StepLoops {
    * param[i] = f32(param[i] + negLr·buf[i]).
    */
   sgdMomentum(param: Float32Array, grad: Float32Array, buf: Float32Array, mu: number, keep: number, weightDecay: number, negLr: number): void;
+  /** The index of the first NaN or ±Infinity in `values`, or -1 (findNonFinite's). */
+  findNonFinite(values: Float32Array): number;
 }
 
 /** The loops in JavaScript (plain loops, not forEach: V8 runs a callback's element loop at about half the speed). */
@@ -51,6 +55,7 @@ export const jsStepLoops: StepLoops = {
       }
     }
   },
+  findNonFinite: scanNonFinite,
 };
 
 let active: StepLoops = jsStepLoops;

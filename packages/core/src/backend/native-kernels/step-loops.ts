@@ -12,5 +12,6 @@ export function nativeStepLoops(native: NativeKernels): StepLoops {
     addInto: (sum, t) => native.addInto(sum, t),
     addDivideInto: (sum, t, divisor) => native.addDivideInto(sum, t, divisor),
     sgdMomentum: (param, grad, buf, mu, keep, weightDecay, negLr) => native.sgdMomentum(param, grad, buf, mu, keep, weightDecay, negLr),
+    findNonFinite: (values) => native.findNonFinite(values),
   };
 }
