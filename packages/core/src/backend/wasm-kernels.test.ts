@@ -191,4 +191,22 @@ describe('wasm Cast (ours: zero-copy to the same dtype)', () => {
     tf.dispose([same, ints]);
     assert.equal(backend.numDataIds(), buffers);
   });
+
+  it('casts float32 and int32 to bool as x ≠ 0, NaN true and -0 false, as the cpu backend does (tfjs-wasm truncates)', async () => {
+    const floats = [0, 0.5, -0.3, 2, NaN, -0, Infinity, 1e-30];
+    const ints = [0, 1, -1, 2, 7];
+    const on = async (name: string) => {
+      await tf.setBackend(name);
+      const f = tf.cast(tf.tensor(floats, [2, 4]), 'bool');
+      const i = tf.cast(tf.tensor(ints, [5], 'int32'), 'bool');
+      const r = { dtype: f.dtype, shape: f.shape, f: Array.from(f.dataSync()), i: Array.from(i.dataSync()) };
+      tf.dispose([f, i]);
+      return r;
+    };
+    const cpu = await on('cpu');
+    const wasm = await on('wasm');
+    assert.deepEqual(cpu.f, [0, 1, 1, 1, 1, 0, 1, 1]);
+    assert.deepEqual(cpu.i, [0, 1, 1, 1, 1]);
+    assert.deepEqual(wasm, cpu);
+  });
 });
