@@ -14,10 +14,11 @@
 // they take its shared-memory offer and only notes cross the socket; ws keeps the tensors on the wire): a list gives
 // both side by side.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { connectProtocolClient, encodeMessage, generateToken, transportNames } from '@tensorfleet/protocol';
 import { benchProtocol } from './wire.js';
 
@@ -27,8 +28,11 @@ const TRAIN_SAMPLES = 8000; // the 10k MNIST digits' default 0.8 train split: st
 const IN_FLIGHT_BUDGET = 1 << 30; // W × parameter bytes held at once (by the PS, and again here): larger rows are skipped
 const EFFICIENT = 0.9;
 
+/** Where the plot goes without --svg: the checkout's runs/ folder (ignored by git), whatever the working directory. */
+const DEFAULT_SVG = fileURLToPath(new URL('../../runs/bench/scale.svg', import.meta.url));
+
 function parseArgs(args) {
-  const o = { quick: false, computeMs: 100, steps: undefined, workers: undefined, sizes: undefined, shards: undefined, transports: ['auto'], svg: 'scale.svg', json: false };
+  const o = { quick: false, computeMs: 100, steps: undefined, workers: undefined, sizes: undefined, shards: undefined, transports: ['auto'], svg: DEFAULT_SVG, json: false };
   const list = (a, v, parse) => {
     const items = String(v ?? '').split(',').map(parse);
     if (items.length === 0 || items.some((x) => !(x > 0))) throw new Error(`scale bench: ${a} expects a comma-separated list of positive numbers, got ${JSON.stringify(v)}`);
@@ -305,6 +309,7 @@ function limit(row, bandwidthBps) {
 }
 
 async function plot(rows, file) {
+  mkdirSync(dirname(file), { recursive: true });
   const { compile } = await import('vega-lite');
   const vega = await import('vega');
   const spec = {
