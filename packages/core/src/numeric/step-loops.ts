@@ -1,7 +1,8 @@
 // The float32 loops of a training step that run outside tfjs, on plain Float32Arrays: the parameter server's mean of
 // the pushes, SGD's momentum update and the finiteness check of every tensor taken. They sit on a sync step's
-// critical path (every worker waits while the server runs them), so they are a strategy: these JavaScript loops by default, the native addon's C loops when the native
-// backend is installed (backend/native-kernels/step-loops.ts). Every implementation produces the same bits.
+// critical path (every worker waits while the server runs them), so they are a strategy: these JavaScript loops by
+// default, the native addon's C loops when the native backend is installed (backend/native-kernels/step-loops.ts).
+// Every implementation produces the same bits.
 
 import { scanNonFinite } from './scan-non-finite.js';
 

@@ -7,11 +7,7 @@ import type { NativeKernels } from './heap.js';
  * useStepLoops(nativeStepLoops(await loadNativeKernels(1)));
  */
 export function nativeStepLoops(native: NativeKernels): StepLoops {
-  return {
-    name: 'native',
-    addInto: (sum, t) => native.addInto(sum, t),
-    addDivideInto: (sum, t, divisor) => native.addDivideInto(sum, t, divisor),
-    sgdMomentum: (param, grad, buf, mu, keep, weightDecay, negLr) => native.sgdMomentum(param, grad, buf, mu, keep, weightDecay, negLr),
-    findNonFinite: (values) => native.findNonFinite(values),
-  };
+  // The addon's functions themselves (N-API callbacks use no `this`): no wrapper call on the step path.
+  const { addInto, addDivideInto, sgdMomentum, findNonFinite } = native;
+  return { name: 'native', addInto, addDivideInto, sgdMomentum, findNonFinite };
 }
